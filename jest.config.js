@@ -1,0 +1,10 @@
+// The whole suite: every project's jest.config.js. `npm test` runs this through scripts/test.mjs,
+// which first starts what the integration tests need.
+const { readdirSync, existsSync } = require('node:fs');
+const { join } = require('node:path');
+
+const projects = ['apps', 'libs', 'test']
+  .flatMap((dir) => (existsSync(join(__dirname, dir)) ? readdirSync(join(__dirname, dir)).map((name) => join(__dirname, dir, name)) : []))
+  .filter((dir) => existsSync(join(dir, 'jest.config.js')));
+
+module.exports = { projects };

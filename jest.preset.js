@@ -1,0 +1,17 @@
+// Shared jest settings for every project: ts-jest transpiles (type checking is `npm run
+// typecheck`'s job, once for the whole repo) and the @audit/* aliases map to sources.
+const { pathsToModuleNameMapper } = require('ts-jest');
+const { compilerOptions } = require('./tsconfig.base.json');
+
+module.exports = {
+  testEnvironment: 'node',
+  transform: {
+    '^.+\\.tsx?$': ['ts-jest', { tsconfig: `${__dirname}/tsconfig.base.json`, diagnostics: false }],
+  },
+  moduleFileExtensions: ['ts', 'tsx', 'js', 'json'],
+  moduleNameMapper: pathsToModuleNameMapper(compilerOptions.paths, { prefix: `${__dirname}/` }),
+  testMatch: ['<rootDir>/**/*.spec.ts', '<rootDir>/**/*.int-spec.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  // Apps are thin bootstraps whose behaviour is tested through test/e2e; `nx test <app>` must not fail on that.
+  passWithNoTests: true,
+};

@@ -1,0 +1,102 @@
+import type { AuditChange, AuditEvent } from '@audit/contract';
+
+/** One row of `audit_events` as ClickHouse stores it (snake_case; absent values are ''). */
+export interface AuditEventRow {
+  event_id: string;
+  organization_id: string;
+  /** `YYYY-MM-DD hh:mm:ss.sss`, UTC: ClickHouse's DateTime64 text form. */
+  occurred_at: string;
+  actor_id: string;
+  actor_type: string;
+  actor_name: string;
+  actor_email: string;
+  actor_ip: string;
+  actor_user_agent: string;
+  action: string;
+  resource_type: string;
+  resource_id: string;
+  resource_name: string;
+  status: string;
+  reason: string;
+  request_id: string;
+  session_id: string;
+  /** JSON array of changes, or ''. */
+  changes: string;
+  /** JSON object, or ''. */
+  metadata: string;
+  schema_version: number;
+  kafka_partition: number;
+  kafka_offset: string | number;
+  ingested_at?: string;
+}
+
+export interface KafkaLineage {
+  partition: number;
+  offset: string;
+}
+
+/** ISO-8601 `2026-01-31T12:00:00.000Z` → ClickHouse DateTime64 text `2026-01-31 12:00:00.000`. */
+export function toClickHouseTime(iso: string): string {
+  return iso.slice(0, 23).replace('T', ' ');
+}
+
+/** ClickHouse DateTime64(3, 'UTC') text → ISO-8601 with `Z`. */
+export function fromClickHouseTime(text: string): string {
+  return `${text.replace(' ', 'T')}Z`;
+}
+
+export function toAuditEventRow(event: AuditEvent, lineage: KafkaLineage): AuditEventRow {
+  return {
+    event_id: event.id,
+    organization_id: event.organizationId,
+    occurred_at: toClickHouseTime(event.occurredAt),
+    actor_id: event.actor.id,
+    actor_type: event.actor.type,
+    actor_name: event.actor.name ?? '',
+    actor_email: event.actor.email ?? '',
+    actor_ip: event.actor.ip ?? '',
+    actor_user_agent: event.actor.userAgent ?? '',
+    action: event.action,
+    resource_type: event.resource.type,
+    resource_id: event.resource.id,
+    resource_name: event.resource.name ?? '',
+    status: event.status,
+    reason: event.reason ?? '',
+    request_id: event.requestId ?? '',
+    session_id: event.sessionId ?? '',
+    changes: event.changes ? JSON.stringify(event.changes) : '',
+    metadata: event.metadata ? JSON.stringify(event.metadata) : '',
+    schema_version: event.schemaVersion,
+    kafka_partition: lineage.partition,
+    kafka_offset: lineage.offset,
+  };
+}
+
+const optional = (value: string) => (value === '' ? undefined : value);
+
+/** A stored row back in the contract's shape (what the API returns). */
+export function fromAuditEventRow(row: AuditEventRow): AuditEvent {
+  const event: AuditEvent = {
+    id: row.event_id,
+    occurredAt: fromClickHouseTime(row.occurred_at),
+    organizationId: row.organization_id,
+    actor: {
+      id: row.actor_id,
+      type: row.actor_type as AuditEvent['actor']['type'],
+      name: optional(row.actor_name),
+      email: optional(row.actor_email),
+      ip: optional(row.actor_ip),
+      userAgent: optional(row.actor_user_agent),
+    },
+    action: row.action,
+    resource: { type: row.resource_type, id: row.resource_id, name: optional(row.resource_name) },
+    status: row.status as AuditEvent['status'],
+    reason: optional(row.reason),
+    requestId: optional(row.request_id),
+    sessionId: optional(row.session_id),
+    changes: row.changes ? (JSON.parse(row.changes) as AuditChange[]) : undefined,
+    metadata: row.metadata ? (JSON.parse(row.metadata) as AuditEvent['metadata']) : undefined,
+    schemaVersion: 1,
+  };
+  return JSON.parse(JSON.stringify(event)) as AuditEvent;
+}

@@ -1,0 +1,133 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+export interface MigrationOptions {
+  database: string;
+  retentionDays: number;
+  topology: 'single' | 'cluster';
+  cluster?: string;
+  /** Folder of numbered `NNNN_name.sql` files. */
+  directory?: string;
+}
+
+export interface Migration {
+  version: number;
+  name: string;
+  checksum: string;
+  statements: string[];
+}
+
+/** infra/clickhouse/migrations of this checkout, found from sources and from dist/ alike. */
+export function defaultMigrationsDir(start: string = __dirname): string {
+  for (let dir = start; dir !== dirname(dir); dir = dirname(dir)) {
+    const candidate = join(dir, 'infra', 'clickhouse', 'migrations');
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new Error(`infra/clickhouse/migrations not found above ${start}`);
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const FILE_NAME = /^(\d{4})_([a-z0-9_]+)\.sql$/;
+
+function identifier(name: string, value: string): string {
+  if (!IDENTIFIER.test(value)) throw new Error(`${name} must be a plain identifier, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+/**
+ * The values substituted into migration templates. The cluster variant is generated from the
+ * same SQL: `{{on_cluster}}` and the engines switch to their replicated form.
+ */
+function templateValues(options: MigrationOptions): Record<string, string> {
+  const database = identifier('database', options.database);
+  if (!Number.isInteger(options.retentionDays) || options.retentionDays < 1) throw new Error('retentionDays must be a positive integer');
+  const cluster = options.topology === 'cluster';
+  const clusterName = cluster ? identifier('cluster', options.cluster ?? '') : '';
+  return {
+    database,
+    retention_days: String(options.retentionDays),
+    on_cluster: cluster ? `ON CLUSTER ${clusterName}` : '',
+    merge_tree: cluster ? `ReplicatedMergeTree('/clickhouse/tables/{shard}/${database}/{table}', '{replica}')` : 'MergeTree',
+    replacing_merge_tree: cluster
+      ? `ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/${database}/{table}', '{replica}')`
+      : 'ReplacingMergeTree',
+  };
+}
+
+export function renderMigration(sql: string, options: MigrationOptions): string {
+  const values = templateValues(options);
+  return sql.replace(/\{\{(\w+)\}\}/g, (_match, key: string) => {
+    if (!(key in values)) throw new Error(`unknown template variable {{${key}}}`);
+    return values[key];
+  });
+}
+
+/** Reads and renders the migrations in version order. */
+export function loadMigrations(options: MigrationOptions): Migration[] {
+  const directory = options.directory ?? defaultMigrationsDir();
+  return readdirSync(directory)
+    .filter((file) => file.endsWith('.sql'))
+    .sort()
+    .map((file) => {
+      const match = FILE_NAME.exec(file);
+      if (!match) throw new Error(`migration file ${file} must be named NNNN_name.sql`);
+      const source = readFileSync(join(directory, file), 'utf8');
+      const rendered = renderMigration(source, options);
+      return {
+        version: Number(match[1]),
+        name: match[2],
+        checksum: createHash('sha256').update(source).digest('hex'),
+        statements: rendered
+          .split(/;\s*$/m)
+          .map((statement) => statement.replace(/^\s*--.*$/gm, '').trim())
+          .filter(Boolean),
+      };
+    });
+}
+
+export interface MigrationReport {
+  applied: string[];
+  alreadyApplied: string[];
+}
+
+/**
+ * Applies the migrations that are not yet recorded in `schema_migrations`, in order. Running it
+ * again is a no-op; an applied file whose content changed is an error (write a new migration).
+ */
+export async function runMigrations(client: ClickHouseClient, options: MigrationOptions): Promise<MigrationReport> {
+  const migrations = loadMigrations(options);
+  const values = templateValues(options);
+  await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${values.database} ${values.on_cluster}` });
+  await client.command({
+    query: `CREATE TABLE IF NOT EXISTS ${values.database}.schema_migrations ${values.on_cluster}
+      (version UInt32, name String, checksum String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3))
+      ENGINE = ${values.merge_tree} ORDER BY version`,
+  });
+  const result = await client.query({
+    query: `SELECT version, checksum FROM ${values.database}.schema_migrations ORDER BY version`,
+    format: 'JSONEachRow',
+  });
+  const recorded = new Map((await result.json<{ version: number; checksum: string }>()).map((row) => [Number(row.version), row.checksum]));
+  const report: MigrationReport = { applied: [], alreadyApplied: [] };
+  for (const migration of migrations) {
+    const label = `${String(migration.version).padStart(4, '0')}_${migration.name}`;
+    const checksum = recorded.get(migration.version);
+    if (checksum !== undefined) {
+      if (checksum !== migration.checksum) {
+        throw new Error(`migration ${label} was changed after it was applied; add a new migration instead`);
+      }
+      report.alreadyApplied.push(label);
+      continue;
+    }
+    for (const statement of migration.statements) await client.command({ query: statement });
+    await client.insert({
+      table: `${values.database}.schema_migrations`,
+      values: [{ version: migration.version, name: migration.name, checksum: migration.checksum }],
+      format: 'JSONEachRow',
+    });
+    report.applied.push(label);
+  }
+  return report;
+}

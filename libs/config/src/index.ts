@@ -1,0 +1,1 @@
+export { ConfigValidationError, loadConfig } from './load-config';

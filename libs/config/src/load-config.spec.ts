@@ -1,0 +1,40 @@
+import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { ConfigValidationError, loadConfig } from './load-config';
+
+class ExampleConfig {
+  @IsString()
+  NAME: string = 'default-name';
+
+  @IsInt()
+  @Min(1)
+  @Max(10)
+  LIMIT: number = 5;
+
+  @IsOptional()
+  @IsString()
+  OPTIONAL?: string;
+}
+
+describe('loadConfig', () => {
+  it('should use the class defaults when variables are absent', () => {
+    const config = loadConfig(ExampleConfig, {});
+    expect(config).toEqual(expect.objectContaining({ NAME: 'default-name', LIMIT: 5 }));
+  });
+
+  it('should convert numeric variables from their string form', () => {
+    expect(loadConfig(ExampleConfig, { LIMIT: '7' }).LIMIT).toBe(7);
+  });
+
+  it('should treat an empty variable as absent', () => {
+    expect(loadConfig(ExampleConfig, { LIMIT: '' }).LIMIT).toBe(5);
+  });
+
+  it('should fail with a message naming the variable and the rule', () => {
+    expect(() => loadConfig(ExampleConfig, { LIMIT: '50' })).toThrow(ConfigValidationError);
+    expect(() => loadConfig(ExampleConfig, { LIMIT: '50' })).toThrow(/LIMIT: LIMIT must not be greater than 10 \(got 50\)/);
+  });
+
+  it('should ignore unrelated environment variables', () => {
+    expect(loadConfig(ExampleConfig, { PATH: '/usr/bin' })).not.toHaveProperty('PATH');
+  });
+});

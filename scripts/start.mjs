@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+// `npm start`: the whole stack on the embedded default. Starts the Kafka broker (resolving its jars
+// on first run), builds, then runs ingestor + query API in one process on chDB. Ctrl-C stops all.
+import { spawn } from 'node:child_process';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build, nodeArgs } from './build.mjs';
+import { DEMO_ORGANIZATION, devSecret, devToken } from './dev-token.mjs';
+import { startKafka, stopKafka } from './kafka.mjs';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const port = Number(process.env.PORT ?? 3000);
+
+const kafka = await startKafka();
+let app;
+let stopping = false;
+
+async function shutdown(code) {
+  if (stopping) return;
+  stopping = true;
+  if (app && app.exitCode === null) {
+    app.kill('SIGTERM');
+    await new Promise((done) => {
+      const timer = setTimeout(() => {
+        app.kill('SIGKILL');
+        done();
+      }, 30_000);
+      app.once('exit', () => {
+        clearTimeout(timer);
+        done();
+      });
+    });
+  }
+  if (kafka.startedHere) await stopKafka();
+  process.exit(code);
+}
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+
+try {
+  build();
+} catch (error) {
+  console.error(error.message);
+  await shutdown(1);
+}
+
+const secret = process.env.AUTH_JWT_SECRET ?? devSecret();
+app = spawn(process.execPath, nodeArgs('apps/all-in-one/src/main.js'), {
+  cwd: root,
+  stdio: 'inherit',
+  env: { ...process.env, KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? kafka.brokers, AUTH_JWT_SECRET: secret, PORT: String(port) },
+});
+app.once('exit', (code) => {
+  if (!stopping) {
+    console.error(`the audit pipeline exited with code ${code}`);
+    void shutdown(code ?? 1);
+  }
+});
+
+const token = await devToken({ secret });
+console.log(`
+  Audit pipeline on the embedded engine
+  API        http://127.0.0.1:${port}/v1/audit-logs
+  Health     http://127.0.0.1:${port}/health/ready
+  Kafka      ${kafka.brokers}
+  Dev token  (Owner of ${DEMO_ORGANIZATION}, valid 12 h):
+  ${token}
+
+  Publish an event:  npm run publish:event
+  Read it back:      curl -H "Authorization: Bearer <token>" http://127.0.0.1:${port}/v1/audit-logs
+`);
