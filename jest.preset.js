@@ -12,6 +12,4 @@ module.exports = {
   moduleNameMapper: pathsToModuleNameMapper(compilerOptions.paths, { prefix: `${__dirname}/` }),
   testMatch: ['<rootDir>/**/*.spec.ts', '<rootDir>/**/*.int-spec.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
-  // Apps are thin bootstraps whose behaviour is tested through test/e2e; `nx test <app>` must not fail on that.
-  passWithNoTests: true,
 };

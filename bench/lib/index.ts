@@ -1,0 +1,1 @@
+export { benchRow, percentile, writeBenchResults, type BenchRow, type RowInput } from './bench-report';
