@@ -6,7 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { startKafka, stopKafka, kafkaSettings } from './kafka.mjs';
 
-export const KAFKA_IMAGE = 'apache/kafka:4.1.1';
+// testcontainers 11's KafkaContainer drives Confluent's image (Apache Kafka 4.0 inside cp-kafka 8.0).
+export const KAFKA_IMAGE = 'confluentinc/cp-kafka:8.0.0';
 export const CLICKHOUSE_IMAGE = 'clickhouse/clickhouse-server:25.8';
 
 export function dockerAnswers() {
