@@ -75,7 +75,17 @@ function portOpen(port) {
   });
 }
 
-/** Ready means a client can fetch cluster metadata, not merely that the port is open. */
+function formattedClusterId(settings) {
+  const meta = join(settings.dataDir, 'logs', 'meta.properties');
+  if (!existsSync(meta)) return undefined;
+  return /^cluster\.id=(.+)$/m.exec(readFileSync(meta, 'utf8'))?.[1]?.trim();
+}
+
+/**
+ * Ready means a client can fetch cluster metadata from this broker, not merely that the port is
+ * open: the cluster id must be the one this data directory was formatted with, so another broker
+ * answering on the same port is never mistaken for ours.
+ */
 async function waitUntilReady(settings, timeoutMs) {
   const { Kafka, logLevel } = await import('kafkajs');
   const deadline = Date.now() + timeoutMs;
@@ -89,8 +99,13 @@ async function waitUntilReady(settings, timeoutMs) {
       try {
         await admin.connect();
         const cluster = await admin.describeCluster();
+        const expected = formattedClusterId(settings);
+        if (expected && cluster.clusterId !== expected) {
+          throw new Error(`another Kafka cluster (${cluster.clusterId}) answers on port ${settings.port}; set KAFKA_PORT`);
+        }
         if (cluster.controller !== null && cluster.brokers.length > 0) return;
       } catch (error) {
+        if (error.message.startsWith('another Kafka cluster')) throw error;
         lastError = error;
       } finally {
         await admin.disconnect().catch(() => undefined);
@@ -108,8 +123,8 @@ export async function startKafka({ env = process.env, timeoutMs = 90_000 } = {})
     log(`already running on ${settings.brokers}`);
     return { ...settings, startedHere: false };
   }
-  if (await portOpen(settings.port)) {
-    throw new Error(`port ${settings.port} is taken by another process; set KAFKA_PORT`);
+  for (const port of [settings.port, settings.controllerPort]) {
+    if (await portOpen(port)) throw new Error(`port ${port} is taken by another process; set KAFKA_PORT (the controller uses KAFKA_PORT + 1)`);
   }
   ensureJars();
   const logDirs = join(settings.dataDir, 'logs');
