@@ -7,6 +7,7 @@ import {
   IsEmail,
   IsIn,
   IsIP,
+  IsObject,
   IsOptional,
   IsString,
   Length,
@@ -66,14 +67,42 @@ export function IsOccurredAt(options?: ValidationOptions): PropertyDecorator {
 }
 
 const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Two ASCII digits at `at` as a number. */
+const twoDigits = (text: string, at: number) => (text.charCodeAt(at) - 48) * 10 + text.charCodeAt(at + 1) - 48;
+
+/**
+ * Whether the fields of an ISO_WITH_ZONE string name a real instant: Date.parse would roll
+ * 2026-02-30 over to March 2 and 24:00 over to the next day, silently changing the event.
+ */
+function isCalendarValid(text: string): boolean {
+  const year = Number(text.slice(0, 4));
+  const month = twoDigits(text, 5);
+  const day = twoDigits(text, 8);
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (month < 1 || month > 12 || day < 1 || day > (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1])) return false;
+  if (twoDigits(text, 11) > 23 || twoDigits(text, 14) > 59 || (text[16] === ':' && twoDigits(text, 17) > 59)) return false;
+  return text.endsWith('Z') || (twoDigits(text, text.length - 5) <= 23 && twoDigits(text, text.length - 2) <= 59);
+}
+
+// One-entry memo of the last ISO string parsed: the decorator and validateAuditEvent's own
+// bounds check parse the same string back to back on the ingestor's hot path.
+let lastIso = '';
+let lastIsoMillis: number | undefined;
+
+function parseIso(text: string): number | undefined {
+  if (text !== lastIso) {
+    lastIsoMillis = ISO_WITH_ZONE.test(text) && isCalendarValid(text) ? Date.parse(text) : undefined;
+    lastIso = text;
+  }
+  return lastIsoMillis;
+}
 
 /** Epoch milliseconds of a valid occurredAt, or undefined. */
 export function parseOccurredAt(value: unknown, now: number = Date.now()): number | undefined {
-  let millis: number;
-  if (typeof value === 'number') millis = value;
-  else if (typeof value === 'string' && ISO_WITH_ZONE.test(value)) millis = Date.parse(value);
-  else return undefined;
-  if (!Number.isInteger(millis)) return undefined;
+  const millis = typeof value === 'number' ? value : typeof value === 'string' ? parseIso(value) : undefined;
+  if (millis === undefined || !Number.isInteger(millis)) return undefined;
   if (millis < LIMITS.earliestOccurredAt || millis > now + LIMITS.maxClockSkewMs) return undefined;
   return millis;
 }
@@ -93,7 +122,8 @@ function metadataProblem(value: unknown): string | undefined {
       if (CONTROL_CHARACTERS.test(item)) return `value of "${key}" must not contain control characters`;
     } else if (typeof item === 'number') {
       if (!Number.isFinite(item) || !Number.isSafeInteger(Math.trunc(item))) return `value of "${key}" must be a finite number within ±2^53`;
-    } else if (typeof item !== 'boolean') {
+    } else if (typeof item !== 'boolean' && item !== undefined) {
+      // undefined counts as absent: JSON drops the key when the event is serialized.
       return `value of "${key}" must be a string, number or boolean (metadata is flat)`;
     }
   }
@@ -212,6 +242,7 @@ export class AuditEventDto {
   @Matches(ORGANIZATION_ID_PATTERN, { message: 'organizationId must be letters, digits and _ . : - starting with a letter or digit' })
   organizationId!: string;
 
+  @IsObject()
   @ValidateNested()
   @Type(() => AuditActorDto)
   actor!: AuditActorDto;
@@ -221,6 +252,7 @@ export class AuditEventDto {
   @Matches(ACTION_PATTERN, { message: 'action must be a lowercase verb, optionally dotted, e.g. create or role.change' })
   action!: string;
 
+  @IsObject()
   @ValidateNested()
   @Type(() => AuditResourceDto)
   resource!: AuditResourceDto;
@@ -249,6 +281,7 @@ export class AuditEventDto {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(LIMITS.maxChanges)
+  @IsObject({ each: true, message: 'each item of changes must be an object { field, before, after }' })
   @ValidateNested({ each: true })
   @Type(() => AuditChangeDto)
   changes?: AuditChangeDto[];

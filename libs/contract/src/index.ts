@@ -6,6 +6,7 @@ export {
   parseAuditEventMessage,
   serializeAuditEvent,
   validateAuditEvent,
+  validateAuditEventWithClassValidator,
   type AuditActor,
   type AuditChange,
   type AuditEvent,
@@ -13,4 +14,6 @@ export {
   type ValidationResult,
   type Violation,
 } from './audit-event';
+export { AuditEventValidationError } from './audit-event.errors';
+export { compileDtoValidator, type DtoValidator } from './dto-validator.compiler';
 export { makeAuditEvent } from './fixtures';

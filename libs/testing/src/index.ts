@@ -1,1 +1,3 @@
 export { createTestTopics, openTestClickHouse, testBrokers, testKafka, uniqueName, waitFor, type TestClickHouse } from './test-services';
+export { readTopic, type ReadMessage } from './topic.reader';
+export { startPrivateBroker, type PrivateBroker } from './private-broker';

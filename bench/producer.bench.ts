@@ -1,0 +1,156 @@
+// AuditProducer against raw kafkajs on the broker `npm run bench` starts: throughput of the same
+// events (AuditProducer validates, serializes, buffers and batches them) against kafkajs sending
+// the same batches serialized beforehand (transport only) and against a hand-written loop doing
+// the same validation and serialization; and the latency of a fire-and-forget record() call.
+import { makeAuditEvent, serializeAuditEvent, uuidv7, validateAuditEvent } from '@audit/contract';
+import { createKafka, ensureTopics } from '@audit/kafka';
+import { AUDIT_PRODUCER_DEFAULTS, AuditProducer, type AuditEventInput } from '@audit/producer';
+import { Partitioners, type Kafka } from 'kafkajs';
+import { randomBytes } from 'node:crypto';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { benchRow, percentile, writeBenchResults } from './lib';
+
+const EVENTS = Number(process.env.BENCH_PRODUCER_EVENTS ?? 50_000);
+const ROUNDS = 2;
+const LATENCY_SAMPLES = 20_000;
+/** Records between two turns of the event loop. */
+const BURST = 100;
+const PARTITIONS = 6;
+const BATCH = AUDIT_PRODUCER_DEFAULTS.maxBatchEvents;
+/** How many unacknowledged records the feeding loop allows, below the producer's buffer bound. */
+const WINDOW = AUDIT_PRODUCER_DEFAULTS.maxBufferedEvents - 2 * BATCH;
+
+const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:39092').split(',');
+
+function inputs(count: number): AuditEventInput[] {
+  return Array.from({ length: count }, (_, i) => {
+    const { id: _id, occurredAt: _occurredAt, schemaVersion: _version, ...event } = makeAuditEvent({
+      organizationId: `org_${i % 50}`,
+      actor: { id: `user_${i % 500}`, email: `user${i % 500}@tenant${i % 50}.example.com` },
+      resource: { type: 'Member', id: `member_${i}` },
+    });
+    return { ...event, requestId: `req_${i}`, metadata: { plan: 'enterprise', seats: 25 } };
+  });
+}
+
+async function freshTopic(kafka: Kafka): Promise<string> {
+  const topic = `bench.producer.${randomBytes(4).toString('hex')}`;
+  await ensureTopics(kafka, [{ topic, numPartitions: PARTITIONS, retentionMs: 3_600_000 }]);
+  return topic;
+}
+
+function serialized(input: AuditEventInput, now: number): { key: string; value: string } {
+  const result = validateAuditEvent({ ...input, id: uuidv7(now), occurredAt: new Date(now).toISOString(), schemaVersion: 1 }, now);
+  if (!result.ok) throw new Error(JSON.stringify(result.violations));
+  return { key: result.event.organizationId, value: serializeAuditEvent(result.event) };
+}
+
+/**
+ * kafkajs alone, sending the same events in the same batches, one in flight, with the producer
+ * settings AuditProducer uses. `prepared`: validated and serialized before the clock starts (the
+ * transport alone, the issue's baseline); otherwise each batch is validated and serialized on the
+ * clock, as a hand-written loop doing the same work as record() would.
+ */
+async function rawKafkajs(kafka: Kafka, events: AuditEventInput[], prepared: boolean): Promise<number> {
+  const now = Date.now();
+  const batches = Array.from({ length: Math.ceil(events.length / BATCH) }, (_, b) => events.slice(b * BATCH, (b + 1) * BATCH));
+  const ready = prepared ? batches.map((batch) => batch.map((input) => serialized(input, now))) : undefined;
+  const topic = await freshTopic(kafka);
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner, retry: { retries: Number.MAX_SAFE_INTEGER } });
+  await producer.connect();
+  const started = performance.now();
+  for (let b = 0; b < batches.length; b += 1) {
+    const messages = ready ? ready[b] : batches[b].map((input) => serialized(input, Date.now()));
+    await producer.send({ topic, acks: -1, messages });
+  }
+  const seconds = (performance.now() - started) / 1_000;
+  await producer.disconnect();
+  return events.length / seconds;
+}
+
+/** The same events through AuditProducer.record(), fed by a loop that yields like a service would. */
+async function auditProducer(kafka: Kafka, events: AuditEventInput[]): Promise<number> {
+  const topic = await freshTopic(kafka);
+  const producer = new AuditProducer({ brokers, topic, exitHooks: false, clientId: 'bench-audit-producer' });
+  await producer.record(events[0]);
+  const acks: Array<Promise<void>> = [];
+  const started = performance.now();
+  for (let i = 0; i < events.length; i += 1) {
+    // Like request handlers: a burst of records, then the event loop turns (where sends progress).
+    if (i % BURST === 0) {
+      if (i >= WINDOW) await acks[i - WINDOW];
+      await yieldToLoop();
+    }
+    acks.push(producer.record(events[i]));
+  }
+  await producer.flush();
+  const seconds = (performance.now() - started) / 1_000;
+  await producer.close();
+  return events.length / seconds;
+}
+
+/** Duration of each fire-and-forget record() call, in bursts between turns of the event loop. */
+async function recordLatencies(kafka: Kafka, events: AuditEventInput[]): Promise<number[]> {
+  const topic = await freshTopic(kafka);
+  const producer = new AuditProducer({ brokers, topic, exitHooks: false, clientId: 'bench-audit-latency' });
+  await producer.record(events[0]);
+  const latencies: number[] = [];
+  for (let i = 0; i < LATENCY_SAMPLES; i += 1) {
+    const started = process.hrtime.bigint();
+    void producer.record(events[i % events.length]);
+    latencies.push(Number(process.hrtime.bigint() - started) / 1e6);
+    if (i % BURST === BURST - 1) await yieldToLoop();
+  }
+  await producer.close();
+  return latencies;
+}
+
+async function main(): Promise<void> {
+  const kafka = createKafka({ brokers, clientId: 'bench-producer' });
+  const events = inputs(EVENTS);
+  // Warm every path (JIT, connections, topic metadata) before measuring.
+  await rawKafkajs(kafka, events.slice(0, 5_000), true);
+  await rawKafkajs(kafka, events.slice(0, 5_000), false);
+  await auditProducer(kafka, events.slice(0, 5_000));
+  const raw: number[] = [];
+  const handWritten: number[] = [];
+  const ours: number[] = [];
+  for (let round = 0; round < ROUNDS; round += 1) {
+    raw.push(await rawKafkajs(kafka, events, true));
+    handWritten.push(await rawKafkajs(kafka, events, false));
+    ours.push(await auditProducer(kafka, events));
+  }
+  const latencies = await recordLatencies(kafka, events);
+  const best = (values: number[]) => Math.max(...values);
+  const config = { events: EVENTS, rounds: ROUNDS, partitions: PARTITIONS, batchEvents: BATCH, lingerMs: AUDIT_PRODUCER_DEFAULTS.lingerMs, burst: BURST, best: 'of rounds', raw, handWritten, auditProducer: ours };
+  writeBenchResults('producer', [
+    benchRow({
+      name: 'AuditProducer throughput (record → acknowledged)',
+      value: best(ours),
+      unit: 'events/s',
+      baseline: { name: 'raw kafkajs send of the same batches, serialized beforehand', value: best(raw) },
+      target: { minRatio: 0.9 },
+      config,
+    }),
+    benchRow({
+      name: 'AuditProducer throughput vs the same work written by hand',
+      value: best(ours),
+      unit: 'events/s',
+      baseline: { name: 'kafkajs loop validating + serializing each batch, then send', value: best(handWritten) },
+      target: { minRatio: 0.9 },
+      config,
+    }),
+    benchRow({
+      name: 'record() fire-and-forget latency, p99',
+      value: percentile(latencies, 99),
+      unit: 'ms',
+      target: { max: 1 },
+      config: { samples: LATENCY_SAMPLES, p50: percentile(latencies, 50), p999: percentile(latencies, 99.9), max: Math.max(...latencies) },
+    }),
+  ]);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

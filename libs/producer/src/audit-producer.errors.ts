@@ -1,0 +1,24 @@
+/** `record()` with the reject policy, or the wait policy after its timeout: the buffer stayed full. */
+export class AuditBufferFullError extends Error {
+  override readonly name = 'AuditBufferFullError';
+
+  constructor(
+    readonly bufferedEvents: number,
+    readonly waitedMs: number,
+  ) {
+    super(
+      waitedMs > 0
+        ? `the audit producer's buffer stayed full (${bufferedEvents} events) for ${waitedMs} ms; is the broker reachable?`
+        : `the audit producer's buffer is full (${bufferedEvents} events); the event was not accepted`,
+    );
+  }
+}
+
+/** `record()` after `close()`, or an event still undelivered when `close({ timeoutMs })` gave up. */
+export class AuditProducerClosedError extends Error {
+  override readonly name = 'AuditProducerClosedError';
+
+  constructor(message = 'the audit producer is closed') {
+    super(message);
+  }
+}
