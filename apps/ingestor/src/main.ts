@@ -1,16 +1,19 @@
 import 'reflect-metadata';
-import { loadConfig } from '@audit/config';
-import { IngestConfig } from '@audit/ingest';
+import { IngestConfig, startIngestion } from '@audit/ingest';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { Logger as PinoLogger } from 'nestjs-pino';
 import { IngestorModule } from './ingestor.module';
 
 async function bootstrap(): Promise<void> {
-  const app = await NestFactory.create(IngestorModule);
+  const app = await NestFactory.create(IngestorModule, { bufferLogs: true });
+  app.useLogger(app.get(PinoLogger));
+  // SIGTERM → app.close(): the transport flushes and commits, then ClickHouse closes.
   app.enableShutdownHooks();
-  const { INGESTOR_PORT, INGESTOR_HOST } = loadConfig(IngestConfig);
+  await startIngestion(app);
+  const { INGESTOR_PORT, INGESTOR_HOST } = app.get(IngestConfig);
   await app.listen(INGESTOR_PORT, INGESTOR_HOST);
-  Logger.log(`ingestor running; health on http://${INGESTOR_HOST}:${INGESTOR_PORT}/health/live`, 'Ingestor');
+  Logger.log(`ingestor running; health on ${await app.getUrl()}/health/ready`, 'Ingestor');
 }
 
 bootstrap().catch((error: unknown) => {

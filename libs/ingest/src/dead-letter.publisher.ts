@@ -1,14 +1,29 @@
 import { DLQ_HEADERS, type Violation } from '@audit/contract';
 import type { KafkaMessage, Producer } from 'kafkajs';
 
+/** Why a message was dead-lettered; the `x-audit-dlq-reason` header. */
+export type DeadLetterReason = 'empty' | 'too_large' | 'not_utf8' | 'not_json' | 'contract' | 'rejected_by_clickhouse';
+
 export interface DeadLetter {
   message: KafkaMessage;
   partition: number;
-  reason: string;
+  reason: DeadLetterReason;
   violations: Violation[];
 }
 
-/** Sends what the ingestor cannot store to the dead-letter topic, with the reason in headers. */
+const ENVELOPE_REASONS: Record<string, DeadLetterReason> = { notEmpty: 'empty', maxEventBytes: 'too_large', utf8: 'not_utf8', json: 'not_json' };
+
+/** The reason for a message `parseAuditEventMessage` refused: its envelope, else the contract. */
+export function reasonOf(violations: Violation[]): DeadLetterReason {
+  const first = violations[0];
+  return (first?.field === '$' && ENVELOPE_REASONS[first.rule]) || 'contract';
+}
+
+/**
+ * Sends what the ingestor cannot store to the dead-letter topic: the original key, value and
+ * headers, plus the reason, the violations and where the message came from. At least once: a
+ * block replayed after a crash may dead-letter its bad messages again.
+ */
 export class DeadLetterPublisher {
   constructor(
     private readonly producer: Producer,
@@ -32,7 +47,8 @@ export class DeadLetterPublisher {
           [DLQ_HEADERS.topic]: this.sourceTopic,
           [DLQ_HEADERS.partition]: String(partition),
           [DLQ_HEADERS.offset]: message.offset,
-          [DLQ_HEADERS.firstSeenAt]: firstSeenAt,
+          // A message re-driven and rejected again keeps the time it was first seen.
+          [DLQ_HEADERS.firstSeenAt]: message.headers?.[DLQ_HEADERS.firstSeenAt]?.toString() ?? firstSeenAt,
         },
       })),
     });

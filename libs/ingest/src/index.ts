@@ -1,4 +1,8 @@
-export { IngestModule } from './ingest.module';
+export { IngestModule, startIngestion, type IngestModuleOptions } from './ingest.module';
 export { IngestConfig } from './ingest.config';
-export { AuditEventsConsumer, type AuditEventsConsumerOptions } from './audit-events.consumer';
-export { DeadLetterPublisher, type DeadLetter } from './dead-letter.publisher';
+export { INGEST_BATCH_PATTERN, KafkaBatchTransport, type KafkaBatchTransportOptions, type KafkaBatchTransportStats, type PartitionBatch } from './kafka-batch.transport';
+export { AuditBatchIngester, type IngestOutcome } from './audit-batch.ingester';
+export { DeadLetterPublisher, reasonOf, type DeadLetter, type DeadLetterReason } from './dead-letter.publisher';
+export { isRetryableInsertError, insertErrorCode } from './insert-error.classifier';
+export { deduplicationToken, parsePendingMetadata, pendingMetadata, type OffsetRange } from './offset-range';
+export { redriveDeadLetters, type RedriveOptions, type RedriveReport } from './dead-letter.redriver';

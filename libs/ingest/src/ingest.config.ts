@@ -1,5 +1,7 @@
 import { IsInt, IsString, Max, Min } from 'class-validator';
 
+const MiB = 1024 * 1024;
+
 export class IngestConfig {
   @IsString()
   AUDIT_TOPIC: string = 'audit.events.v1';
@@ -11,7 +13,7 @@ export class IngestConfig {
   @IsString()
   INGEST_GROUP_ID: string = 'audit-ingestor';
 
-  /** Port of the standalone ingestor's health and metrics endpoints. */
+  /** Port of the standalone ingestor's health endpoints (0: any free port). */
   @IsInt()
   @Min(0)
   @Max(65535)
@@ -19,4 +21,38 @@ export class IngestConfig {
 
   @IsString()
   INGESTOR_HOST: string = '127.0.0.1';
+
+  /** A partition's buffer is inserted once it holds this many messages (ClickHouse likes 10k–100k rows per insert). */
+  @IsInt()
+  @Min(1)
+  INGEST_FLUSH_ROWS: number = 50_000;
+
+  /** … or this many bytes of message values. */
+  @IsInt()
+  @Min(1024)
+  INGEST_FLUSH_BYTES: number = 16 * MiB;
+
+  /** … or when its oldest message has waited this long (about one insert per second per partition). */
+  @IsInt()
+  @Min(10)
+  INGEST_FLUSH_INTERVAL_MS: number = 1000;
+
+  /** Ceiling on message bytes buffered across all partitions; fetching pauses above it, whatever the lag. */
+  @IsInt()
+  @Min(1024)
+  INGEST_MAX_BUFFERED_BYTES: number = 128 * MiB;
+
+  /** First wait before retrying a failed insert of the same block; doubles up to INGEST_RETRY_MAX_MS. */
+  @IsInt()
+  @Min(1)
+  INGEST_RETRY_INITIAL_MS: number = 200;
+
+  @IsInt()
+  @Min(1)
+  INGEST_RETRY_MAX_MS: number = 30_000;
+
+  /** Kafka group session timeout: how soon the group reassigns the partitions of a crashed instance. */
+  @IsInt()
+  @Min(6000)
+  INGEST_SESSION_TIMEOUT_MS: number = 30_000;
 }

@@ -1,45 +1,108 @@
-import { CLICKHOUSE, ClickHouseConfig, AuditEventsWriteRepository, type ClickHouseHandle } from '@audit/clickhouse';
+import { AuditEventsWriteRepository, CLICKHOUSE, ClickHouseConfig, type ClickHouseHandle } from '@audit/clickhouse';
 import { loadConfig } from '@audit/config';
-import { KafkaConfig, auditTopics, createKafka, ensureTopics } from '@audit/kafka';
-import { Injectable, Module, OnApplicationBootstrap, OnApplicationShutdown, type DynamicModule } from '@nestjs/common';
-import { AuditEventsConsumer } from './audit-events.consumer';
+import { ConsumerLagReader, KafkaConfig, auditTopics, createKafka, ensureTopics } from '@audit/kafka';
+import { IngestMetrics } from '@audit/observability';
+import { Module, type DynamicModule, type INestApplication, type OnApplicationShutdown } from '@nestjs/common';
+import type { MicroserviceOptions } from '@nestjs/microservices';
+import type { Kafka, Producer } from 'kafkajs';
+import { AuditBatchController } from './audit-batch.controller';
+import { AuditBatchIngester } from './audit-batch.ingester';
+import { DeadLetterPublisher } from './dead-letter.publisher';
 import { IngestConfig } from './ingest.config';
+import { IngestHealthController } from './ingest-health.controller';
+import { KafkaBatchTransport } from './kafka-batch.transport';
 
-@Injectable()
-class IngestLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
-  constructor(private readonly consumer: AuditEventsConsumer) {}
+/** The Kafka clients of the ingest side (dead-letter producer, lag reader); they close at shutdown. */
+class IngestKafkaClients implements OnApplicationShutdown {
+  readonly lag: ConsumerLagReader;
 
-  async onApplicationBootstrap(): Promise<void> {
-    await this.consumer.start();
+  constructor(
+    readonly kafka: Kafka,
+    readonly producer: Producer,
+  ) {
+    this.lag = new ConsumerLagReader(kafka);
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.consumer.stop();
+    await this.producer.disconnect();
+    await this.lag.close();
   }
 }
 
-/** The ingest side: consumes audit events and stores them. Needs ClickHouseModule in the app. */
+export interface IngestModuleOptions {
+  /** Serve `/health/live` and `/health/ready` (the standalone ingestor; all-in-one uses the query API's). */
+  health?: boolean;
+}
+
+/**
+ * The ingest side: a {@link KafkaBatchTransport} and the handler of its blocks. Needs
+ * ClickHouseModule in the app; start consuming with {@link startIngestion} after creating the app.
+ */
 @Module({})
 export class IngestModule {
-  static forRoot(config = loadConfig(IngestConfig), kafkaConfig = loadConfig(KafkaConfig)): DynamicModule {
+  static forRoot(config = loadConfig(IngestConfig), kafkaConfig = loadConfig(KafkaConfig), options: IngestModuleOptions = {}): DynamicModule {
     return {
       module: IngestModule,
+      controllers: options.health ? [AuditBatchController, IngestHealthController] : [AuditBatchController],
       providers: [
+        { provide: IngestConfig, useValue: config },
         {
-          provide: AuditEventsConsumer,
-          inject: [CLICKHOUSE, ClickHouseConfig],
-          useFactory: async (clickhouse: ClickHouseHandle, clickhouseConfig: ClickHouseConfig) => {
+          provide: IngestKafkaClients,
+          useFactory: async () => {
             const kafka = createKafka({ brokers: kafkaConfig.brokers, clientId: `${kafkaConfig.KAFKA_CLIENT_ID}-ingestor` });
             await ensureTopics(
               kafka,
               auditTopics(kafkaConfig.AUDIT_TOPIC_PARTITIONS, kafkaConfig.AUDIT_TOPIC_RETENTION_MS, { main: config.AUDIT_TOPIC, dlq: config.AUDIT_DLQ_TOPIC }),
             );
-            const writer = new AuditEventsWriteRepository(clickhouse.client, clickhouseConfig.CLICKHOUSE_DATABASE);
-            return new AuditEventsConsumer(kafka, writer, { topic: config.AUDIT_TOPIC, dlqTopic: config.AUDIT_DLQ_TOPIC, groupId: config.INGEST_GROUP_ID });
+            const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+            await producer.connect();
+            return new IngestKafkaClients(kafka, producer);
           },
         },
-        IngestLifecycle,
+        {
+          provide: KafkaBatchTransport,
+          inject: [IngestKafkaClients, { token: IngestMetrics, optional: true }],
+          useFactory: ({ kafka, lag }: IngestKafkaClients, metrics?: IngestMetrics) => {
+            const transport = new KafkaBatchTransport(kafka, {
+              topic: config.AUDIT_TOPIC,
+              groupId: config.INGEST_GROUP_ID,
+              thresholds: { rows: config.INGEST_FLUSH_ROWS, bytes: config.INGEST_FLUSH_BYTES, ageMs: config.INGEST_FLUSH_INTERVAL_MS },
+              maxBufferedBytes: config.INGEST_MAX_BUFFERED_BYTES,
+              retryInitialMs: config.INGEST_RETRY_INITIAL_MS,
+              retryMaxMs: config.INGEST_RETRY_MAX_MS,
+              sessionTimeoutMs: config.INGEST_SESSION_TIMEOUT_MS,
+            });
+            // With ObservabilityModule in the app: paused partitions, retries and lag, read at scrape time.
+            if (metrics) {
+              metrics.trackTransport(config.AUDIT_TOPIC, () => transport.stats());
+              metrics.trackLag(() => lag.read(config.INGEST_GROUP_ID, config.AUDIT_TOPIC));
+            }
+            return transport;
+          },
+        },
+        {
+          provide: AuditBatchIngester,
+          inject: [CLICKHOUSE, ClickHouseConfig, IngestKafkaClients, { token: IngestMetrics, optional: true }],
+          useFactory: (clickhouse: ClickHouseHandle, clickhouseConfig: ClickHouseConfig, { producer }: IngestKafkaClients, metrics?: IngestMetrics) =>
+            new AuditBatchIngester(
+              new AuditEventsWriteRepository(clickhouse.client, clickhouseConfig.CLICKHOUSE_DATABASE, clickhouse.chdb),
+              new DeadLetterPublisher(producer, config.AUDIT_TOPIC, config.AUDIT_DLQ_TOPIC),
+              metrics,
+            ),
+        },
       ],
+      exports: [IngestConfig, KafkaBatchTransport],
     };
   }
+}
+
+/**
+ * Connects the batching transport to an app built with IngestModule and starts consuming.
+ * `app.close()` (SIGTERM with shutdown hooks) flushes and commits before ClickHouse closes.
+ */
+export async function startIngestion(app: INestApplication): Promise<KafkaBatchTransport> {
+  const transport = app.get(KafkaBatchTransport);
+  app.connectMicroservice<MicroserviceOptions>({ strategy: transport }, { inheritAppConfig: true });
+  await app.startAllMicroservices();
+  return transport;
 }

@@ -1,7 +1,7 @@
 import { ClickHouseConfig, ClickHouseModule } from '@audit/clickhouse';
 import { loadConfig } from '@audit/config';
 import { makeAuditEvent, serializeAuditEvent } from '@audit/contract';
-import { IngestConfig, IngestModule } from '@audit/ingest';
+import { IngestConfig, IngestModule, startIngestion } from '@audit/ingest';
 import { KafkaConfig } from '@audit/kafka';
 import { QueryConfig, QueryModule } from '@audit/query';
 import { createTestTopics, testKafka, uniqueName, waitFor } from '@audit/testing';
@@ -52,6 +52,7 @@ describe('one event end to end: kafkajs → ingestor → ClickHouse → GET /v1/
       ],
     }).compile();
     app = moduleRef.createNestApplication({ logger: ['error', 'warn'] });
+    await startIngestion(app);
     await app.listen(0, '127.0.0.1');
     baseUrl = await app.getUrl();
     producer = kafka.producer({ idempotent: true });
@@ -62,7 +63,7 @@ describe('one event end to end: kafkajs → ingestor → ClickHouse → GET /v1/
     await producer?.disconnect();
     await app?.close();
     rmSync(dataPath, { recursive: true, force: true });
-  });
+  }, 30_000);
 
   it('should return an event published to Kafka from the query API of its organization only', async () => {
     const organizationId = uniqueName('org');
@@ -72,7 +73,8 @@ describe('one event end to end: kafkajs → ingestor → ClickHouse → GET /v1/
     const headers = { authorization: `Bearer ${await token(organizationId)}` };
     const body = await waitFor(
       async () => {
-        const response = await fetch(`${baseUrl}/v1/audit-logs`, { headers });
+        // Filtered to the published resource type: reading the audit log is itself audited (AuditLog events).
+        const response = await fetch(`${baseUrl}/v1/audit-logs?resourceType=Member`, { headers });
         expect(response.status).toBe(200);
         const page = (await response.json()) as { data: Array<{ id: string }> };
         return page.data.length > 0 ? page : undefined;
@@ -81,7 +83,7 @@ describe('one event end to end: kafkajs → ingestor → ClickHouse → GET /v1/
     );
     expect(body.data).toEqual([event]);
 
-    const otherOrganization = await fetch(`${baseUrl}/v1/audit-logs`, { headers: { authorization: `Bearer ${await token('org_other')}` } });
+    const otherOrganization = await fetch(`${baseUrl}/v1/audit-logs?resourceType=Member`, { headers: { authorization: `Bearer ${await token('org_other')}` } });
     expect(((await otherOrganization.json()) as { data: unknown[] }).data).toEqual([]);
   });
 

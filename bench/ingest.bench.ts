@@ -1,0 +1,246 @@
+// Ingest throughput and freshness, with the pipeline's own limits measured in the same run:
+// - end to end: a backlog of N events on the topic → every one queryable in ClickHouse, through
+//   IngestModule and its batching transport (validation, dead-letter check, insert, commit);
+// - raw kafkajs consumption of the same messages (eachBatch, no processing);
+// - raw ClickHouse insert of the same rows (pre-serialized JSONEachRow, the writer's fast path);
+// - the contract's parseAuditEventMessage cost per message (the ingestor's hot path);
+// - freshness (publish → stored) at a steady 10,000 events/s.
+// Run with `npm run bench -- --only ingest` (broker started by scripts/bench.mjs).
+import 'reflect-metadata';
+import {
+  AuditEventsWriteRepository,
+  CLICKHOUSE,
+  ClickHouseConfig,
+  ClickHouseModule,
+  createClickHouseClient,
+  runMigrations,
+  toAuditEventRow,
+  toJsonEachRowLine,
+  type ClickHouseHandle,
+} from '@audit/clickhouse';
+import { loadConfig } from '@audit/config';
+import { makeAuditEvent, parseAuditEventMessage, serializeAuditEvent, uuidv7, type AuditEvent } from '@audit/contract';
+import { IngestConfig, IngestModule, startIngestion } from '@audit/ingest';
+import { KafkaConfig, createKafka, ensureTopics } from '@audit/kafka';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { Kafka, Message } from 'kafkajs';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { benchRow, percentile, writeBenchResults, type BenchRow } from './lib';
+
+const EVENTS = Number(process.env.BENCH_INGEST_EVENTS ?? 200_000);
+const PARTITIONS = 6;
+const STEADY_RATE = 10_000;
+const STEADY_SECONDS = Number(process.env.BENCH_INGEST_STEADY_SECONDS ?? 20);
+const BLOCK_ROWS = 50_000;
+const suffix = randomBytes(4).toString('hex');
+const log = (message: string) => console.log(`[ingest bench] ${message}`);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const ACTIONS = ['create', 'update', 'delete', 'view', 'login', 'invite', 'role.change', 'export'];
+const TYPES = ['Member', 'Organization', 'Session', 'Patient', 'ApiKey'];
+
+/** A realistic event: 200 tenants, varied actors and resources, some changes and metadata. */
+function event(index: number, occurredAt: string): AuditEvent {
+  return makeAuditEvent({
+    id: uuidv7(Date.parse(occurredAt)),
+    occurredAt,
+    organizationId: `org_${index % 200}`,
+    action: ACTIONS[index % ACTIONS.length],
+    actor: { id: `user_${index % 5000}`, name: `User ${index % 5000}`, email: `user${index % 5000}@tenant${index % 200}.example.com`, ip: `10.0.${index % 256}.${(index * 7) % 256}` },
+    resource: { type: TYPES[index % TYPES.length], id: `res_${index}`, name: `Resource ${index}` },
+    requestId: `req_${index}`,
+    ...(index % 2 === 0 && { changes: [{ field: 'role', before: 'member', after: 'admin' }] }),
+    ...(index % 3 === 0 && { metadata: { plan: 'enterprise', seats: 25, sso: true } }),
+  });
+}
+
+function message(index: number, occurredAt = new Date(Date.now() - 3_600_000 + index).toISOString()): Message {
+  const value = event(index, occurredAt);
+  return { key: value.organizationId, value: serializeAuditEvent(value) };
+}
+
+async function produce(kafka: Kafka, topic: string, messages: Message[]): Promise<void> {
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  for (let start = 0; start < messages.length; start += 5000) {
+    await producer.send({ topic, acks: -1, messages: messages.slice(start, start + 5000) });
+  }
+  await producer.disconnect();
+}
+
+/** Raw kafkajs: eachBatch, resolve, nothing else. Clock from group join to the last message. */
+async function rawConsume(kafka: Kafka, topic: string): Promise<{ perSecond: number; values: Buffer[] }> {
+  const consumer = kafka.consumer({ groupId: `bench-raw-${suffix}`, maxBytes: 16 * 1024 * 1024, maxBytesPerPartition: 4 * 1024 * 1024 });
+  const values: Buffer[] = [];
+  let joinedAt = 0;
+  let doneAt = 0;
+  consumer.on(consumer.events.GROUP_JOIN, () => (joinedAt = performance.now()));
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    autoCommit: false,
+    eachBatch: async ({ batch }) => {
+      for (const { value } of batch.messages) values.push(value!);
+      if (values.length >= EVENTS && !doneAt) doneAt = performance.now();
+    },
+  });
+  while (!doneAt) await sleep(5);
+  await consumer.disconnect();
+  return { perSecond: EVENTS / ((doneAt - joinedAt) / 1000), values };
+}
+
+/** Raw insert of the same rows, pre-serialized, in blocks of the ingestor's default size. */
+async function rawInsert(dataPath: string, lines: string[]): Promise<number> {
+  const database = `bench_raw_${suffix}`;
+  const handle = createClickHouseClient({ dataPath });
+  try {
+    await runMigrations(handle.client, { database, retentionDays: 2192, topology: 'single' });
+    const writer = new AuditEventsWriteRepository(handle.client, database, handle.chdb);
+    const bodies: Buffer[] = [];
+    for (let start = 0; start < lines.length; start += BLOCK_ROWS) bodies.push(Buffer.from(`${lines.slice(start, start + BLOCK_ROWS).join('\n')}\n`));
+    const started = performance.now();
+    for (const [index, body] of bodies.entries()) await writer.insertJsonEachRow(body, { deduplicationToken: `raw:${index}` });
+    return lines.length / ((performance.now() - started) / 1000);
+  } finally {
+    await handle.client.close();
+  }
+}
+
+@Module({})
+class BenchIngestModule {
+  static of(env: Record<string, string | undefined>): DynamicModule {
+    return {
+      module: BenchIngestModule,
+      imports: [ClickHouseModule.forRoot(loadConfig(ClickHouseConfig, env)), IngestModule.forRoot(loadConfig(IngestConfig, env), loadConfig(KafkaConfig, env))],
+    };
+  }
+}
+
+async function main(): Promise<void> {
+  const kafka = createKafka({ brokers: loadConfig(KafkaConfig).brokers, clientId: 'bench-ingest' });
+  const topic = `audit.bench.${suffix}`;
+  const dataPath = mkdtempSync(join(tmpdir(), 'audit-bench-ingest-'));
+  await ensureTopics(kafka, [
+    { topic, numPartitions: PARTITIONS, retentionMs: 3_600_000 },
+    { topic: `${topic}.dlq`, numPartitions: 1, retentionMs: 3_600_000 },
+  ]);
+  try {
+    log(`producing ${EVENTS.toLocaleString('en')} events to ${topic} (${PARTITIONS} partitions)`);
+    await produce(kafka, topic, Array.from({ length: EVENTS }, (_, index) => message(index)));
+
+    const consumed = await rawConsume(kafka, topic);
+    log(`raw kafkajs consumption: ${Math.round(consumed.perSecond)} events/s`);
+
+    const parseStarted = performance.now();
+    const lines = consumed.values.map((value, index) => {
+      const result = parseAuditEventMessage(value);
+      if (!result.ok) throw new Error(`bench event ${index} is invalid: ${JSON.stringify(result.violations)}`);
+      return toJsonEachRowLine(toAuditEventRow(result.event, { partition: 0, offset: String(index) }));
+    });
+    const parseMicros = ((performance.now() - parseStarted) * 1000) / EVENTS;
+    log(`parse + row encoding: ${parseMicros.toFixed(2)} µs/event`);
+
+    const inserted = await rawInsert(dataPath, lines);
+    log(`raw ClickHouse insert: ${Math.round(inserted)} rows/s`);
+
+    const database = `bench_e2e_${suffix}`;
+    const app = await NestFactory.create(
+      BenchIngestModule.of({
+        ...process.env,
+        CLICKHOUSE_DATA_PATH: dataPath,
+        CLICKHOUSE_DATABASE: database,
+        AUDIT_TOPIC: topic,
+        AUDIT_DLQ_TOPIC: `${topic}.dlq`,
+        INGEST_GROUP_ID: `bench-ingest-${suffix}`,
+      }),
+      { logger: ['error', 'warn'] },
+    );
+    const count = async () => {
+      const result = await app.get<ClickHouseHandle>(CLICKHOUSE).client.query({ query: `SELECT count() AS n FROM ${database}.audit_events`, format: 'JSONEachRow' });
+      return Number((await result.json<{ n: string }>())[0].n);
+    };
+    const transport = await startIngestion(app);
+    await app.init();
+    while (!transport.isReady()) await sleep(5);
+    const started = performance.now();
+    while ((await count()) < EVENTS) await sleep(50);
+    const endToEnd = EVENTS / ((performance.now() - started) / 1000);
+    log(`end to end: ${Math.round(endToEnd)} events/s (${transport.stats().flushes} inserts)`);
+
+    log(`steady ${STEADY_RATE} events/s for ${STEADY_SECONDS} s`);
+    // The steady producer runs in a process of its own, as product services do, so its CPU is not the ingestor's.
+    const steadyFrom = new Date().toISOString();
+    const producerExit = await new Promise<number | null>((resolve) => {
+      const child = spawn(process.execPath, [...process.execArgv, __filename, '--produce-steady', topic], { stdio: 'inherit', env: process.env });
+      child.once('exit', resolve);
+    });
+    if (producerExit !== 0) throw new Error(`the steady producer exited with ${producerExit}`);
+    const steadyEvents = STEADY_RATE * STEADY_SECONDS;
+    while ((await count()) < EVENTS + steadyEvents) await sleep(100);
+    // Publish time is occurredAt (set just before send); stored time is ingested_at (the insert's now64).
+    const result = await app.get<ClickHouseHandle>(CLICKHOUSE).client.query({
+      query: `SELECT dateDiff('millisecond', occurred_at, ingested_at) AS ms FROM ${database}.audit_events WHERE occurred_at >= {from:DateTime64(3, 'UTC')}`,
+      query_params: { from: steadyFrom.slice(0, 23).replace('T', ' ') },
+      format: 'JSONCompactEachRow',
+    });
+    const freshness = (await result.json<[string]>()).map(([ms]) => Number(ms));
+    await app.close();
+    const p50 = percentile(freshness, 50);
+    const p99 = percentile(freshness, 99);
+    log(`freshness over ${freshness.length} events: p50 ${p50} ms, p99 ${p99} ms`);
+
+    const lower = Math.min(consumed.perSecond, inserted);
+    const config = { events: EVENTS, partitions: PARTITIONS, flushRows: 50_000, flushBytes: '16 MiB', flushIntervalMs: 1000, engine: 'chDB (embedded)', broker: 'local Kafka 4.4, same machine' };
+    const rows: BenchRow[] = [
+      benchRow({
+        name: 'ingest end to end (backlog → queryable)',
+        value: endToEnd,
+        unit: 'events/s',
+        baseline: { name: `lower limit: min(raw kafkajs consume, raw ClickHouse insert) = ${consumed.perSecond < inserted ? 'consume' : 'insert'}`, value: lower },
+        target: { min: 50_000, minRatio: 0.6 },
+        config,
+      }),
+      benchRow({ name: 'raw kafkajs consumption (no processing)', value: consumed.perSecond, unit: 'events/s', config }),
+      benchRow({ name: 'raw ClickHouse insert (pre-serialized rows)', value: inserted, unit: 'rows/s', config: { ...config, blockRows: BLOCK_ROWS } }),
+      benchRow({ name: 'parse + validate + encode row (hot path)', value: parseMicros, unit: 'µs/event', target: { max: 10 }, config }),
+      benchRow({ name: `freshness p50 at ${STEADY_RATE} events/s`, value: p50, unit: 'ms', config: { ...config, seconds: STEADY_SECONDS, events: freshness.length } }),
+      benchRow({ name: `freshness p99 at ${STEADY_RATE} events/s`, value: p99, unit: 'ms', target: { max: 2000 }, config: { ...config, seconds: STEADY_SECONDS, events: freshness.length } }),
+    ];
+    writeBenchResults('ingest', rows);
+  } finally {
+    rmSync(dataPath, { recursive: true, force: true });
+  }
+}
+
+/** Publishes STEADY_RATE events/s for STEADY_SECONDS, occurredAt = the send time (child process). */
+async function produceSteadily(topic: string): Promise<void> {
+  const kafka = createKafka({ brokers: loadConfig(KafkaConfig).brokers, clientId: 'bench-ingest-steady' });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const tick = 50;
+  const perTick = (STEADY_RATE * tick) / 1000;
+  const ticks = (STEADY_SECONDS * 1000) / tick;
+  const started = performance.now();
+  const sends: Promise<unknown>[] = [];
+  for (let i = 0; i < ticks; i++) {
+    const now = new Date().toISOString();
+    sends.push(producer.send({ topic, acks: -1, messages: Array.from({ length: perTick }, (_, j) => message(EVENTS + i * perTick + j, now)) }));
+    await sleep(Math.max(0, started + (i + 1) * tick - performance.now()));
+  }
+  await Promise.all(sends);
+  await producer.disconnect();
+}
+
+const steadyIndex = process.argv.indexOf('--produce-steady');
+(steadyIndex > 0 ? produceSteadily(process.argv[steadyIndex + 1]) : main()).then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,339 @@
+import { Logger } from '@nestjs/common';
+import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { isObservable, lastValueFrom } from 'rxjs';
+import { deduplicationToken, nextOffset, parsePendingMetadata, pendingMetadata, type OffsetRange } from './offset-range';
+import { PartitionBuffer, type FlushThresholds, type TakenBlock } from './partition.buffer';
+
+/** The pattern of the handler that receives each flushed block: `@EventPattern(INGEST_BATCH_PATTERN)`. */
+export const INGEST_BATCH_PATTERN = 'audit.ingest.partition-batch';
+
+/** One block of one partition, handed to the handler; the transport commits after it resolves. */
+export interface PartitionBatch extends OffsetRange {
+  topic: string;
+  partition: number;
+  /** Derived from topic, partition and offset range: the same range always carries the same token. */
+  deduplicationToken: string;
+  messages: KafkaMessage[];
+}
+
+export interface KafkaBatchTransportOptions {
+  topic: string;
+  groupId: string;
+  thresholds: FlushThresholds;
+  maxBufferedBytes: number;
+  retryInitialMs: number;
+  retryMaxMs: number;
+  sessionTimeoutMs: number;
+  /** How long shutdown waits for in-flight blocks before leaving them to be replayed. */
+  shutdownTimeoutMs?: number;
+}
+
+export interface KafkaBatchTransportStats {
+  assigned: number[];
+  paused: number[];
+  bufferedBytes: number;
+  /** High-water mark of buffered bytes since start: the memory bound under lag or outage. */
+  peakBufferedBytes: number;
+  flushes: number;
+  retries: number;
+  committedMessages: number;
+}
+
+interface PartitionLane {
+  partition: number;
+  generation: number;
+  ready: Promise<PartitionBuffer>;
+  buffer?: PartitionBuffer;
+  flushing?: Promise<void>;
+  retrying: boolean;
+}
+
+class Revoked extends Error {}
+
+const clamp = (value: number, min: number, max: number) => Math.round(Math.min(max, Math.max(min, value)));
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
+/**
+ * Kafka → handler in blocks, the Nest way (`app.connectMicroservice({ strategy })`).
+ *
+ * Why not the stock `Transport.KAFKA` server: it calls a handler once per message and resolves
+ * and commits offsets per message, while ClickHouse wants a few large inserts (10k–100k rows,
+ * about one per second) and exactly-once needs the commit tied to a whole block's insert. This
+ * strategy consumes with kafkajs `eachBatch` (auto-commit off), buffers per partition, and calls
+ * the `INGEST_BATCH_PATTERN` handler once per flushed block.
+ *
+ * Guarantees, per partition:
+ * - a block's offset range is recorded in the commit metadata (at the unchanged committed offset)
+ *   before the handler runs, and offsets move past the block only after the handler resolved;
+ * - after a crash or rebalance the recorded range is replayed first, as one block with the same
+ *   token, so an insert that landed before the crash is dropped by ClickHouse's deduplication;
+ * - a failing handler is retried with the same block and exponential backoff, with the partition
+ *   paused; buffered bytes stay under `maxBufferedBytes` (fetching pauses above it);
+ * - on revocation (any rebalance) unflushed buffers are dropped without a commit; the owner in the
+ *   new generation starts again from the committed offset.
+ */
+export class KafkaBatchTransport extends Server implements CustomTransportStrategy {
+  protected override readonly logger = new Logger(KafkaBatchTransport.name);
+  private consumer?: Consumer;
+  private admin?: Admin;
+  private generation = 0;
+  private lanes = new Map<number, PartitionLane>();
+  private assigned: number[] = [];
+  private paused = new Set<number>();
+  private memoryFull = false;
+  private bufferedBytes = 0;
+  private timer?: NodeJS.Timeout;
+  private closing?: Promise<void>;
+  private counters = { peakBufferedBytes: 0, flushes: 0, retries: 0, committedMessages: 0 };
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly options: KafkaBatchTransportOptions,
+  ) {
+    super();
+  }
+
+  listen(callback: (error?: unknown) => void): void {
+    this.start().then(
+      () => callback(),
+      (error: unknown) => callback(error),
+    );
+  }
+
+  on(): never {
+    throw new Error('KafkaBatchTransport emits no events');
+  }
+
+  unwrap<T>(): T {
+    return this.consumer as T;
+  }
+
+  /** In a consumer group with an assignment, and not shutting down. */
+  isReady(): boolean {
+    return this.generation > 0 && this.closing === undefined;
+  }
+
+  stats(): KafkaBatchTransportStats {
+    return { assigned: [...this.assigned], paused: [...this.paused], bufferedBytes: this.bufferedBytes, ...this.counters };
+  }
+
+  private async start(): Promise<void> {
+    const { topic, groupId, sessionTimeoutMs } = this.options;
+    this.admin = this.kafka.admin();
+    await this.admin.connect();
+    const consumer = this.kafka.consumer({
+      groupId,
+      sessionTimeout: sessionTimeoutMs,
+      heartbeatInterval: Math.min(3000, Math.floor(sessionTimeoutMs / 3)),
+      rebalanceTimeout: Math.max(sessionTimeoutMs, 10_000),
+      allowAutoTopicCreation: false,
+      // One fetch is the most the buffers can overshoot their cap by, so it is sized from the cap.
+      maxBytes: clamp(this.options.maxBufferedBytes / 8, 64 * 1024, 16 * 1024 * 1024),
+      maxBytesPerPartition: clamp(this.options.maxBufferedBytes / 32, 16 * 1024, 4 * 1024 * 1024),
+      // An idle long poll also bounds how long shutdown waits for the fetch loop to stop.
+      maxWaitTimeInMs: 1000,
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => this.onAssignment(payload.memberAssignment[topic] ?? []));
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.receive(payload) });
+    this.timer = setInterval(() => this.lanes.forEach((lane) => this.schedule(lane, false)), Math.min(100, this.options.thresholds.ageMs));
+    this.timer.unref();
+    this.logger.log(`consuming ${topic} in blocks as group ${groupId}`);
+  }
+
+  /**
+   * Every join starts a new generation: kafkajs fetches each assigned partition again from its
+   * committed offset, so every unflushed buffer is dropped (no commit) and lanes start afresh.
+   */
+  private onAssignment(partitions: number[]): void {
+    this.generation += 1;
+    this.lanes.clear();
+    this.assigned = [...partitions].sort((a, b) => a - b);
+    this.bufferedBytes = 0;
+    this.memoryFull = false;
+    this.refreshPause();
+    this.logger.log(`generation ${this.generation}: assigned partitions [${this.assigned.join(', ')}]`);
+  }
+
+  private async receive({ batch, resolveOffset, heartbeat }: EachBatchPayload): Promise<void> {
+    // While closing, messages are left unresolved and uncommitted: the next owner reads them.
+    if (this.closing || batch.messages.length === 0) return;
+    const generation = this.generation;
+    const lane = this.lane(batch.partition);
+    const buffer = await lane.ready;
+    if (generation !== this.generation || this.closing) return;
+    const added = buffer.append(batch.messages, Date.now());
+    this.bufferedBytes += added;
+    this.counters.peakBufferedBytes = Math.max(this.counters.peakBufferedBytes, this.bufferedBytes);
+    resolveOffset(batch.lastOffset());
+    this.schedule(lane, false);
+    this.refreshPause();
+    await heartbeat();
+  }
+
+  /** A partition's lane, created on its first batch of a generation with the recorded pending range. */
+  private lane(partition: number): PartitionLane {
+    let lane = this.lanes.get(partition);
+    if (!lane) {
+      const created: PartitionLane = { partition, generation: this.generation, retrying: false, ready: Promise.resolve(new PartitionBuffer()) };
+      created.ready = this.pendingRange(partition).then((pending) => {
+        if (pending) this.logger.log(`partition ${partition}: replaying recorded range ${pending.first}-${pending.last} first`);
+        created.buffer = new PartitionBuffer(pending);
+        return created.buffer;
+      });
+      // A failed lookup must not wedge the partition: the next batch creates the lane again.
+      created.ready.catch(() => this.lanes.get(partition) === created && this.lanes.delete(partition));
+      this.lanes.set(partition, created);
+      lane = created;
+    }
+    return lane;
+  }
+
+  private async pendingRange(partition: number): Promise<OffsetRange | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const [topicOffsets] = await this.admin!.fetchOffsets({ groupId: this.options.groupId, topics: [this.options.topic] });
+        const committed = topicOffsets?.partitions.find((entry) => entry.partition === partition);
+        return committed ? parsePendingMetadata(committed.metadata, committed.offset) : undefined;
+      } catch (error) {
+        // e.g. "the coordinator is loading" right after a broker start: wait rather than restart the consumer.
+        if (attempt >= 10) throw error;
+        await sleep(Math.min(this.options.retryMaxMs, this.options.retryInitialMs * attempt));
+      }
+    }
+  }
+
+  /** Starts a flush of the lane's next block if one is due (or `force`), one at a time per partition. */
+  private schedule(lane: PartitionLane, force: boolean): void {
+    const buffer = lane.buffer;
+    if (!buffer || lane.flushing || this.lanes.get(lane.partition) !== lane) return;
+    const now = Date.now();
+    if (!force && !buffer.due(this.options.thresholds, now)) return;
+    const block = buffer.take(now);
+    if (!block) return;
+    lane.flushing = this.flush(lane, block)
+      .catch((error: unknown) => {
+        if (!(error instanceof Revoked)) this.logger.error(`partition ${lane.partition}: ${(error as Error).message}`);
+      })
+      .finally(() => {
+        if (lane.generation === this.generation) this.bufferedBytes -= block.bytes;
+        lane.flushing = undefined;
+        lane.retrying = false;
+        this.refreshPause();
+        if (this.closing === undefined || force) this.schedule(lane, force);
+      });
+  }
+
+  private async flush(lane: PartitionLane, block: TakenBlock): Promise<void> {
+    const { topic } = this.options;
+    const batch: PartitionBatch = {
+      topic,
+      partition: lane.partition,
+      first: block.first,
+      last: block.last,
+      deduplicationToken: deduplicationToken(topic, lane.partition, block),
+      messages: block.messages,
+    };
+    // Record the range before inserting: a crash after the insert landed replays this exact range.
+    if (!block.replay) await this.retrying(lane, 'record pending range', () => this.commit(lane, block.first, pendingMetadata(block)));
+    await this.retrying(lane, `insert ${batch.deduplicationToken}`, () => this.invoke(batch));
+    // Offsets move past the block only now that the handler has stored it.
+    await this.retrying(lane, 'commit', () => this.commit(lane, nextOffset(block.last), null));
+    this.counters.flushes += 1;
+    this.counters.committedMessages += block.messages.length;
+  }
+
+  /** Retries `step` with exponential backoff, pausing the partition, until it succeeds or the lane is revoked. */
+  private async retrying(lane: PartitionLane, what: string, step: () => Promise<void>): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      if (lane.generation !== this.generation) throw new Revoked();
+      try {
+        await step();
+        if (lane.retrying) {
+          lane.retrying = false;
+          this.refreshPause();
+          this.logger.log(`partition ${lane.partition}: ${what} succeeded after ${attempt} retries; resuming`);
+        }
+        return;
+      } catch (error) {
+        if (error instanceof Revoked) throw error;
+        this.counters.retries += 1;
+        if (!lane.retrying) {
+          lane.retrying = true;
+          this.refreshPause();
+        }
+        const delay = Math.min(this.options.retryMaxMs, this.options.retryInitialMs * 2 ** Math.min(attempt, 20));
+        this.logger.warn(`partition ${lane.partition}: ${what} failed (${describe(error)}); retrying the same block in ${delay} ms`);
+        await sleep(delay);
+      }
+    }
+  }
+
+  private async invoke(batch: PartitionBatch): Promise<void> {
+    const handler = this.getHandlerByPattern(INGEST_BATCH_PATTERN);
+    if (!handler) throw new Error(`no handler for ${INGEST_BATCH_PATTERN}`);
+    const result: unknown = await handler(batch);
+    if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+  }
+
+  private async commit(lane: PartitionLane, offset: string, metadata: string | null): Promise<void> {
+    // A lane of an older generation no longer owns its partition: it must not move its offsets.
+    if (lane.generation !== this.generation) throw new Revoked();
+    await this.consumer!.commitOffsets([{ topic: this.options.topic, partition: lane.partition, offset, metadata }]);
+  }
+
+  /**
+   * Pauses a partition whose block is being retried, and every partition while the buffers are
+   * full (resuming below three quarters of the cap) — except one still gathering its replay range.
+   */
+  private refreshPause(): void {
+    if (!this.consumer || this.closing) return;
+    const cap = this.options.maxBufferedBytes;
+    if (this.bufferedBytes >= cap) this.memoryFull = true;
+    else if (this.bufferedBytes < cap * 0.75) this.memoryFull = false;
+    const wanted = new Set(
+      this.assigned.filter((partition) => {
+        const lane = this.lanes.get(partition);
+        return lane?.retrying || (this.memoryFull && !lane?.buffer?.awaitingReplay);
+      }),
+    );
+    const pause = [...wanted].filter((partition) => !this.paused.has(partition));
+    const resume = [...this.paused].filter((partition) => !wanted.has(partition));
+    if (pause.length > 0) this.consumer.pause([{ topic: this.options.topic, partitions: pause }]);
+    if (resume.length > 0) this.consumer.resume([{ topic: this.options.topic, partitions: resume }]);
+    this.paused = wanted;
+  }
+
+  /** Flushes and commits what is buffered, then leaves the group. Blocks still failing are left for replay. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    clearInterval(this.timer);
+    if (this.consumer && this.assigned.length > 0) this.consumer.pause([{ topic: this.options.topic, partitions: this.assigned }]);
+    const deadline = Date.now() + (this.options.shutdownTimeoutMs ?? 15_000);
+    for (;;) {
+      const lanes = [...this.lanes.values()];
+      lanes.forEach((lane) => this.schedule(lane, true));
+      const busy = lanes.map((lane) => lane.flushing).filter((flushing) => flushing !== undefined);
+      if (busy.length === 0 || Date.now() > deadline) break;
+      await Promise.race([Promise.all(busy), sleep(Math.max(0, deadline - Date.now()))]);
+    }
+    // Whatever is still in flight belongs to the next owner: bump the generation so it never commits.
+    this.generation += 1;
+    await this.consumer?.disconnect();
+    await this.admin?.disconnect();
+    this.logger.log('stopped: buffers flushed and committed');
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (error && typeof error === 'object' && 'message' in error) return String((error as { message: unknown }).message);
+  return String(error);
+}
