@@ -1,9 +1,11 @@
 import { ClickHouseModule } from '@audit/clickhouse';
+import { ConsoleModule } from '@audit/console';
 import { QueryModule } from '@audit/query';
+import { ObservabilityModule } from '@audit/observability';
 import { Module } from '@nestjs/common';
 
 /** The query API on its own, for deployments with a ClickHouse server. */
 @Module({
-  imports: [ClickHouseModule.forRoot(), QueryModule.forRoot()],
+  imports: [ObservabilityModule.forRoot({ app: 'query-api' }), ClickHouseModule.forRoot(), QueryModule.forRoot(), ConsoleModule.forRoot()],
 })
 export class QueryApiModule {}

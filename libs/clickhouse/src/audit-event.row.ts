@@ -25,6 +25,8 @@ export interface AuditEventRow {
   /** JSON object, or ''. */
   metadata: string;
   schema_version: number;
+  /** Lineage: the topic, partition and offset the row was consumed from. */
+  kafka_topic?: string;
   kafka_partition: number;
   kafka_offset: string | number;
   ingested_at?: string;
@@ -33,6 +35,7 @@ export interface AuditEventRow {
 export interface KafkaLineage {
   partition: number;
   offset: string;
+  topic?: string;
 }
 
 /** ISO-8601 `2026-01-31T12:00:00.000Z` → ClickHouse DateTime64 text `2026-01-31 12:00:00.000`. */
@@ -40,9 +43,12 @@ export function toClickHouseTime(iso: string): string {
   return iso.slice(0, 23).replace('T', ' ');
 }
 
-/** ClickHouse DateTime64(3, 'UTC') text → ISO-8601 with `Z`. */
+/**
+ * ClickHouse DateTime64(3, 'UTC') text → ISO-8601 with `Z`. Accepts both output forms: `simple`
+ * (chDB's default, `2026-01-31 12:00:00.000`) and `iso` (what the server client asks for).
+ */
 export function fromClickHouseTime(text: string): string {
-  return `${text.replace(' ', 'T')}Z`;
+  return text.endsWith('Z') ? text : `${text.replace(' ', 'T')}Z`;
 }
 
 export function toAuditEventRow(event: AuditEvent, lineage: KafkaLineage): AuditEventRow {
@@ -67,36 +73,37 @@ export function toAuditEventRow(event: AuditEvent, lineage: KafkaLineage): Audit
     changes: event.changes ? JSON.stringify(event.changes) : '',
     metadata: event.metadata ? JSON.stringify(event.metadata) : '',
     schema_version: event.schemaVersion,
+    kafka_topic: lineage.topic ?? '',
     kafka_partition: lineage.partition,
     kafka_offset: lineage.offset,
   };
 }
 
-const optional = (value: string) => (value === '' ? undefined : value);
-
-/** A stored row back in the contract's shape (what the API returns). */
+/**
+ * A stored row back in the contract's shape (what the API returns), in the contract's field order.
+ * Empty columns are absent fields, so the result serializes exactly like the event that was sent.
+ */
 export function fromAuditEventRow(row: AuditEventRow): AuditEvent {
-  const event: AuditEvent = {
+  return {
     id: row.event_id,
     occurredAt: fromClickHouseTime(row.occurred_at),
     organizationId: row.organization_id,
     actor: {
       id: row.actor_id,
       type: row.actor_type as AuditEvent['actor']['type'],
-      name: optional(row.actor_name),
-      email: optional(row.actor_email),
-      ip: optional(row.actor_ip),
-      userAgent: optional(row.actor_user_agent),
+      ...(row.actor_name !== '' && { name: row.actor_name }),
+      ...(row.actor_email !== '' && { email: row.actor_email }),
+      ...(row.actor_ip !== '' && { ip: row.actor_ip }),
+      ...(row.actor_user_agent !== '' && { userAgent: row.actor_user_agent }),
     },
     action: row.action,
-    resource: { type: row.resource_type, id: row.resource_id, name: optional(row.resource_name) },
+    resource: { type: row.resource_type, id: row.resource_id, ...(row.resource_name !== '' && { name: row.resource_name }) },
     status: row.status as AuditEvent['status'],
-    reason: optional(row.reason),
-    requestId: optional(row.request_id),
-    sessionId: optional(row.session_id),
-    changes: row.changes ? (JSON.parse(row.changes) as AuditChange[]) : undefined,
-    metadata: row.metadata ? (JSON.parse(row.metadata) as AuditEvent['metadata']) : undefined,
+    ...(row.reason !== '' && { reason: row.reason }),
+    ...(row.request_id !== '' && { requestId: row.request_id }),
+    ...(row.session_id !== '' && { sessionId: row.session_id }),
+    ...(row.changes !== '' && { changes: JSON.parse(row.changes) as AuditChange[] }),
+    ...(row.metadata !== '' && { metadata: JSON.parse(row.metadata) as AuditEvent['metadata'] }),
     schemaVersion: 1,
   };
-  return JSON.parse(JSON.stringify(event)) as AuditEvent;
 }

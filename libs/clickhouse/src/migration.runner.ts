@@ -30,6 +30,8 @@ export function defaultMigrationsDir(start: string = __dirname): string {
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const FILE_NAME = /^(\d{4})_([a-z0-9_]+)\.sql$/;
+/** Suffix of each shard's local table in the cluster topology. */
+const LOCAL_SUFFIX = '_local';
 
 function identifier(name: string, value: string): string {
   if (!IDENTIFIER.test(value)) throw new Error(`${name} must be a plain identifier, got ${JSON.stringify(value)}`);
@@ -38,7 +40,9 @@ function identifier(name: string, value: string): string {
 
 /**
  * The values substituted into migration templates. The cluster variant is generated from the
- * same SQL: `{{on_cluster}}` and the engines switch to their replicated form.
+ * same SQL: `{{on_cluster}}` and the engines switch to their replicated form, a table named
+ * `x{{local}}` becomes each shard's `x_local`, and `{{distributed:x}}` becomes the Distributed
+ * table `x` over it, sharded by organization (a tenant's rows live on one shard).
  */
 function templateValues(options: MigrationOptions): Record<string, string> {
   const database = identifier('database', options.database);
@@ -49,6 +53,7 @@ function templateValues(options: MigrationOptions): Record<string, string> {
     database,
     retention_days: String(options.retentionDays),
     on_cluster: cluster ? `ON CLUSTER ${clusterName}` : '',
+    local: cluster ? LOCAL_SUFFIX : '',
     merge_tree: cluster ? `ReplicatedMergeTree('/clickhouse/tables/{shard}/${database}/{table}', '{replica}')` : 'MergeTree',
     replacing_merge_tree: cluster
       ? `ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/${database}/{table}', '{replica}')`
@@ -56,10 +61,21 @@ function templateValues(options: MigrationOptions): Record<string, string> {
   };
 }
 
+function distributedTable(table: string, options: MigrationOptions, values: Record<string, string>): string {
+  if (options.topology !== 'cluster') return '';
+  const name = identifier('table', table);
+  const cluster = identifier('cluster', options.cluster ?? '');
+  return (
+    `CREATE TABLE IF NOT EXISTS ${values.database}.${name} ${values.on_cluster} AS ${values.database}.${name}${LOCAL_SUFFIX} ` +
+    `ENGINE = Distributed(${cluster}, ${values.database}, ${name}${LOCAL_SUFFIX}, cityHash64(organization_id))`
+  );
+}
+
 export function renderMigration(sql: string, options: MigrationOptions): string {
   const values = templateValues(options);
-  return sql.replace(/\{\{(\w+)\}\}/g, (_match, key: string) => {
-    if (!(key in values)) throw new Error(`unknown template variable {{${key}}}`);
+  return sql.replace(/\{\{(\w+)(?::(\w+))?\}\}/g, (_match, key: string, argument: string | undefined) => {
+    if (key === 'distributed' && argument) return distributedTable(argument, options, values);
+    if (argument !== undefined || !(key in values)) throw new Error(`unknown template variable {{${key}${argument ? `:${argument}` : ''}}}`);
     return values[key];
   });
 }

@@ -1,10 +1,37 @@
-import { IsInt, IsString, Max, Min, MinLength } from 'class-validator';
+import { AUDIT_EVENTS_TOPIC } from '@audit/contract';
+import { IsInt, IsOptional, IsString, IsUrl, Max, Min, MinLength, ValidateIf } from 'class-validator';
 
+/** Configuration of the read side, validated once at boot. */
 export class QueryConfig {
-  /** HS256 secret that signs bearer tokens (at least 32 characters). */
+  /** HS256 secret that signs bearer tokens (at least 32 characters). Required unless AUTH_JWKS_URL is set. */
+  @ValidateIf((config: QueryConfig) => !config.AUTH_JWKS_URL)
   @IsString()
   @MinLength(32)
-  AUTH_JWT_SECRET!: string;
+  AUTH_JWT_SECRET?: string;
+
+  /** JWKS endpoint of the identity provider; when set, tokens are verified against its keys (RS/ES/EdDSA). */
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  AUTH_JWKS_URL?: string;
+
+  /** Expected `iss` claim, if any. */
+  @IsOptional()
+  @IsString()
+  AUTH_JWT_ISSUER?: string;
+
+  /** Expected `aud` claim, if any. */
+  @IsOptional()
+  @IsString()
+  AUTH_JWT_AUDIENCE?: string;
+
+  /**
+   * Key that signs page cursors (HMAC-SHA256). Defaults to AUTH_JWT_SECRET; required with JWKS.
+   * Every instance behind one load balancer needs the same key.
+   */
+  @ValidateIf((config: QueryConfig) => !config.AUTH_JWT_SECRET)
+  @IsString()
+  @MinLength(32)
+  QUERY_CURSOR_SECRET?: string;
 
   @IsInt()
   @Min(0)
@@ -19,4 +46,35 @@ export class QueryConfig {
   @IsInt()
   @Min(1)
   QUERY_DEFAULT_WINDOW_DAYS: number = 30;
+
+  /** Widest `from`…`to` window a query may ask for, in days. */
+  @IsInt()
+  @Min(1)
+  @Max(36500)
+  QUERY_MAX_WINDOW_DAYS: number = 366;
+
+  /** ClickHouse `max_execution_time` of every query, in seconds. */
+  @IsInt()
+  @Min(1)
+  QUERY_MAX_EXECUTION_SECONDS: number = 30;
+
+  /** ClickHouse `max_memory_usage` of every query, in bytes. */
+  @IsInt()
+  @Min(10_000_000)
+  QUERY_MAX_MEMORY_BYTES: number = 2_000_000_000;
+
+  /** Rows per keyset query of an export (bounds the memory of one export). */
+  @IsInt()
+  @Min(100)
+  @Max(1_000_000)
+  QUERY_EXPORT_BATCH_ROWS: number = 50_000;
+
+  /** Topic that receives the audit events of reads and exports. */
+  @IsString()
+  AUDIT_TOPIC: string = AUDIT_EVENTS_TOPIC;
+
+  /** Key for page cursors: its own, else the token secret. */
+  get cursorSecret(): string {
+    return this.QUERY_CURSOR_SECRET ?? (this.AUTH_JWT_SECRET as string);
+  }
 }

@@ -1,15 +1,73 @@
-import { Controller, Get, Req, UseGuards } from '@nestjs/common';
-import type { AuditEvent } from '@audit/contract';
+import { Controller, Get, Query, Req, Res, UseGuards, UsePipes } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
 import { JwtAuthGuard, type AuthenticatedRequest } from '../auth/jwt-auth.guard';
-import { AuditLogsService } from './audit-logs.service';
+import { queryValidationPipe } from '../http/query-validation.pipe';
+import { AuditLogsExportQueryDto, AuditLogsFilterDto, AuditLogsListQueryDto } from './audit-logs-query.dto';
+import { ApiErrorView, AuditLogFacetsView, AuditLogPageView } from './audit-logs-response.dto';
+import { AuditLogsService, type AuditLogPage } from './audit-logs.service';
+import { EXPORT_ENCODERS } from './export.format';
+import { EXPORT_TRAILERS, writeExport } from './export.writer';
 
+/** Aborted when the client goes away before the response is finished: its query stops. */
+function untilClientGone(response: Response): AbortController {
+  const abort = new AbortController();
+  response.once('close', () => {
+    if (!response.writableFinished) abort.abort();
+  });
+  return abort;
+}
+
+@ApiTags('audit logs')
+@ApiBearerAuth()
+@ApiResponse({ status: 400, description: 'A parameter broke a rule (`field`, `rule`).', type: ApiErrorView })
+@ApiResponse({ status: 401, description: 'No token (`unauthenticated`), or a bad or expired one (`invalid_token`).', type: ApiErrorView })
+@ApiResponse({ status: 403, description: 'The role may not read this log (`forbidden`).', type: ApiErrorView })
 @Controller('v1/audit-logs')
 @UseGuards(JwtAuthGuard)
+@UsePipes(queryValidationPipe())
 export class AuditLogsController {
   constructor(private readonly service: AuditLogsService) {}
 
   @Get()
-  list(@Req() request: AuthenticatedRequest): Promise<{ data: AuditEvent[]; nextCursor: string | null; prevCursor: string | null }> {
-    return this.service.list(request.principal);
+  @ApiOperation({ summary: 'One page of audit events, newest first; follow nextCursor / prevCursor for more.' })
+  @ApiOkResponse({ type: AuditLogPageView })
+  list(
+    @Req() request: AuthenticatedRequest,
+    @Query() query: AuditLogsListQueryDto,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<AuditLogPage> {
+    return this.service.list(request.principal, query, untilClientGone(response).signal);
+  }
+
+  @Get('facets')
+  @ApiOperation({ summary: 'Counts by resource type, action and status for the filters.' })
+  @ApiOkResponse({ type: AuditLogFacetsView })
+  facets(@Req() request: AuthenticatedRequest, @Query() query: AuditLogsFilterDto, @Res({ passthrough: true }) response: Response) {
+    return this.service.facets(request.principal, query, untilClientGone(response).signal);
+  }
+
+  @Get('export')
+  @ApiOperation({
+    summary: 'Every matching event as a CSV or NDJSON download, streamed (no row cap).',
+    description:
+      `Rows come in storage order: by organization, then oldest first. The body is chunked; after the last chunk the ` +
+      `HTTP trailers \`${EXPORT_TRAILERS.rowCount}\` (rows written) and \`${EXPORT_TRAILERS.sha256}\` (hex SHA-256 of the ` +
+      `body) let the receiver check it got everything. A transfer that ends without trailers is incomplete. CSV cells that ` +
+      `a spreadsheet would run as a formula (starting with = + - @, tab or CR) are prefixed with '.`,
+  })
+  @ApiProduces('text/csv', 'application/x-ndjson')
+  @ApiOkResponse({ description: 'The file (Content-Disposition: attachment).' })
+  async export(@Req() request: AuthenticatedRequest, @Query() query: AuditLogsExportQueryDto, @Res() response: Response): Promise<void> {
+    const resolved = this.service.startExport(request.principal, query);
+    const abort = untilClientGone(response);
+    const owner = resolved.scope === 'all' ? 'all-organizations' : resolved.scope.organizationId;
+    const filename = `audit-log-${owner}-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    try {
+      await writeExport(response, this.service.exportRows(resolved, abort.signal), EXPORT_ENCODERS[query.format], filename, abort);
+    } catch (error) {
+      // The client left: its query was cancelled on purpose and nobody is there to answer.
+      if (!abort.signal.aborted) throw error;
+    }
   }
 }

@@ -1,25 +1,140 @@
-import { AuditEventsReadRepository, fromAuditEventRow, toClickHouseTime } from '@audit/clickhouse';
-import type { AuditEvent } from '@audit/contract';
+import { AuditEventsReadRepository, fromAuditEventRow, type AuditEventRow, type AuditEventsFilter, type Facets, type TenantScope } from '@audit/clickhouse';
+import { LIMITS, type AuditEvent } from '@audit/contract';
 import { Injectable } from '@nestjs/common';
+import { ReadAuditTrail } from '../audit-trail/read-audit.trail';
 import type { Principal } from '../auth/principal';
+import { forbidden, invalidParameter } from '../http/api-errors';
 import { QueryConfig } from '../query.config';
+import type { AuditLogsExportQueryDto, AuditLogsFilterDto, AuditLogsListQueryDto } from './audit-logs-query.dto';
+import { filterFingerprint, PageCursorCodec, type PageCursor } from './page-cursor.codec';
 
 const DAY_MS = 86_400_000;
+const HAS_ZONE = /(Z|[+-]\d{2}(:?\d{2})?)$/i;
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 
+export interface AuditLogPage {
+  data: AuditEvent[];
+  nextCursor: string | null;
+  prevCursor: string | null;
+}
+
+/** A request's filters resolved against the principal: whose rows, which window, which fingerprint. */
+export interface ResolvedQuery {
+  scope: TenantScope;
+  filter: AuditEventsFilter;
+  fingerprint: string;
+}
+
+/** ISO-8601 text without a zone is UTC (a server's local zone must not change an answer). */
+function parseInstant(field: string, value: string): number {
+  const millis = Date.parse(HAS_ZONE.test(value) || DATE_ONLY.test(value) ? value : `${value}Z`);
+  if (Number.isNaN(millis)) throw invalidParameter(field, 'isISO8601', `${field} must be a valid ISO 8601 date`);
+  return millis;
+}
+
+/** The rules of reading: tenant scope from the token, window defaults and bounds, cursors, auditing. */
 @Injectable()
 export class AuditLogsService {
   constructor(
     private readonly events: AuditEventsReadRepository,
     private readonly config: QueryConfig,
+    private readonly cursors: PageCursorCodec,
+    private readonly trail: ReadAuditTrail,
   ) {}
 
-  async list(principal: Principal): Promise<{ data: AuditEvent[]; nextCursor: string | null; prevCursor: string | null }> {
-    const now = Date.now();
-    const rows = await this.events.findNewest(principal.organizationId, {
-      from: toClickHouseTime(new Date(now - this.config.QUERY_DEFAULT_WINDOW_DAYS * DAY_MS).toISOString()),
-      to: toClickHouseTime(new Date(now + 60_000).toISOString()),
-      limit: 50,
-    });
-    return { data: rows.map(fromAuditEventRow), nextCursor: null, prevCursor: null };
+  async list(principal: Principal, query: AuditLogsListQueryDto, signal?: AbortSignal): Promise<AuditLogPage> {
+    const resolved = this.resolve(principal, query);
+    const cursor = query.cursor === undefined ? undefined : this.cursors.decode(query.cursor, resolved.fingerprint);
+    const filter = cursor ? { ...resolved.filter, from: cursor.from, to: cursor.to } : resolved.filter;
+    this.trail.record(principal, 'view', resolved.scope, { endpoint: 'list', ...describe(filter), cursor: cursor !== undefined });
+    const page = await this.events.findPage(
+      resolved.scope,
+      filter,
+      { limit: query.limit, ...(cursor && (cursor.direction === 'older' ? { olderThan: cursor.key } : { newerThan: cursor.key })) },
+      signal,
+    );
+    const first = page.rows[0];
+    const last = page.rows.at(-1);
+    const make = (direction: PageCursor['direction'], row: AuditEventRow | undefined) => {
+      const key = row ? { occurredAt: row.occurred_at, eventId: row.event_id } : cursor?.key;
+      return key ? this.cursors.encode({ direction, key, from: filter.from, to: filter.to, filters: resolved.fingerprint }) : null;
+    };
+    // Read backwards (prev), the page ends where the cursor started, so older rows exist; read
+    // forwards, newer rows exist exactly when the page was reached through a cursor.
+    const backwards = cursor?.direction === 'newer';
+    return {
+      data: page.rows.map(fromAuditEventRow),
+      nextCursor: (backwards || page.hasMore) && (last || cursor) ? make('older', last) : null,
+      prevCursor: (backwards ? page.hasMore : cursor !== undefined) ? make('newer', first) : null,
+    };
   }
+
+  async facets(principal: Principal, query: AuditLogsFilterDto, signal?: AbortSignal): Promise<Facets> {
+    const resolved = this.resolve(principal, query);
+    this.trail.record(principal, 'view', resolved.scope, { endpoint: 'facets', ...describe(resolved.filter) });
+    return this.events.countFacets(resolved.scope, resolved.filter, signal);
+  }
+
+  /** Resolves and audits an export; the rows come from {@link exportRows}. */
+  startExport(principal: Principal, query: AuditLogsExportQueryDto): ResolvedQuery {
+    const resolved = this.resolve(principal, query);
+    this.trail.record(principal, 'export', resolved.scope, { endpoint: 'export', format: query.format, ...describe(resolved.filter) });
+    return resolved;
+  }
+
+  exportRows(resolved: ResolvedQuery, signal: AbortSignal): AsyncGenerator<AuditEventRow[]> {
+    return this.events.streamAll(resolved.scope, resolved.filter, this.config.QUERY_EXPORT_BATCH_ROWS, signal);
+  }
+
+  /**
+   * The organization comes from the token; only the security role may read across organizations
+   * or name one with `organizationId`. The window defaults to the last QUERY_DEFAULT_WINDOW_DAYS
+   * (up to now plus the clock skew the contract accepts) and is bounded by QUERY_MAX_WINDOW_DAYS.
+   */
+  resolve(principal: Principal, query: AuditLogsFilterDto): ResolvedQuery {
+    if (query.organizationId !== undefined && principal.role !== 'security') {
+      throw forbidden('only the security role may choose the organization; yours comes from your token', 'organizationId');
+    }
+    const scope: TenantScope =
+      principal.role === 'security' ? (query.organizationId ? { organizationId: query.organizationId } : 'all') : { organizationId: principal.organizationId };
+    const to = query.to !== undefined ? parseInstant('to', query.to) : Date.now() + LIMITS.maxClockSkewMs;
+    const from = query.from !== undefined ? parseInstant('from', query.from) : to - this.config.QUERY_DEFAULT_WINDOW_DAYS * DAY_MS;
+    if (from > to) throw invalidParameter('from', 'notAfterTo', 'from must not be after to');
+    if (to - from > this.config.QUERY_MAX_WINDOW_DAYS * DAY_MS) {
+      throw invalidParameter('from', 'maxWindow', `the window from…to must not exceed ${this.config.QUERY_MAX_WINDOW_DAYS} days`);
+    }
+    const filter: AuditEventsFilter = {
+      from: new Date(from).toISOString(),
+      to: new Date(to).toISOString(),
+      ...(query.resourceType && { resourceTypes: query.resourceType }),
+      ...(query.action && { actions: query.action }),
+      ...(query.actor !== undefined && { actor: query.actor }),
+      ...(query.resourceId !== undefined && { resourceId: query.resourceId }),
+      ...(query.status !== undefined && { status: query.status }),
+    };
+    const fingerprint = filterFingerprint({
+      scope: scope === 'all' ? '*' : scope.organizationId,
+      resourceType: query.resourceType,
+      action: query.action,
+      actor: query.actor,
+      resourceId: query.resourceId,
+      status: query.status,
+      from: query.from,
+      to: query.to,
+    });
+    return { scope, filter, fingerprint };
+  }
+}
+
+/** The filters as flat audit metadata. */
+function describe(filter: AuditEventsFilter): Record<string, string | undefined> {
+  return {
+    from: filter.from,
+    to: filter.to,
+    resourceType: filter.resourceTypes?.join(','),
+    action: filter.actions?.join(','),
+    actor: filter.actor,
+    resourceId: filter.resourceId,
+    status: filter.status,
+  };
 }

@@ -1,40 +1,28 @@
-import { CanActivate, ExecutionContext, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
-import { jwtVerify } from 'jose';
-import { QueryConfig } from '../query.config';
+import { forbidden, unauthenticated } from '../http/api-errors';
 import type { Principal, Role } from './principal';
+import { TokenVerifier } from './token.verifier';
 
+/** Roles that may read an audit log: their organization's (owner, admin) or any (security). */
 const READ_ROLES: ReadonlySet<Role> = new Set(['owner', 'admin', 'security']);
 
 export interface AuthenticatedRequest extends Request {
   principal: Principal;
 }
 
-/** Verifies the bearer token and admits roles that may read an organization's audit log. */
+/** No or malformed credentials: 401. A valid token of a role that may not read: 403. */
 @Injectable()
 export class JwtAuthGuard implements CanActivate {
-  private readonly secret: Uint8Array;
-
-  constructor(config: QueryConfig) {
-    this.secret = new TextEncoder().encode(config.AUTH_JWT_SECRET);
-  }
+  constructor(private readonly verifier: TokenVerifier) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const [scheme, token] = (request.headers.authorization ?? '').split(' ');
-    if (scheme !== 'Bearer' || !token) throw new UnauthorizedException({ code: 'unauthenticated', message: 'a bearer token is required' });
-    let claims: Record<string, unknown>;
-    try {
-      ({ payload: claims } = await jwtVerify(token, this.secret, { algorithms: ['HS256'] }));
-    } catch {
-      throw new UnauthorizedException({ code: 'invalid_token', message: 'the bearer token is invalid or expired' });
-    }
-    const role = claims.role as Role;
-    if (typeof claims.sub !== 'string' || typeof claims.org !== 'string' || typeof role !== 'string') {
-      throw new UnauthorizedException({ code: 'invalid_token', message: 'the token lacks sub, org or role' });
-    }
-    if (!READ_ROLES.has(role)) throw new ForbiddenException({ code: 'forbidden', message: 'only owners and admins may read the audit log' });
-    request.principal = { subject: claims.sub, email: typeof claims.email === 'string' ? claims.email : undefined, organizationId: claims.org, role };
+    const match = /^Bearer ([^\s]+)$/i.exec(request.headers.authorization ?? '');
+    if (!match) throw unauthenticated('a bearer token is required');
+    const principal = await this.verifier.verify(match[1]);
+    if (!READ_ROLES.has(principal.role)) throw forbidden('only owners and admins may read the audit log of their organization');
+    request.principal = principal;
     return true;
   }
 }

@@ -1,4 +1,5 @@
-export type Role = 'owner' | 'admin' | 'member' | 'security';
+export const ROLES = ['owner', 'admin', 'member', 'security'] as const;
+export type Role = (typeof ROLES)[number];
 
 /** Who is asking, as proven by the verified token; never from query parameters. */
 export interface Principal {

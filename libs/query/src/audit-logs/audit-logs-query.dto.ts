@@ -1,0 +1,94 @@
+import { ACTION_PATTERN, LIMITS, ORGANIZATION_ID_PATTERN, RESOURCE_TYPE_PATTERN, STATUSES, type AuditStatus } from '@audit/contract';
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type, type TransformFnParams } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+
+/** A repeatable query parameter arrives as a string once and as an array when repeated. */
+const asArray = ({ value }: TransformFnParams): unknown => (value === undefined || Array.isArray(value) ? value : [value]);
+
+export const MAX_PAGE_SIZE = 1000;
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_VALUES_PER_FILTER = 50;
+export const EXPORT_FORMATS = ['csv', 'ndjson'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/** The filters shared by list, facets and export. Absent filters match everything. */
+export class AuditLogsFilterDto {
+  @ApiPropertyOptional({ type: [String], description: 'Resource types (repeat the parameter for several).', example: ['Member'] })
+  @IsOptional()
+  @Transform(asArray)
+  @IsArray()
+  @ArrayMaxSize(MAX_VALUES_PER_FILTER)
+  @IsString({ each: true })
+  @MaxLength(LIMITS.resourceTypeLength, { each: true })
+  @Matches(RESOURCE_TYPE_PATTERN, { each: true, message: 'each value of resourceType must be a PascalCase type name such as Member' })
+  resourceType?: string[];
+
+  @ApiPropertyOptional({ type: [String], description: 'Actions (repeat the parameter for several).', example: ['role.change'] })
+  @IsOptional()
+  @Transform(asArray)
+  @IsArray()
+  @ArrayMaxSize(MAX_VALUES_PER_FILTER)
+  @IsString({ each: true })
+  @MaxLength(LIMITS.actionLength, { each: true })
+  @Matches(ACTION_PATTERN, { each: true, message: 'each value of action must be a lowercase verb such as create or role.change' })
+  action?: string[];
+
+  @ApiPropertyOptional({ description: "The actor's email or id.", example: 'ada@example.com' })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(LIMITS.actorIdLength)
+  actor?: string;
+
+  @ApiPropertyOptional({ example: 'member_42' })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(LIMITS.resourceIdLength)
+  resourceId?: string;
+
+  @ApiPropertyOptional({ enum: STATUSES })
+  @IsOptional()
+  @IsIn(STATUSES)
+  status?: AuditStatus;
+
+  @ApiPropertyOptional({ description: 'Start of the window, inclusive (ISO-8601; no zone means UTC). Default: `to` minus the default window (30 days).' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  from?: string;
+
+  @ApiPropertyOptional({ description: 'End of the window, exclusive (ISO-8601). Default: now (plus the contract’s allowed clock skew).' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  to?: string;
+
+  @ApiPropertyOptional({ description: 'Security role only: restrict a cross-organization query to one organization.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(LIMITS.organizationIdLength)
+  @Matches(ORGANIZATION_ID_PATTERN, { message: 'organizationId must be letters, digits and _ . : -' })
+  organizationId?: string;
+}
+
+export class AuditLogsListQueryDto extends AuditLogsFilterDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE })
+  @Type(() => Number)
+  // class-validator runs a property's rules bottom-up: the type check first, then the bounds.
+  @Max(MAX_PAGE_SIZE)
+  @Min(1)
+  @IsInt()
+  limit: number = DEFAULT_PAGE_SIZE;
+
+  @ApiPropertyOptional({ description: 'nextCursor or prevCursor of a previous page, with the same filters.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
+  cursor?: string;
+}
+
+export class AuditLogsExportQueryDto extends AuditLogsFilterDto {
+  @ApiPropertyOptional({ enum: EXPORT_FORMATS, default: 'csv' })
+  @IsIn(EXPORT_FORMATS)
+  format: ExportFormat = 'csv';
+}

@@ -1,0 +1,72 @@
+import { fromAuditEventRow, type AuditEventRow } from '@audit/clickhouse';
+import type { ExportFormat } from './audit-logs-query.dto';
+
+/** CSV columns, in order: the contract's fields flattened; `changes` and `metadata` as JSON text. */
+const CSV_COLUMNS: Array<[header: string, column: keyof AuditEventRow]> = [
+  ['id', 'event_id'],
+  ['occurredAt', 'occurred_at'],
+  ['organizationId', 'organization_id'],
+  ['actorId', 'actor_id'],
+  ['actorType', 'actor_type'],
+  ['actorName', 'actor_name'],
+  ['actorEmail', 'actor_email'],
+  ['actorIp', 'actor_ip'],
+  ['actorUserAgent', 'actor_user_agent'],
+  ['action', 'action'],
+  ['resourceType', 'resource_type'],
+  ['resourceId', 'resource_id'],
+  ['resourceName', 'resource_name'],
+  ['status', 'status'],
+  ['reason', 'reason'],
+  ['requestId', 'request_id'],
+  ['sessionId', 'session_id'],
+  ['changes', 'changes'],
+  ['metadata', 'metadata'],
+];
+
+/** Spreadsheets run a cell starting with one of these as a formula (OWASP "CSV injection"). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+const NEEDS_QUOTES = /[",\r\n]/;
+
+/**
+ * One CSV cell (RFC 4180): a value a spreadsheet would evaluate gets a leading `'` so it stays
+ * text, and a value with a quote, comma or line break is quoted with quotes doubled.
+ */
+export function csvCell(value: string): string {
+  const safe = FORMULA_START.test(value) ? `'${value}` : value;
+  return NEEDS_QUOTES.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+export interface ExportEncoder {
+  contentType: string;
+  extension: string;
+  /** Text before the first row. */
+  header: string;
+  /** One batch of rows as text. */
+  encode(rows: AuditEventRow[]): string;
+}
+
+const csv: ExportEncoder = {
+  contentType: 'text/csv; charset=utf-8',
+  extension: 'csv',
+  header: `${CSV_COLUMNS.map(([header]) => header).join(',')}\r\n`,
+  encode: (rows) => {
+    let text = '';
+    for (const row of rows) text += `${CSV_COLUMNS.map(([, column]) => csvCell(String(row[column] ?? ''))).join(',')}\r\n`;
+    return text;
+  },
+};
+
+/** One event per line, in the same camelCase shape as the list endpoint's `data` items. */
+const ndjson: ExportEncoder = {
+  contentType: 'application/x-ndjson; charset=utf-8',
+  extension: 'ndjson',
+  header: '',
+  encode: (rows) => {
+    let text = '';
+    for (const row of rows) text += `${JSON.stringify(fromAuditEventRow(row))}\n`;
+    return text;
+  },
+};
+
+export const EXPORT_ENCODERS: Record<ExportFormat, ExportEncoder> = { csv, ndjson };

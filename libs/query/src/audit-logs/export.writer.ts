@@ -1,0 +1,57 @@
+import type { AuditEventRow } from '@audit/clickhouse';
+import type { Response } from 'express';
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import type { ExportEncoder } from './export.format';
+
+/** HTTP trailers sent after the last byte of an export (declared up front in `Trailer`). */
+export const EXPORT_TRAILERS = { rowCount: 'X-Audit-Row-Count', sha256: 'X-Audit-Content-SHA256' } as const;
+
+export interface ExportSummary {
+  rows: number;
+  sha256: string;
+  /** The client went away before the end; nothing more was read from ClickHouse. */
+  aborted: boolean;
+}
+
+/**
+ * Streams batches to the response with backpressure (waits for `drain`), so memory holds one
+ * batch however many rows there are. The body is hashed as it is written; the row count and the
+ * SHA-256 go out as HTTP trailers, the only place a streamed body's digest can go.
+ */
+export async function writeExport(
+  response: Response,
+  batches: AsyncIterable<AuditEventRow[]>,
+  encoder: ExportEncoder,
+  filename: string,
+  abort: AbortController,
+): Promise<ExportSummary> {
+  const hash = createHash('sha256');
+  let rows = 0;
+  const write = async (text: string) => {
+    if (text === '') return;
+    hash.update(text);
+    if (response.write(text)) return;
+    try {
+      await once(response, 'drain', { signal: abort.signal });
+    } catch {
+      // Aborted: the client left; the loop below sees the signal and stops reading.
+    }
+  };
+  response.status(200);
+  response.setHeader('Content-Type', encoder.contentType);
+  response.setHeader('Content-Disposition', `attachment; filename="${filename}.${encoder.extension}"`);
+  response.setHeader('Trailer', `${EXPORT_TRAILERS.rowCount}, ${EXPORT_TRAILERS.sha256}`);
+  response.setHeader('Cache-Control', 'no-store');
+  await write(encoder.header);
+  for await (const batch of batches) {
+    if (abort.signal.aborted) break;
+    rows += batch.length;
+    await write(encoder.encode(batch));
+  }
+  const sha256 = hash.digest('hex');
+  if (abort.signal.aborted) return { rows, sha256, aborted: true };
+  response.addTrailers({ [EXPORT_TRAILERS.rowCount]: String(rows), [EXPORT_TRAILERS.sha256]: sha256 });
+  response.end();
+  return { rows, sha256, aborted: false };
+}

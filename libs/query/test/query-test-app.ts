@@ -1,0 +1,90 @@
+import { AuditEventsWriteRepository, CLICKHOUSE, ClickHouseConfig, ClickHouseModule, toAuditEventRow, type ClickHouseHandle } from '@audit/clickhouse';
+import { loadConfig } from '@audit/config';
+import type { AuditEvent } from '@audit/contract';
+import { KafkaConfig } from '@audit/kafka';
+import { createTestTopics, testKafka, uniqueName } from '@audit/testing';
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { SignJWT } from 'jose';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { QueryConfig, QueryModule, setupOpenApi } from '../src';
+
+export const SECRET = 'query-test-secret-that-is-at-least-32-chars';
+
+export interface QueryTestApp {
+  app: INestApplication;
+  baseUrl: string;
+  clickhouse: ClickHouseHandle;
+  database: string;
+  /** Topic receiving the audit events of reads. */
+  topic: string;
+  insert(events: AuditEvent[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The query API over a fresh chDB directory and database, recording reads to a fresh topic. */
+export async function startQueryTestApp(env: Record<string, string> = {}): Promise<QueryTestApp> {
+  const dataPath = mkdtempSync(join(tmpdir(), 'audit-query-'));
+  const database = uniqueName('audit_query');
+  const { topic } = await createTestTopics(testKafka('query-test'), 1);
+  const config = {
+    KAFKA_BROKERS: process.env.KAFKA_BROKERS,
+    CLICKHOUSE_URL: process.env.CLICKHOUSE_URL,
+    CLICKHOUSE_DATA_PATH: dataPath,
+    CLICKHOUSE_DATABASE: database,
+    AUTH_JWT_SECRET: SECRET,
+    AUDIT_TOPIC: topic,
+    ...env,
+  };
+  const moduleRef = await Test.createTestingModule({
+    imports: [ClickHouseModule.forRoot(loadConfig(ClickHouseConfig, config)), QueryModule.forRoot(loadConfig(QueryConfig, config), loadConfig(KafkaConfig, config))],
+  }).compile();
+  const app = moduleRef.createNestApplication({ logger: ['error', 'warn'] });
+  setupOpenApi(app);
+  await app.listen(0, '127.0.0.1');
+  const clickhouse = app.get<ClickHouseHandle>(CLICKHOUSE);
+  const writer = new AuditEventsWriteRepository(clickhouse.client, database);
+  let batch = 0;
+  return {
+    app,
+    baseUrl: (await app.getUrl()).replace('[::1]', '127.0.0.1'),
+    clickhouse,
+    database,
+    topic,
+    insert: async (events) => {
+      batch += 1;
+      const rows = events.map((event, index) => toAuditEventRow(event, { topic: 'seed', partition: 0, offset: String(batch * 1_000_000 + index) }));
+      for (let start = 0; start < rows.length; start += 50_000) {
+        await writer.insert(rows.slice(start, start + 50_000), { deduplicationToken: uniqueName(`seed-${batch}-${start}`) });
+      }
+    },
+    close: async () => {
+      await app.close();
+      rmSync(dataPath, { recursive: true, force: true });
+    },
+  };
+}
+
+export type Role = 'owner' | 'admin' | 'member' | 'security';
+
+export function token(organizationId: string, role: Role, options: { expiresIn?: string | number; secret?: string; subject?: string } = {}): Promise<string> {
+  return new SignJWT({ org: organizationId, role, email: `${role}@${organizationId.replace(/_/g, '-')}.example` })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(options.subject ?? `user_${role}`)
+    .setIssuedAt()
+    .setExpirationTime(options.expiresIn ?? '10m')
+    .sign(new TextEncoder().encode(options.secret ?? SECRET));
+}
+
+export interface JsonResponse<T = unknown> {
+  status: number;
+  body: T;
+}
+
+export async function getJson<T = unknown>(baseUrl: string, path: string, bearer?: string): Promise<JsonResponse<T>> {
+  const response = await fetch(`${baseUrl}${path}`, { headers: bearer ? { authorization: `Bearer ${bearer}` } : {} });
+  const text = await response.text();
+  return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+}
