@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // `npm start`: the whole stack on the embedded default. Starts the Kafka broker (resolving its jars
-// on first run), builds, then runs ingestor + query API in one process on chDB. Ctrl-C stops all.
+// on first run), builds, then runs ingestor + query API in one process on chDB, with demo traffic
+// for the Auditing console (DEMO_TRAFFIC=0 turns it off). Ctrl-C stops all.
 import { spawn } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildConsole } from './build-console.mjs';
 import { build, nodeArgs } from './build.mjs';
 import { DEMO_ORGANIZATION, devSecret, devToken } from './dev-token.mjs';
 import { startKafka, stopKafka } from './kafka.mjs';
@@ -13,11 +15,13 @@ const port = Number(process.env.PORT ?? 3000);
 
 const kafka = await startKafka();
 let app;
+let demo;
 let stopping = false;
 
 async function shutdown(code) {
   if (stopping) return;
   stopping = true;
+  if (demo && demo.exitCode === null) demo.kill('SIGTERM');
   if (app && app.exitCode === null) {
     app.kill('SIGTERM');
     await new Promise((done) => {
@@ -39,6 +43,7 @@ process.on('SIGTERM', () => void shutdown(0));
 
 try {
   build();
+  await buildConsole();
 } catch (error) {
   console.error(error.message);
   await shutdown(1);
@@ -63,9 +68,28 @@ console.log(`
   API        http://127.0.0.1:${port}/v1/audit-logs
   Health     http://127.0.0.1:${port}/health/ready
   Kafka      ${kafka.brokers}
+  Console    http://127.0.0.1:${port}/audit#token=${token}
+             (signs you in as the Owner of ${DEMO_ORGANIZATION} for 12 h; the token stays in that tab)
   Dev token  (Owner of ${DEMO_ORGANIZATION}, valid 12 h):
   ${token}
 
   Publish an event:  npm run publish:event
   Read it back:      curl -H "Authorization: Bearer <token>" http://127.0.0.1:${port}/v1/audit-logs
 `);
+
+// Demo traffic through the producer library, once the API answers (it checks whether the demo
+// organization already has events before backfilling).
+if (process.env.DEMO_TRAFFIC !== '0') {
+  const apiUrl = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 180_000;
+  while (!stopping && Date.now() < deadline && !(await fetch(`${apiUrl}/health/ready`).then((response) => response.ok, () => false))) {
+    await new Promise((done) => setTimeout(done, 500));
+  }
+  if (!stopping) {
+    demo = spawn(process.execPath, nodeArgs('scripts/demo-traffic.js'), {
+      cwd: root,
+      stdio: 'inherit',
+      env: { ...process.env, KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? kafka.brokers, API_URL: apiUrl, DEMO_TOKEN: token, DEMO_ORGANIZATION },
+    });
+  }
+}

@@ -1,6 +1,8 @@
 import { ClickHouseModule } from '@audit/clickhouse';
+import { ConsoleModule } from '@audit/console';
 import { IngestModule } from '@audit/ingest';
 import { QueryModule } from '@audit/query';
+import { ObservabilityModule } from '@audit/observability';
 import { Module } from '@nestjs/common';
 
 /**
@@ -9,6 +11,6 @@ import { Module } from '@nestjs/common';
  * ClickHouse handle. With a ClickHouse server, run apps/ingestor and apps/query-api instead.
  */
 @Module({
-  imports: [ClickHouseModule.forRoot(), IngestModule.forRoot(), QueryModule.forRoot()],
+  imports: [ObservabilityModule.forRoot({ app: 'all-in-one' }), ClickHouseModule.forRoot(), IngestModule.forRoot(), QueryModule.forRoot(), ConsoleModule.forRoot()],
 })
 export class AllInOneModule {}

@@ -1,0 +1,84 @@
+import type { AuditEvent } from '@audit/contract';
+import { apiFilterParams, PAGE_SIZE, type AuditFilters } from '../filters/audit-filters';
+
+export interface AuditPage {
+  data: AuditEvent[];
+  nextCursor: string | null;
+  prevCursor: string | null;
+}
+
+export interface FacetCount {
+  value: string;
+  count: number;
+}
+
+export interface AuditFacets {
+  resourceType: FacetCount[];
+  action: FacetCount[];
+  status: FacetCount[];
+}
+
+export type ExportFormat = 'csv' | 'ndjson';
+
+/** An answer other than 2xx, carrying the server's own words (`{ statusCode, code, message, field? }`). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+async function toApiError(response: Response): Promise<ApiError> {
+  const text = await response.text();
+  try {
+    const body = JSON.parse(text) as { code?: string; error?: string; message?: string | string[]; field?: string };
+    const message = Array.isArray(body.message) ? body.message.join('; ') : body.message;
+    return new ApiError(response.status, body.code ?? body.error ?? String(response.status), message || response.statusText, body.field);
+  } catch {
+    return new ApiError(response.status, String(response.status), text.trim() || response.statusText || `HTTP ${response.status}`);
+  }
+}
+
+/** The query API as the page uses it: same origin, bearer token, errors thrown as ApiError. */
+export class AuditApiClient {
+  constructor(
+    private readonly token: string,
+    private readonly baseUrl = '',
+  ) {}
+
+  async list(filters: AuditFilters, cursor: string, now: number, signal?: AbortSignal): Promise<AuditPage> {
+    const params = apiFilterParams(filters, now);
+    params.set('limit', String(PAGE_SIZE));
+    if (cursor) params.set('cursor', cursor);
+    return (await this.get(`/v1/audit-logs?${params}`, signal)).json() as Promise<AuditPage>;
+  }
+
+  /** Counts per resource type, action and status; the resource-type filter is left out so every type keeps its count. */
+  async facets(filters: AuditFilters, now: number, signal?: AbortSignal): Promise<AuditFacets> {
+    return (await this.get(`/v1/audit-logs/facets?${apiFilterParams(filters, now, { omitResourceTypes: true })}`, signal)).json() as Promise<AuditFacets>;
+  }
+
+  /**
+   * Downloads the export of the current filters. The token must not appear in a URL, so the file
+   * is fetched with the Authorization header and handed to the browser as a blob.
+   */
+  async export(filters: AuditFilters, format: ExportFormat, now: number): Promise<{ blob: Blob; fileName: string }> {
+    const params = apiFilterParams(filters, now);
+    params.set('format', format);
+    const response = await this.get(`/v1/audit-logs/export?${params}`);
+    const disposition = response.headers.get('content-disposition') ?? '';
+    const fileName = /filename="?([^";]+)"?/.exec(disposition)?.[1] ?? `audit-logs-${new Date(now).toISOString().slice(0, 10)}.${format}`;
+    return { blob: await response.blob(), fileName };
+  }
+
+  private async get(path: string, signal?: AbortSignal): Promise<Response> {
+    const response = await fetch(`${this.baseUrl}${path}`, { headers: { authorization: `Bearer ${this.token}`, accept: 'application/json' }, signal });
+    if (!response.ok) throw await toApiError(response);
+    return response;
+  }
+}

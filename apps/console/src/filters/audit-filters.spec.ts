@@ -1,0 +1,58 @@
+import { apiFilterParams, EMPTY_FILTERS, formatView, hasFilters, parseView, type AuditView } from './audit-filters';
+
+describe('the console view in the URL', () => {
+  it('should read an empty query string as the first page of the default 30-day window', () => {
+    expect(parseView('')).toEqual({ filters: EMPTY_FILTERS, cursor: '', page: 1 });
+    expect(formatView(parseView(''))).toBe('');
+  });
+
+  it('should restore every filter, the cursor and the page number it wrote', () => {
+    const view: AuditView = {
+      filters: { resourceTypes: ['Member', 'Patient'], action: 'role.change', actor: 'ada@acme.test', status: 'failure', range: '', from: '2026-11-01T00:00:00.000Z', to: '2026-11-20T12:00:00.000Z' },
+      cursor: 'opaque-cursor',
+      page: 3,
+    };
+    expect(parseView(formatView(view))).toEqual(view);
+    expect(formatView(view)).toBe(
+      '?resourceType=Member&resourceType=Patient&action=role.change&actor=ada%40acme.test&status=failure&from=2026-11-01T00%3A00%3A00.000Z&to=2026-11-20T12%3A00%3A00.000Z&cursor=opaque-cursor&page=3',
+    );
+  });
+
+  it('should keep a quick range relative instead of freezing its dates', () => {
+    expect(formatView({ filters: { ...EMPTY_FILTERS, range: '7d' }, cursor: '', page: 1 })).toBe('?range=7d');
+    expect(parseView('?range=7d&from=2026-01-01T00:00:00.000Z').filters).toMatchObject({ range: '7d', from: '', to: '' });
+  });
+
+  it('should ignore unknown statuses and ranges, and a page number without a cursor', () => {
+    const view = parseView('?status=maybe&range=1y&page=4');
+    expect(view.filters.status).toBe('');
+    expect(view.filters.range).toBe('30d');
+    expect(view.page).toBe(1);
+  });
+
+  it('should say whether any filter differs from the default view', () => {
+    expect(hasFilters(EMPTY_FILTERS)).toBe(false);
+    expect(hasFilters({ ...EMPTY_FILTERS, status: 'success' })).toBe(true);
+  });
+});
+
+describe('the API parameters of a view', () => {
+  const now = Date.parse('2026-11-25T12:00:00.000Z');
+
+  it('should turn a quick range into a from bound computed at request time', () => {
+    const params = apiFilterParams({ ...EMPTY_FILTERS, range: '24h', resourceTypes: ['Member', 'Session'], status: 'success' }, now);
+    expect(params.toString()).toBe('resourceType=Member&resourceType=Session&status=success&from=2026-11-24T12%3A00%3A00.000Z');
+  });
+
+  it('should pass explicit bounds and the user through', () => {
+    const params = apiFilterParams({ ...EMPTY_FILTERS, range: '', from: '2026-11-01T00:00:00.000Z', to: '2026-11-02T00:00:00.000Z', actor: 'ada@acme.test' }, now);
+    expect(Object.fromEntries(params)).toEqual({ actor: 'ada@acme.test', from: '2026-11-01T00:00:00.000Z', to: '2026-11-02T00:00:00.000Z' });
+  });
+
+  it('should leave out the resource types when their options are being counted, and only them', () => {
+    const filters = { ...EMPTY_FILTERS, resourceTypes: ['Member'], action: 'invite' };
+    const params = apiFilterParams(filters, now, { omitResourceTypes: true });
+    expect(params.getAll('resourceType')).toEqual([]);
+    expect(params.get('action')).toBe('invite');
+  });
+});
