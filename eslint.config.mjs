@@ -18,8 +18,17 @@ const depConstraints = [
   { sourceTag: 'scope:query', onlyDependOnLibsWithTags: ['scope:shared', 'scope:producer', 'scope:query'] },
   { sourceTag: 'scope:runtime', onlyDependOnLibsWithTags: ['scope:shared', 'scope:ingest', 'scope:query', 'scope:producer'] },
   { sourceTag: 'scope:example', onlyDependOnLibsWithTags: ['scope:shared', 'scope:producer', 'scope:example'] },
+  { sourceTag: 'scope:ops', onlyDependOnLibsWithTags: ['scope:shared', 'scope:ops', 'scope:ingest'] },
   { sourceTag: 'scope:e2e', onlyDependOnLibsWithTags: ['*'] },
 ];
+
+// Tests beside a project's code (`*.spec.ts`, `*.int-spec.ts`, `test/`) may also use the test helpers.
+const TEST_FILES = ['**/*.spec.ts', '**/*.int-spec.ts', '{apps,libs}/*/test/**/*.ts'];
+const testDepConstraints = depConstraints.map((constraint) =>
+  constraint.sourceTag.startsWith('type:') && !constraint.onlyDependOnLibsWithTags.includes('type:testing')
+    ? { ...constraint, onlyDependOnLibsWithTags: [...constraint.onlyDependOnLibsWithTags, 'type:testing'] }
+    : constraint,
+);
 
 export default [
   { ignores: ['**/node_modules/**', '**/dist/**', '.data/**', '.nx/**', 'infra/kafka/.libs/**', 'test-output/**', 'bench/results/**'] },
@@ -32,6 +41,10 @@ export default [
       '@nx/enforce-module-boundaries': ['error', { enforceBuildableLibDependency: false, allow: [], depConstraints }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
+  },
+  {
+    files: TEST_FILES,
+    rules: { '@nx/enforce-module-boundaries': ['error', { enforceBuildableLibDependency: false, allow: [], depConstraints: testDepConstraints }] },
   },
   {
     files: ['**/*.js', '**/*.cjs', '**/*.mjs'],

@@ -1,5 +1,5 @@
 import { AUDIT_EVENTS_DLQ_TOPIC, AUDIT_EVENTS_TOPIC } from '@audit/contract';
-import type { Kafka } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 
 export interface TopicSpec {
   topic: string;
@@ -27,7 +27,7 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<st
     const missing = specs.filter((spec) => !existing.has(spec.topic));
     if (missing.length === 0) return [];
     await admin.createTopics({
-      waitForLeaders: true,
+      waitForLeaders: false,
       topics: missing.map((spec) => ({
         topic: spec.topic,
         numPartitions: spec.numPartitions,
@@ -38,8 +38,28 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<st
         ],
       })),
     });
+    await waitForLeaders(admin, missing.map((spec) => spec.topic));
     return missing.map((spec) => spec.topic);
   } finally {
     await admin.disconnect();
+  }
+}
+
+/**
+ * Waits until every partition of `topics` has a leader. kafkajs's own `waitForLeaders` gives up
+ * when a KRaft broker still answers UNKNOWN_TOPIC_OR_PARTITION for a topic it has just created
+ * (a retriable error it does not retry), which fails a boot or a test now and then.
+ */
+async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const metadata = await admin.fetchTopicMetadata({ topics });
+      if (metadata.topics.every((topic) => topic.partitions.length > 0 && topic.partitions.every((partition) => partition.leader >= 0))) return;
+    } catch (error) {
+      if (!(error as { retriable?: boolean }).retriable || Date.now() > deadline) throw error;
+    }
+    if (Date.now() > deadline) throw new Error(`topics ${topics.join(', ')} have no leader after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

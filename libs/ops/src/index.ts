@@ -1,0 +1,2 @@
+export { runCli } from './cli';
+export type { CliCommand, CliIo } from './cli.io';
