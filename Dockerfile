@@ -1,11 +1,12 @@
-# Image for the ingestor and the query API in server mode (docker-compose.yml). The embedded
-# engine (chDB, an optional dependency of 540 MB) is left out: containers talk to a server.
+# Image for the ingestor and the query API in server mode (docker-compose.yml). The runtime stage
+# leaves out the embedded engine (chDB, an optional dependency of 540 MB): containers talk to a
+# server. The build stage keeps optional packages: Vite's bundler needs its native builds.
 FROM node:20-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=optional --no-audit --no-fund
+RUN npm ci --no-audit --no-fund
 COPY . .
-RUN npx tsc -p tsconfig.build.json
+RUN npm run build
 
 FROM node:20-slim
 WORKDIR /app

@@ -41,6 +41,7 @@ try {
     if ((await run('project graph (nx)', [join(root, 'node_modules', 'nx', 'dist', 'bin', 'nx.js'), 'show', 'projects'], { ...process.env, NX_DAEMON: 'false' })) !== 0) await finish(1);
     if ((await run('lint (eslint, Nx module boundaries)', [bin('eslint', 'eslint.js'), '.', '--max-warnings=0'])) !== 0) await finish(1);
     if ((await run('type check (tsc)', [bin('typescript', 'tsc'), '-p', 'tsconfig.json'])) !== 0) await finish(1);
+    if ((await run('type check of the console page (tsc, DOM)', [bin('typescript', 'tsc'), '-p', 'apps/console/tsconfig.json'])) !== 0) await finish(1);
   }
   services = await startTestServices();
   console.log(`[test] integration tests use: ${services.description}`);
