@@ -140,7 +140,7 @@ async function main(): Promise<void> {
     const lines = consumed.values.map((value, index) => {
       const result = parseAuditEventMessage(value);
       if (!result.ok) throw new Error(`bench event ${index} is invalid: ${JSON.stringify(result.violations)}`);
-      return toJsonEachRowLine(toAuditEventRow(result.event, { partition: 0, offset: String(index) }));
+      return toJsonEachRowLine(toAuditEventRow(result.event, { topic, partition: 0, offset: String(index) }));
     });
     const parseMicros = ((performance.now() - parseStarted) * 1000) / EVENTS;
     log(`parse + row encoding: ${parseMicros.toFixed(2)} µs/event`);

@@ -32,10 +32,11 @@ export interface AuditEventRow {
   ingested_at?: string;
 }
 
+/** Where a row came from in Kafka: every stored row can be traced back to its message. */
 export interface KafkaLineage {
+  topic: string;
   partition: number;
   offset: string;
-  topic?: string;
 }
 
 /** ISO-8601 `2026-01-31T12:00:00.000Z` → ClickHouse DateTime64 text `2026-01-31 12:00:00.000`. */
@@ -73,7 +74,7 @@ export function toAuditEventRow(event: AuditEvent, lineage: KafkaLineage): Audit
     changes: event.changes ? JSON.stringify(event.changes) : '',
     metadata: event.metadata ? JSON.stringify(event.metadata) : '',
     schema_version: event.schemaVersion,
-    kafka_topic: lineage.topic ?? '',
+    kafka_topic: lineage.topic,
     kafka_partition: lineage.partition,
     kafka_offset: lineage.offset,
   };

@@ -4,19 +4,24 @@ import { AuditBatchIngester } from './audit-batch.ingester';
 import type { DeadLetter } from './dead-letter.publisher';
 import type { PartitionBatch } from './kafka-batch.transport';
 
+type Lineage = { kafka_topic: string; kafka_partition: number; kafka_offset: string };
+
 class FakeWriter {
   readonly blocks: Array<{ token: string; ids: string[] }> = [];
+  readonly lineage: Lineage[] = [];
   failure?: (ids: string[]) => Error | undefined;
 
   async insertJsonEachRow(body: Buffer, options: { deduplicationToken: string }): Promise<void> {
-    const ids = body
+    const rows = body
       .toString()
       .trim()
       .split('\n')
-      .map((line) => (JSON.parse(line) as { event_id: string }).event_id);
+      .map((line) => JSON.parse(line) as Lineage & { event_id: string });
+    const ids = rows.map((row) => row.event_id);
     const error = this.failure?.(ids);
     if (error) throw error;
     this.blocks.push({ token: options.deduplicationToken, ids });
+    this.lineage.push(...rows.map(({ kafka_topic, kafka_partition, kafka_offset }) => ({ kafka_topic, kafka_partition, kafka_offset })));
   }
 }
 
@@ -54,6 +59,15 @@ describe('AuditBatchIngester', () => {
       ['101', 'not_json'],
       ['102', 'empty'],
       ['104', 'contract'],
+    ]);
+  });
+
+  it('should store each row with the topic, partition and offset it came from', async () => {
+    const writer = new FakeWriter();
+    await new AuditBatchIngester(writer, new FakeDeadLetters()).ingest(batchOf([serializeAuditEvent(events[0]), serializeAuditEvent(events[1])]));
+    expect(writer.lineage).toEqual([
+      { kafka_topic: 't', kafka_partition: 0, kafka_offset: '100' },
+      { kafka_topic: 't', kafka_partition: 0, kafka_offset: '101' },
     ]);
   });
 

@@ -55,7 +55,7 @@ export class AuditBatchIngester {
     for (const message of batch.messages) {
       const result = parseAuditEventMessage(message.value, now);
       if (result.ok) {
-        const line = toJsonEachRowLine(toAuditEventRow(result.event, { partition: batch.partition, offset: message.offset }));
+        const line = toJsonEachRowLine(toAuditEventRow(result.event, { topic: batch.topic, partition: batch.partition, offset: message.offset }));
         rows.push({ message, occurredAt: result.event.occurredAt, line });
       }
       else letters.push({ message, partition: batch.partition, reason: reasonOf(result.violations), violations: result.violations });

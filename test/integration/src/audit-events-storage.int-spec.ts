@@ -86,7 +86,7 @@ describe('audit_events storage', () => {
     const events: AuditEvent[] = Array.from({ length: 30 }, (_, i) =>
       makeAuditEvent({ organizationId, occurredAt: new Date(Date.parse('2026-02-01T00:00:00Z') + Math.floor(i / 2) * 1000).toISOString() }),
     );
-    const rows = events.map((event, i) => toAuditEventRow(event, { partition: 0, offset: String(i) }));
+    const rows = events.map((event, i) => toAuditEventRow(event, { topic: 'seed', partition: 0, offset: String(i) }));
     await writer.insert(rows, { deduplicationToken: uniqueName('first') });
     // The same events again in another block (a producer's retry): stored twice until a merge.
     await writer.insert(rows, { deduplicationToken: uniqueName('again') });

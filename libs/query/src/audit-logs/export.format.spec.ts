@@ -24,7 +24,7 @@ describe('csvCell', () => {
 
 describe('EXPORT_ENCODERS', () => {
   const event = makeAuditEvent({ metadata: { plan: 'pro', seats: 3 }, changes: [{ field: 'role', before: 'member', after: 'admin' }] });
-  const row: AuditEventRow = { ...toAuditEventRow(event, { partition: 0, offset: '1' }), occurred_at: event.occurredAt };
+  const row: AuditEventRow = { ...toAuditEventRow(event, { topic: 'audit.events.v1', partition: 0, offset: '1' }), occurred_at: event.occurredAt };
 
   it('should write NDJSON lines in the shape the list endpoint returns', () => {
     expect(JSON.parse(EXPORT_ENCODERS.ndjson.encode([row]))).toEqual(event);
