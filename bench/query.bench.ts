@@ -18,7 +18,7 @@ import { auditTopics, createKafka, ensureTopics, KafkaConfig } from '@audit/kafk
 import { QueryConfig, QueryModule } from '@audit/query';
 import { Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { SignJWT } from 'jose';
+import { signTestToken } from '@audit/testing';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
@@ -119,12 +119,8 @@ async function startApi(): Promise<{ app: INestApplication; baseUrl: string }> {
   return { app, baseUrl: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
 }
 
-function token(org: string, role: string): Promise<string> {
-  return new SignJWT({ org, role, email: `bench-${role}@example.com` })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(`bench_${role}`)
-    .setExpirationTime('2h')
-    .sign(new TextEncoder().encode(SECRET));
+function token(organizationId: string, role: string): Promise<string> {
+  return signTestToken({ secret: SECRET, organizationId, role, email: `bench-${role}@example.com`, subject: `bench_${role}`, expiresIn: '2h' });
 }
 
 /** Latencies (ms) of `samples` sequential calls after a few warm-up calls. */

@@ -2,10 +2,9 @@ import { AuditEventsWriteRepository, CLICKHOUSE, ClickHouseConfig, ClickHouseMod
 import { loadConfig } from '@audit/config';
 import type { AuditEvent } from '@audit/contract';
 import { KafkaConfig } from '@audit/kafka';
-import { createTestTopics, testKafka, uniqueName } from '@audit/testing';
+import { createTestTopics, testKafka, uniqueName, signTestToken } from '@audit/testing';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { SignJWT } from 'jose';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,12 +69,14 @@ export async function startQueryTestApp(env: Record<string, string> = {}): Promi
 export type Role = 'owner' | 'admin' | 'member' | 'security';
 
 export function token(organizationId: string, role: Role, options: { expiresIn?: string | number; secret?: string; subject?: string } = {}): Promise<string> {
-  return new SignJWT({ org: organizationId, role, email: `${role}@${organizationId.replace(/_/g, '-')}.example` })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(options.subject ?? `user_${role}`)
-    .setIssuedAt()
-    .setExpirationTime(options.expiresIn ?? '10m')
-    .sign(new TextEncoder().encode(options.secret ?? SECRET));
+  return signTestToken({
+    secret: options.secret ?? SECRET,
+    organizationId,
+    role,
+    email: `${role}@${organizationId.replace(/_/g, '-')}.example`,
+    subject: options.subject,
+    expiresIn: options.expiresIn,
+  });
 }
 
 export interface JsonResponse<T = unknown> {

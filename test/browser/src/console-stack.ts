@@ -5,10 +5,9 @@ import { serializeAuditEvent, type AuditEvent } from '@audit/contract';
 import { IngestConfig, IngestModule, startIngestion } from '@audit/ingest';
 import { KafkaConfig } from '@audit/kafka';
 import { QueryConfig, QueryModule } from '@audit/query';
-import { createTestTopics, testKafka, uniqueName } from '@audit/testing';
+import { createTestTopics, testKafka, uniqueName, signTestToken } from '@audit/testing';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { SignJWT } from 'jose';
 import type { Producer } from 'kafkajs';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -75,12 +74,7 @@ export async function startConsoleStack(): Promise<ConsoleStack> {
     baseUrl: await app.getUrl(),
     organizationId,
     token: (role = 'owner', expiresIn: string | number = '30m') =>
-      new SignJWT({ org: organizationId, role, email: `${role}@demo.test` })
-        .setProtectedHeader({ alg: 'HS256' })
-        .setSubject(`user_${role}`)
-        .setIssuedAt(typeof expiresIn === 'number' ? expiresIn - 60 : undefined)
-        .setExpirationTime(expiresIn)
-        .sign(new TextEncoder().encode(SECRET)),
+      signTestToken({ secret: SECRET, organizationId, role, email: `${role}@demo.test`, expiresIn }),
     publish: async (events) => {
       await producer.send({ topic: topics.topic, acks: -1, messages: events.map((event) => ({ key: event.organizationId, value: serializeAuditEvent(event) })) });
     },

@@ -4,10 +4,9 @@ import { makeAuditEvent, serializeAuditEvent } from '@audit/contract';
 import { IngestConfig, IngestModule, startIngestion } from '@audit/ingest';
 import { KafkaConfig } from '@audit/kafka';
 import { QueryConfig, QueryModule } from '@audit/query';
-import { createTestTopics, testKafka, uniqueName, waitFor } from '@audit/testing';
+import { createTestTopics, testKafka, uniqueName, waitFor, signTestToken } from '@audit/testing';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { SignJWT } from 'jose';
 import type { Producer } from 'kafkajs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,13 +14,7 @@ import { join } from 'node:path';
 
 const SECRET = 'e2e-secret-that-is-at-least-32-characters';
 
-function token(organizationId: string, role = 'owner'): Promise<string> {
-  return new SignJWT({ org: organizationId, role, email: `${role}@example.test` })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(`user_${role}`)
-    .setExpirationTime('5m')
-    .sign(new TextEncoder().encode(SECRET));
-}
+const token = (organizationId: string) => signTestToken({ secret: SECRET, organizationId, expiresIn: '5m' });
 
 describe('one event end to end: kafkajs → ingestor → ClickHouse → GET /v1/audit-logs', () => {
   const dataPath = mkdtempSync(join(tmpdir(), 'audit-e2e-'));

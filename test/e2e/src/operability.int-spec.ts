@@ -6,10 +6,9 @@ import { KafkaConfig } from '@audit/kafka';
 import { ObservabilityModule, pipelineMetricCatalog } from '@audit/observability';
 import { runCli, type CliIo } from '@audit/ops';
 import { QueryConfig, QueryModule } from '@audit/query';
-import { createTestTopics, testKafka, uniqueName, waitFor } from '@audit/testing';
+import { createTestTopics, testKafka, uniqueName, waitFor, signTestToken } from '@audit/testing';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { SignJWT } from 'jose';
 import type { Consumer, Producer } from 'kafkajs';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -197,11 +196,7 @@ describe('operability: metrics, lag and the audit CLI against the running pipeli
   });
 
   it('should export the filtered rows to a file with the CLI and time the request by endpoint', async () => {
-    const token = await new SignJWT({ org: organizationId, role: 'owner', email: 'owner@example.test' })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setSubject('user_owner')
-      .setExpirationTime('5m')
-      .sign(new TextEncoder().encode(SECRET));
+    const token = await signTestToken({ secret: SECRET, organizationId, expiresIn: '5m' });
     const out = join(dataPath, 'members.csv');
     const cli = captureIo({ ...cliEnv, AUDIT_API_URL: baseUrl, AUDIT_API_TOKEN: token });
 
