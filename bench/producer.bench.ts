@@ -2,16 +2,18 @@
 // events (AuditProducer validates, serializes, buffers and batches them) against kafkajs sending
 // the same batches serialized beforehand (transport only) and against a hand-written loop doing
 // the same validation and serialization; and the latency of a fire-and-forget record() call.
+// AuditProducer runs both ways in the same run: kafkajs in its worker thread (the default) and
+// kafkajs on the caller's event loop; the baselines run kafkajs on the main thread.
 import { makeAuditEvent, serializeAuditEvent, uuidv7, validateAuditEvent } from '@audit/contract';
 import { createKafka, ensureTopics } from '@audit/kafka';
-import { AUDIT_PRODUCER_DEFAULTS, AuditProducer, type AuditEventInput } from '@audit/producer';
+import { AUDIT_PRODUCER_DEFAULTS, AuditProducer, type AuditEventInput, type KafkaThread } from '@audit/producer';
 import { Partitioners, type Kafka } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { benchRow, percentile, writeBenchResults } from './lib';
 
 const EVENTS = Number(process.env.BENCH_PRODUCER_EVENTS ?? 50_000);
-const ROUNDS = 2;
+const ROUNDS = Number(process.env.BENCH_PRODUCER_ROUNDS ?? 3);
 const LATENCY_SAMPLES = 20_000;
 /** Records between two turns of the event loop. */
 const BURST = 100;
@@ -68,10 +70,18 @@ async function rawKafkajs(kafka: Kafka, events: AuditEventInput[], prepared: boo
   return events.length / seconds;
 }
 
-/** The same events through AuditProducer.record(), fed by a loop that yields like a service would. */
-async function auditProducer(kafka: Kafka, events: AuditEventInput[]): Promise<number> {
+/**
+ * One long-lived AuditProducer per variant, as a service keeps one: its worker thread is a fresh
+ * V8 isolate, and a producer made per round would run kafkajs cold there while the baselines run
+ * it warm on the main thread (the first ten sends of a fresh worker took 2–5× the steady ones).
+ */
+async function longLivedProducer(kafka: Kafka, kafkaThread: KafkaThread): Promise<AuditProducer> {
   const topic = await freshTopic(kafka);
-  const producer = new AuditProducer({ brokers, topic, exitHooks: false, clientId: 'bench-audit-producer' });
+  return new AuditProducer({ brokers, topic, exitHooks: false, clientId: `bench-audit-producer-${kafkaThread}`, kafkaThread });
+}
+
+/** The same events through AuditProducer.record(), fed by a loop that yields like a service would. */
+async function auditProducer(producer: AuditProducer, events: AuditEventInput[]): Promise<number> {
   await producer.record(events[0]);
   const acks: Array<Promise<void>> = [];
   const started = performance.now();
@@ -85,14 +95,13 @@ async function auditProducer(kafka: Kafka, events: AuditEventInput[]): Promise<n
   }
   await producer.flush();
   const seconds = (performance.now() - started) / 1_000;
-  await producer.close();
   return events.length / seconds;
 }
 
 /** Duration of each fire-and-forget record() call, in bursts between turns of the event loop. */
-async function recordLatencies(kafka: Kafka, events: AuditEventInput[]): Promise<number[]> {
+async function recordLatencies(kafka: Kafka, events: AuditEventInput[], kafkaThread: KafkaThread): Promise<number[]> {
   const topic = await freshTopic(kafka);
-  const producer = new AuditProducer({ brokers, topic, exitHooks: false, clientId: 'bench-audit-latency' });
+  const producer = new AuditProducer({ brokers, topic, exitHooks: false, clientId: 'bench-audit-latency', kafkaThread });
   await producer.record(events[0]);
   const latencies: number[] = [];
   for (let i = 0; i < LATENCY_SAMPLES; i += 1) {
@@ -111,43 +120,55 @@ async function main(): Promise<void> {
   // Warm every path (JIT, connections, topic metadata) before measuring.
   await rawKafkajs(kafka, events.slice(0, 5_000), true);
   await rawKafkajs(kafka, events.slice(0, 5_000), false);
-  await auditProducer(kafka, events.slice(0, 5_000));
+  const producers = { worker: await longLivedProducer(kafka, 'worker'), caller: await longLivedProducer(kafka, 'caller') };
+  await auditProducer(producers.worker, events.slice(0, 5_000));
+  await auditProducer(producers.caller, events.slice(0, 5_000));
   const raw: number[] = [];
   const handWritten: number[] = [];
-  const ours: number[] = [];
+  const inWorker: number[] = [];
+  const inCaller: number[] = [];
+  // Interleaved rounds, so that a burst of load from elsewhere on the machine hits every variant alike.
   for (let round = 0; round < ROUNDS; round += 1) {
     raw.push(await rawKafkajs(kafka, events, true));
+    inWorker.push(await auditProducer(producers.worker, events));
     handWritten.push(await rawKafkajs(kafka, events, false));
-    ours.push(await auditProducer(kafka, events));
+    inCaller.push(await auditProducer(producers.caller, events));
   }
-  const latencies = await recordLatencies(kafka, events);
+  await Promise.all([producers.worker.close(), producers.caller.close()]);
+  const latencies = { worker: await recordLatencies(kafka, events, 'worker'), caller: await recordLatencies(kafka, events, 'caller') };
   const best = (values: number[]) => Math.max(...values);
-  const config = { events: EVENTS, rounds: ROUNDS, partitions: PARTITIONS, batchEvents: BATCH, lingerMs: AUDIT_PRODUCER_DEFAULTS.lingerMs, burst: BURST, best: 'of rounds', raw, handWritten, auditProducer: ours };
-  writeBenchResults('producer', [
+  const shared = { events: EVENTS, rounds: ROUNDS, partitions: PARTITIONS, batchEvents: BATCH, lingerMs: AUDIT_PRODUCER_DEFAULTS.lingerMs, burst: BURST, best: 'of rounds', producer: 'one per variant for all rounds, warmed up', raw, handWritten };
+  const where = {
+    worker: 'main thread: record() (validate, serialize, buffer, pack batches); worker thread: kafkajs (encode, send, acks); baselines: kafkajs on the main thread',
+    caller: 'main thread: record() and kafkajs, on one event loop; baselines: kafkajs on the main thread',
+  };
+  const throughput = (kafkaThread: KafkaThread, values: number[]) => [
     benchRow({
-      name: 'AuditProducer throughput (record → acknowledged)',
-      value: best(ours),
+      name: `AuditProducer throughput (record → acknowledged), kafkajs in the ${kafkaThread} thread`,
+      value: best(values),
       unit: 'events/s',
       baseline: { name: 'raw kafkajs send of the same batches, serialized beforehand', value: best(raw) },
       target: { minRatio: 0.9 },
-      config,
+      config: { ...shared, kafkaThread, runsWhere: where[kafkaThread], auditProducer: values },
     }),
     benchRow({
-      name: 'AuditProducer throughput vs the same work written by hand',
-      value: best(ours),
+      name: `AuditProducer throughput vs the same work written by hand, kafkajs in the ${kafkaThread} thread`,
+      value: best(values),
       unit: 'events/s',
       baseline: { name: 'kafkajs loop validating + serializing each batch, then send', value: best(handWritten) },
       target: { minRatio: 0.9 },
-      config,
+      config: { ...shared, kafkaThread, runsWhere: where[kafkaThread], auditProducer: values },
     }),
+  ];
+  const latency = (kafkaThread: KafkaThread) =>
     benchRow({
-      name: 'record() fire-and-forget latency, p99',
-      value: percentile(latencies, 99),
+      name: `record() fire-and-forget latency, p99, kafkajs in the ${kafkaThread} thread`,
+      value: percentile(latencies[kafkaThread], 99),
       unit: 'ms',
       target: { max: 1 },
-      config: { samples: LATENCY_SAMPLES, p50: percentile(latencies, 50), p999: percentile(latencies, 99.9), max: Math.max(...latencies) },
-    }),
-  ]);
+      config: { kafkaThread, samples: LATENCY_SAMPLES, p50: percentile(latencies[kafkaThread], 50), p999: percentile(latencies[kafkaThread], 99.9), max: Math.max(...latencies[kafkaThread]) },
+    });
+  writeBenchResults('producer', [...throughput('worker', inWorker), latency('worker'), ...throughput('caller', inCaller), latency('caller')]);
 }
 
 main().catch((error: unknown) => {

@@ -22,3 +22,15 @@ export class AuditProducerClosedError extends Error {
     super(message);
   }
 }
+
+/** The worker thread that sends to Kafka (`kafkaThread: 'worker'`) stopped before answering; the batch is sent again on a new thread. */
+export class AuditProducerWorkerError extends Error {
+  override readonly name = 'AuditProducerWorkerError';
+
+  constructor(
+    readonly exitCode: number,
+    override readonly cause?: Error,
+  ) {
+    super(`the audit producer's Kafka worker thread stopped (exit code ${exitCode}${cause ? `: ${cause.message}` : ''})`);
+  }
+}

@@ -9,6 +9,9 @@ export type AuditEventInput = Omit<AuditEvent, 'id' | 'occurredAt' | 'schemaVers
   schemaVersion?: 1;
 };
 
+/** Where the kafkajs client runs: a worker thread of its own, or the caller's event loop. */
+export type KafkaThread = 'worker' | 'caller';
+
 /** When the buffer is full: wait for room (up to `bufferFullTimeoutMs`), or refuse at once. */
 export type BufferFullPolicy = 'wait' | 'reject';
 
@@ -68,6 +71,12 @@ export interface AuditProducerOptions {
   /** How long a signal-triggered close may take before undelivered events are reported lost. Default 10,000 ms. */
   shutdownTimeoutMs?: number;
   logger?: AuditProducerLogger;
+  /**
+   * `worker` (default): kafkajs runs in a worker thread, so encoding and sending batches never
+   * shares the caller's event loop; the caller's thread only validates, serializes and packs.
+   * `caller`: kafkajs runs on the caller's event loop (no extra thread). Ignored with `kafkaProducer`.
+   */
+  kafkaThread?: KafkaThread;
   /** A ready kafkajs producer (or a fake); by default one is made from `brokers`. */
   kafkaProducer?: KafkaProducerLike;
 }
@@ -79,6 +88,7 @@ export const AUDIT_PRODUCER_DEFAULTS = {
   bufferFullPolicy: 'wait' as BufferFullPolicy,
   bufferFullTimeoutMs: 5_000,
   lingerMs: 5,
+  kafkaThread: 'worker' as KafkaThread,
   maxBatchEvents: 1_000,
   maxBatchBytes: 512 * 1024,
   retryInitialMs: 100,

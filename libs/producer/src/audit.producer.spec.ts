@@ -84,6 +84,22 @@ describe('AuditProducer', () => {
     await producer.close();
   });
 
+  it('lets the next batch linger too, so events arriving during a send go out together', async () => {
+    const producer = producerWith(kafka, { lingerMs: 400 });
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    kafka.hold();
+    const acks = [producer.record(input({ resource: { type: 'Member', id: 'm0' } }))];
+    await sleep(450); // m0 lingered, then went out; its send is held
+    acks.push(producer.record(input({ resource: { type: 'Member', id: 'm1' } })));
+    kafka.release(); // m0 acknowledged: m1 is younger than lingerMs, so it waits for company
+    await sleep(50);
+    acks.push(producer.record(input({ resource: { type: 'Member', id: 'm2' } })));
+    await Promise.all(acks);
+    expect(kafka.sent.map((record) => record.messages.length)).toEqual([1, 2]);
+    expect(kafka.values().map((e) => e.resource.id)).toEqual(['m0', 'm1', 'm2']);
+    await producer.close();
+  });
+
   it('retries a failed send with backoff and loses nothing, keeping the order', async () => {
     const failed: boolean[] = [];
     const producer = producerWith(kafka, { metrics: { failed: (_n, _e, willRetry) => failed.push(willRetry) } });

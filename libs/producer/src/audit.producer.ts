@@ -2,13 +2,11 @@ import {
   AUDIT_EVENTS_TOPIC,
   AuditEventValidationError,
   LIMITS,
-  serializeAuditEvent,
   uuidv7,
   validateAuditEvent,
   type AuditEvent,
 } from '@audit/contract';
-import { createKafka } from '@audit/kafka';
-import { Partitioners, type Message } from 'kafkajs';
+import type { Message } from 'kafkajs';
 import { AuditBufferFullError, AuditProducerClosedError } from './audit-producer.errors';
 import {
   AUDIT_PRODUCER_DEFAULTS,
@@ -18,6 +16,8 @@ import {
   type AuditProducerOptions,
   type KafkaProducerLike,
 } from './audit-producer.options';
+import { createAuditKafkaProducer } from './kafka-producer.factory';
+import { KafkaWorkerProducer } from './kafka-worker.producer';
 
 /** One accepted event, from `record()` until the broker acknowledges it. */
 interface Pending {
@@ -25,6 +25,8 @@ interface Pending {
   bytes: number;
   /** Position in enqueue order; acknowledgements arrive in this order (one batch in flight). */
   seq: number;
+  /** Date.now() when it entered the buffer: a batch lingers for company until its oldest event is `lingerMs` old. */
+  enqueuedAt: number;
   resolve(): void;
   reject(error: Error): void;
   /** Set while the event waits for room under the `wait` policy. */
@@ -72,6 +74,9 @@ export class AuditProducer {
   private closing = false;
   private aborted = false;
   private closed: Promise<void> | undefined;
+  /** occurredAt of events recorded within the same millisecond (the common case under load) is formatted once. */
+  private nowMs = 0;
+  private nowIso = '';
 
   constructor(options: AuditProducerOptions) {
     const { brokers, topic, metrics, logger, kafkaProducer, ...rest } = options;
@@ -81,15 +86,8 @@ export class AuditProducer {
     this.logger = logger ?? consoleLogger;
     if (kafkaProducer) this.kafka = kafkaProducer;
     else if (brokers && brokers.length > 0) {
-      // kafkajs retries an idempotent producer's retriable errors itself; a finite `retries` there
-      // "may invalidate EoS guarantees", so it is unbounded (pauses capped at 1 s, to resume soon
-      // after a broker restart) and whatever still escapes is retried by deliver().
-      this.kafka = createKafka({ brokers, clientId: this.settings.clientId }).producer({
-        idempotent: true,
-        maxInFlightRequests: 1,
-        createPartitioner: Partitioners.DefaultPartitioner,
-        retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 1_000 },
-      });
+      const settings = { brokers, clientId: this.settings.clientId };
+      this.kafka = this.settings.kafkaThread === 'worker' ? new KafkaWorkerProducer(settings) : createAuditKafkaProducer(settings);
     } else throw new Error('AuditProducer needs `brokers` (or a `kafkaProducer`)');
     if (this.settings.exitHooks) addListeners(this.exitListeners);
   }
@@ -103,8 +101,11 @@ export class AuditProducer {
    */
   record(input: AuditEventInput): Promise<void> {
     if (this.closing) throw new AuditProducerClosedError();
-    const event = this.complete(input);
-    const value = serializeAuditEvent(event);
+    const now = Date.now();
+    const event = this.complete(input, now);
+    // validateAuditEvent returns a fresh copy in the contract's wire order, which is exactly what
+    // serializeAuditEvent would copy once more before stringifying (a unit test holds them equal).
+    const value = JSON.stringify(event);
     const bytes = Buffer.byteLength(value);
     if (bytes > LIMITS.maxEventBytes) {
       throw new AuditEventValidationError([
@@ -113,12 +114,12 @@ export class AuditProducer {
     }
     let pending!: Pending;
     const acknowledged = new Promise<void>((resolve, reject) => {
-      pending = { message: { key: event.organizationId, value }, bytes, seq: 0, resolve, reject };
+      pending = { message: { key: event.organizationId, value }, bytes, seq: 0, enqueuedAt: now, resolve, reject };
     });
     // A fire-and-forget caller must not crash the service with an unhandled rejection; losses are
     // reported through the logger and metrics instead, and an awaiting caller still sees them.
     acknowledged.catch(noop);
-    if (this.waiting.length === 0 && this.hasRoom(bytes)) this.enqueue(pending);
+    if (this.waiting.length === 0 && this.hasRoom(bytes)) this.enqueue(pending, now);
     else if (this.settings.bufferFullPolicy === 'reject') {
       const error = new AuditBufferFullError(this.bufferedEvents, 0);
       this.metrics.failed?.(1, error, false);
@@ -168,12 +169,19 @@ export class AuditProducer {
     }
   }
 
-  private complete(input: AuditEventInput): AuditEvent {
-    const now = Date.now();
-    const occurredAt = input.occurredAt === undefined ? new Date(now).toISOString() : input.occurredAt instanceof Date ? input.occurredAt.toISOString() : input.occurredAt;
+  private complete(input: AuditEventInput, now: number): AuditEvent {
+    const occurredAt = input.occurredAt === undefined ? this.isoTime(now) : input.occurredAt instanceof Date ? input.occurredAt.toISOString() : input.occurredAt;
     const result = validateAuditEvent({ ...input, id: input.id ?? uuidv7(now), occurredAt, schemaVersion: input.schemaVersion ?? 1 }, now);
     if (!result.ok) throw new AuditEventValidationError(result.violations);
     return result.event;
+  }
+
+  private isoTime(now: number): string {
+    if (now !== this.nowMs) {
+      this.nowMs = now;
+      this.nowIso = new Date(now).toISOString();
+    }
+    return this.nowIso;
   }
 
   private hasRoom(bytes: number): boolean {
@@ -181,8 +189,9 @@ export class AuditProducer {
     return this.bufferedEvents < this.settings.maxBufferedEvents && this.bufferedBytes + bytes <= this.settings.maxBufferedBytes;
   }
 
-  private enqueue(pending: Pending): void {
+  private enqueue(pending: Pending, now: number): void {
     pending.seq = ++this.lastSeq;
+    pending.enqueuedAt = now;
     this.queue.push(pending);
     this.queueBytes += pending.bytes;
     this.bufferedEvents += 1;
@@ -191,8 +200,18 @@ export class AuditProducer {
     if (this.draining) return;
     // A full batch goes out on the next turn of the event loop, not inside this record() call:
     // handing a batch to kafkajs costs far more than recording one event.
-    if (this.queue.length >= this.settings.maxBatchEvents || this.queueBytes >= this.settings.maxBatchBytes) this.drainSoon ??= setImmediate(() => this.startDrain());
+    if (this.batchFull()) this.drainSoon ??= setImmediate(() => this.startDrain());
     else this.lingerTimer ??= setTimeout(() => this.startDrain(), this.settings.lingerMs);
+  }
+
+  private batchFull(): boolean {
+    return this.queue.length >= this.settings.maxBatchEvents || this.queueBytes >= this.settings.maxBatchBytes;
+  }
+
+  /** How long the next batch should still wait for company: 0 once full, old enough, or flushed. */
+  private lingerLeft(): number {
+    if (this.batchFull() || this.flushes.length > 0) return 0;
+    return Math.max(0, this.queue[0].enqueuedAt + this.settings.lingerMs - Date.now());
   }
 
   private wait(pending: Pending): void {
@@ -213,7 +232,7 @@ export class AuditProducer {
     while (this.waiting.length > 0 && this.hasRoom(this.waiting[0].bytes)) {
       const pending = this.waiting.shift() as Pending;
       clearTimeout(pending.timer);
-      this.enqueue(pending);
+      this.enqueue(pending, Date.now());
     }
     this.notifyWaitingDrained();
   }
@@ -233,11 +252,21 @@ export class AuditProducer {
     if (!this.draining) void this.drain();
   }
 
-  /** The background loop: one batch in flight at a time, in enqueue order. */
+  /**
+   * The background loop: one batch in flight at a time, in enqueue order. Every batch, not only
+   * the first, lingers until it is full or its oldest event is `lingerMs` old: sending whatever
+   * trickled in during the previous send would make many small requests, and kafkajs and the
+   * broker cost about as much per request as per hundreds of events.
+   */
   private async drain(): Promise<void> {
     this.draining = true;
     try {
       while (this.queue.length > 0 && !this.aborted) {
+        const linger = this.lingerLeft();
+        if (linger > 0) {
+          this.lingerTimer = setTimeout(() => this.startDrain(), linger);
+          return;
+        }
         this.inFlight = this.takeBatch();
         await this.deliver(this.inFlight);
         this.inFlight = [];

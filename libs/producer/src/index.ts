@@ -1,6 +1,6 @@
 export { AuditEventValidationError } from '@audit/contract';
 export { AuditProducer } from './audit.producer';
-export { AuditBufferFullError, AuditProducerClosedError } from './audit-producer.errors';
+export { AuditBufferFullError, AuditProducerClosedError, AuditProducerWorkerError } from './audit-producer.errors';
 export {
   AUDIT_PRODUCER_DEFAULTS,
   type AuditEventInput,
@@ -8,6 +8,7 @@ export {
   type AuditProducerMetrics,
   type AuditProducerOptions,
   type BufferFullPolicy,
+  type KafkaThread,
   type KafkaProducerLike,
 } from './audit-producer.options';
 export { AuditModule } from './audit.module';

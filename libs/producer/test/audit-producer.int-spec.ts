@@ -1,10 +1,23 @@
 // AuditProducer against the real broker started by `npm test`: order, completeness across close()
-// and a broker restart, buffer policies, and that malformed events never reach the topic.
+// and a broker restart, buffer policies, and that malformed events never reach the topic — with
+// kafkajs in the worker thread (the default) and on the caller's event loop; and that a worker
+// thread that dies loses nothing.
 import { makeAuditEvent, type AuditEvent } from '@audit/contract';
 import { createKafka } from '@audit/kafka';
 import { createTestTopics, readTopic, startPrivateBroker, testBrokers, testKafka } from '@audit/testing';
-import type { Kafka } from 'kafkajs';
-import { AuditBufferFullError, AuditEventValidationError, AuditProducer, type AuditEventInput, type AuditProducerOptions } from '../src';
+import type { Kafka, ProducerRecord } from 'kafkajs';
+import type { Worker } from 'node:worker_threads';
+import {
+  AuditBufferFullError,
+  AuditEventValidationError,
+  AuditProducer,
+  AuditProducerWorkerError,
+  type AuditEventInput,
+  type AuditProducerOptions,
+  type KafkaProducerLike,
+  type KafkaThread,
+} from '../src';
+import { KafkaWorkerProducer, startKafkaWorker } from '../src/kafka-worker.producer';
 
 jest.setTimeout(120_000);
 
@@ -16,13 +29,13 @@ function input(organizationId: string, sequence: number): AuditEventInput {
   return { ...rest, resource: { type: 'Member', id: `m_${sequence}` }, metadata: { sequence } };
 }
 
-function producerFor(topic: string, options: Partial<AuditProducerOptions> = {}): AuditProducer {
-  return new AuditProducer({ brokers: testBrokers(), topic, exitHooks: false, logger: silentLogger, ...options });
-}
-
 const eventsOf = async (topic: string, count: number, from: Kafka = kafka) => (await readTopic(from, topic, { count })).map((m) => ({ key: m.key, partition: m.partition, event: JSON.parse(m.value ?? '') as AuditEvent }));
 
-describe('AuditProducer with a real broker', () => {
+describe.each<KafkaThread>(['worker', 'caller'])('AuditProducer with a real broker, kafkajs in the %s thread', (kafkaThread) => {
+  function producerFor(topic: string, options: Partial<AuditProducerOptions> = {}): AuditProducer {
+    return new AuditProducer({ brokers: testBrokers(), topic, exitHooks: false, logger: silentLogger, kafkaThread, ...options });
+  }
+
   it('keeps each organization’s events in recording order, keyed by organization', async () => {
     const { topic } = await createTestTopics(kafka, 3);
     const producer = producerFor(topic, { maxBatchEvents: 50 });
@@ -56,7 +69,7 @@ describe('AuditProducer with a real broker', () => {
     try {
       const privateKafka = createKafka({ brokers: broker.brokers, clientId: 'producer-restart' });
       const { topic } = await createTestTopics(privateKafka, 3);
-      const producer = new AuditProducer({ brokers: broker.brokers, topic, exitHooks: false, logger: silentLogger, retryInitialMs: 200, retryMaxMs: 1_000 });
+      const producer = new AuditProducer({ brokers: broker.brokers, topic, exitHooks: false, logger: silentLogger, kafkaThread, retryInitialMs: 200, retryMaxMs: 1_000 });
       const before = Array.from({ length: 100 }, (_, sequence) => producer.record(input('org_restart', sequence)));
       await Promise.all(before);
 
@@ -93,7 +106,8 @@ describe('AuditProducer with a real broker', () => {
   it('waits for room when the buffer is full under the wait policy, delivering everything in order', async () => {
     const { topic } = await createTestTopics(kafka, 1);
     const buffered: number[] = [];
-    const producer = producerFor(topic, { maxBufferedEvents: 5, metrics: { buffered: (events) => buffered.push(events) } });
+    // Generous: the first batch waits for the first connect (and the worker thread's start), slow on a loaded CI machine.
+    const producer = producerFor(topic, { maxBufferedEvents: 5, bufferFullTimeoutMs: 60_000, metrics: { buffered: (events) => buffered.push(events) } });
     const acks = Array.from({ length: 50 }, (_, sequence) => producer.record(input('org_wait', sequence)));
     await Promise.all(acks);
     await producer.close();
@@ -112,5 +126,55 @@ describe('AuditProducer with a real broker', () => {
 
     const read = await eventsOf(topic, 1);
     expect(read.map((m) => m.event.metadata?.sequence)).toEqual([2]);
+  });
+});
+
+describe('AuditProducer with kafkajs in a worker thread that dies', () => {
+  it('sends again, from a new thread, the batch a dead thread never acknowledged, and close() joins the thread', async () => {
+    const { topic } = await createTestTopics(kafka, 3);
+    const threads: Worker[] = [];
+    const exited: number[] = [];
+    const transport = new KafkaWorkerProducer({ brokers: testBrokers(), clientId: 'producer-worker-crash' }, (data) => {
+      const worker = startKafkaWorker(data);
+      threads.push(worker);
+      worker.once('exit', (code) => exited.push(code));
+      return worker;
+    });
+    // The second batch is in flight in the worker when the thread dies (as a crash would end it).
+    let sends = 0;
+    const crashing: KafkaProducerLike = {
+      connect: () => transport.connect(),
+      disconnect: () => transport.disconnect(),
+      send: (record: ProducerRecord) => {
+        const sent = transport.send(record);
+        if ((sends += 1) === 2) void threads[0].terminate();
+        return sent;
+      },
+    };
+    const failures: Error[] = [];
+    const producer = new AuditProducer({
+      kafkaProducer: crashing,
+      topic,
+      exitHooks: false,
+      logger: silentLogger,
+      maxBatchEvents: 100,
+      retryInitialMs: 50,
+      metrics: { failed: (_events, error) => failures.push(error) },
+    });
+    const acks = Array.from({ length: 500 }, (_, sequence) => producer.record(input(`org_${sequence % 5}`, sequence)));
+    await Promise.all(acks);
+    await producer.close();
+
+    expect(failures.length).toBeGreaterThanOrEqual(1);
+    expect(failures[0]).toBeInstanceOf(AuditProducerWorkerError);
+    expect(threads).toHaveLength(2);
+    expect(exited).toHaveLength(2);
+    const read = await eventsOf(topic, 500);
+    expect(new Set(read.map((m) => m.event.metadata?.sequence)).size).toBe(500);
+    for (let organization = 0; organization < 5; organization += 1) {
+      const sequences = read.filter((m) => m.event.organizationId === `org_${organization}`).map((m) => m.event.metadata?.sequence as number);
+      const firstSeen = sequences.filter((sequence, index) => sequences.indexOf(sequence) === index);
+      expect(firstSeen).toEqual([...firstSeen].sort((a, b) => a - b));
+    }
   });
 });

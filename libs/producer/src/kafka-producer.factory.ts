@@ -1,0 +1,24 @@
+import { createKafka } from '@audit/kafka';
+import { Partitioners, type Producer } from 'kafkajs';
+
+export interface KafkaProducerSettings {
+  brokers: string[];
+  clientId: string;
+}
+
+/**
+ * The kafkajs producer behind AuditProducer, wherever it runs (the caller's thread or the worker
+ * thread): idempotent, one request in flight (so a retried request cannot overtake a later one),
+ * the Java-compatible partitioner (key = organizationId → the partition every Kafka client picks).
+ */
+export function createAuditKafkaProducer(settings: KafkaProducerSettings): Producer {
+  // kafkajs retries an idempotent producer's retriable errors itself; a finite `retries` there
+  // "may invalidate EoS guarantees", so it is unbounded (pauses capped at 1 s, to resume soon
+  // after a broker restart) and whatever still escapes is retried by AuditProducer.
+  return createKafka({ brokers: settings.brokers, clientId: settings.clientId }).producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+    retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 1_000 },
+  });
+}
