@@ -25,7 +25,7 @@ import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
-import { benchRow, percentile, writeBenchResults, type BenchRow } from './lib';
+import { benchRow, generateAuditLog, percentile, writeBenchResults, type BenchRow } from './lib';
 
 const ROWS = Number(process.env.QUERY_BENCH_ROWS ?? 100_000_000);
 const ORGS = Number(process.env.QUERY_BENCH_ORGS ?? 1000);
@@ -41,59 +41,12 @@ const OPTIMIZE = process.env.QUERY_BENCH_OPTIMIZE !== '0';
 
 const log = (message: string) => console.log(`[query bench] ${new Date().toISOString().slice(11, 19)} ${message}`);
 
-/**
- * One generated row per `number`: organization skewed by a cubic law (org_0 ~10 % of rows, the
- * tail tiny), 200 members per organization, 180 days of history arriving in time order (as a log
- * does; each insert block then lands in one monthly partition), 5 % failures.
- */
-const GENERATED_COLUMNS = `
-  generateUUIDv7() AS event_id,
-  concat('org_', toString(toUInt32(pow((cityHash64(number, 1) % 1000000) / 1000000, 3) * {orgs:UInt32}))) AS organization_id,
-  toDateTime64({now:DateTime64(3, 'UTC')}, 3, 'UTC') - toIntervalMillisecond(toUInt64((1 - number / {rows:UInt64}) * 180 * 86400000) + cityHash64(number, 2) % 1000) AS occurred_at,
-  concat(organization_id, '_user_', toString(cityHash64(number, 3) % 200)) AS actor_id,
-  'user' AS actor_type,
-  concat('Member ', toString(cityHash64(number, 3) % 200)) AS actor_name,
-  concat('u', toString(cityHash64(number, 3) % 200), '@', organization_id, '.example') AS actor_email,
-  '203.0.113.7' AS actor_ip,
-  'Mozilla/5.0 (X11; Linux x86_64)' AS actor_user_agent,
-  ['create', 'update', 'delete', 'view', 'login', 'invite', 'role.change', 'export', 'logout', 'share'][cityHash64(number, 4) % 10 + 1] AS action,
-  ['Member', 'Session', 'Patient', 'Organization', 'Document', 'Invoice', 'ApiKey', 'Team'][cityHash64(number, 5) % 8 + 1] AS resource_type,
-  concat('res_', toString(cityHash64(number, 6) % 100000)) AS resource_id,
-  'Resource name' AS resource_name,
-  if(cityHash64(number, 7) % 20 = 0, 'failure', 'success') AS status,
-  if(status = 'failure', 'permission denied', '') AS reason,
-  concat('req_', toString(number)) AS request_id,
-  '' AS session_id, '' AS changes, '' AS metadata, 1 AS schema_version, 0 AS kafka_partition, number AS kafka_offset`;
-
 const PG_COLUMNS = AUDIT_EVENT_COLUMNS;
 
 async function scalar<T>(handle: ClickHouseHandle, query: string, params: Record<string, unknown> = {}): Promise<T> {
   const result = await handle.client.query({ query, query_params: params, format: 'JSONEachRow' });
   const [row] = await result.json<Record<string, T>>();
   return Object.values(row)[0];
-}
-
-async function generate(handle: ClickHouseHandle, now: string): Promise<void> {
-  const existing = Number(await scalar<string>(handle, `SELECT count() FROM ${DATABASE}.audit_events`));
-  if (existing === ROWS) {
-    log(`reusing ${ROWS.toLocaleString('en')} rows in ${DATA_PATH}`);
-    return;
-  }
-  await handle.client.command({ query: `TRUNCATE TABLE ${DATABASE}.audit_events` });
-  const chunk = 10_000_000;
-  const started = Date.now();
-  for (let offset = 0; offset < ROWS; offset += chunk) {
-    await handle.client.command({
-      // Blocks of a million rows: few, large parts instead of many small ones to merge.
-      query: `INSERT INTO ${DATABASE}.audit_events (${PG_COLUMNS.join(', ')}, kafka_partition, kafka_offset)
-              SELECT ${PG_COLUMNS.join(', ')}, kafka_partition, kafka_offset FROM (SELECT ${GENERATED_COLUMNS} FROM numbers({offset:UInt64}, {count:UInt64}))
-              SETTINGS max_execution_time = 3600, min_insert_block_size_rows = 1000000, min_insert_block_size_bytes = 0, max_block_size = 1000000`,
-      query_params: { orgs: ORGS, now, rows: ROWS, offset, count: Math.min(chunk, ROWS - offset) },
-    });
-    log(`generated ${Math.min(offset + chunk, ROWS).toLocaleString('en')} rows (${Math.round((Date.now() - started) / 1000)} s)`);
-  }
-  if (OPTIMIZE) await handle.client.command({ query: `OPTIMIZE TABLE ${DATABASE}.audit_events FINAL SETTINGS max_execution_time = 7200` });
-  log(`generated${OPTIMIZE ? ' and merged' : ''} in ${Math.round((Date.now() - started) / 1000)} s`);
 }
 
 @Module({})
@@ -302,7 +255,7 @@ async function main(): Promise<void> {
   const { app, baseUrl } = await startApi();
   const handle = app.get<ClickHouseHandle>(CLICKHOUSE);
   try {
-    await generate(handle, nowText);
+    await generateAuditLog(handle, DATABASE, { rows: ROWS, organizations: ORGS, now: nowText, optimize: OPTIMIZE, log });
     // The largest organization: the worst case for its pages, facets and export.
     const org = 'org_0';
     const inWindow = Number(

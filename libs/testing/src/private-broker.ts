@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { repoRoot } from './repo-root';
 
 export interface PrivateBroker {
   brokers: string[];
@@ -11,7 +12,7 @@ export interface PrivateBroker {
   destroy(): Promise<void>;
 }
 
-const root = resolve(__dirname, '..', '..', '..');
+const root = repoRoot();
 let nextOffset = 0;
 
 /**

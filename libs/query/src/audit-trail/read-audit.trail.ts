@@ -1,3 +1,4 @@
+import { CONTROL_CHARACTERS } from '@audit/contract';
 import type { AuditEventInput } from '@audit/producer';
 import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import type { Principal } from '../auth/principal';
@@ -16,6 +17,15 @@ export type ReadAction = 'view' | 'export';
 export type ReadTarget = { organizationId: string } | 'all';
 
 const MAX_METADATA_VALUE = 1024;
+const ALL_CONTROL_CHARACTERS = new RegExp(CONTROL_CHARACTERS.source, 'g');
+
+/**
+ * A filter value as audit metadata: the contract refuses control characters in metadata, and a
+ * read must not fail (503) because its filter held one, so they are written as `\uXXXX` text.
+ */
+function metadataText(value: string): string {
+  return value.replace(ALL_CONTROL_CHARACTERS, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`).slice(0, MAX_METADATA_VALUE);
+}
 
 /**
  * Reading the audit log is itself audited: every list, facets and export request is recorded as
@@ -33,7 +43,7 @@ export class ReadAuditTrail {
   record(principal: Principal, action: ReadAction, target: ReadTarget, details: Record<string, string | number | boolean | undefined>): void {
     const metadata: Record<string, string | number | boolean> = {};
     for (const [name, value] of Object.entries(details)) {
-      if (value !== undefined) metadata[name] = typeof value === 'string' ? value.slice(0, MAX_METADATA_VALUE) : value;
+      if (value !== undefined) metadata[name] = typeof value === 'string' ? metadataText(value) : value;
     }
     const input: AuditEventInput = {
       // The event belongs to the log that was read; a cross-organization read is filed under the reader's organization.

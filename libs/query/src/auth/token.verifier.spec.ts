@@ -15,7 +15,7 @@ const claims = { org: 'org_1', role: 'admin', email: 'ada@example.com' };
 describe('TokenVerifier with an HS256 secret', () => {
   const verifier = new TokenVerifier(config({ AUTH_JWT_SECRET: SECRET }));
   const sign = (payload: JWTPayload, expiresIn: string | number = '5m', secret = SECRET) =>
-    new SignJWT(payload).setProtectedHeader({ alg: 'HS256' }).setSubject('user_1').setExpirationTime(expiresIn).sign(new TextEncoder().encode(secret));
+    new SignJWT({ sub: 'user_1', ...payload }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(expiresIn).sign(new TextEncoder().encode(secret));
 
   it('should turn valid claims into a principal', async () => {
     await expect(verifier.verify(await sign(claims))).resolves.toEqual({ subject: 'user_1', organizationId: 'org_1', role: 'admin', email: 'ada@example.com' });
@@ -26,6 +26,10 @@ describe('TokenVerifier with an HS256 secret', () => {
     ['another secret', () => sign(claims, '5m', 'x'.repeat(40))],
     ['an unknown role', () => sign({ ...claims, role: 'superuser' })],
     ['no organization', () => sign({ role: 'admin' })],
+    ['an organization longer than the contract allows', () => sign({ ...claims, org: 'o'.repeat(129) })],
+    ['a subject with a control character', () => sign({ ...claims, sub: 'user\n1' })],
+    ['an empty subject', () => sign({ ...claims, sub: '' })],
+    ['no expiry', () => new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject('user_1').sign(new TextEncoder().encode(SECRET))],
   ])('should refuse %s as invalid_token', async (_name, make) => {
     await expect(verifier.verify(await make())).rejects.toMatchObject({ body: { statusCode: 401, code: 'invalid_token' } });
   });

@@ -1,4 +1,4 @@
-import { LIMITS, ORGANIZATION_ID_PATTERN } from '@audit/contract';
+import { CONTROL_CHARACTERS, LIMITS, ORGANIZATION_ID_PATTERN } from '@audit/contract';
 import { isEmail } from 'class-validator';
 import { Injectable } from '@nestjs/common';
 import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
@@ -20,6 +20,8 @@ export class TokenVerifier {
     this.key = config.AUTH_JWKS_URL ? createRemoteJWKSet(new URL(config.AUTH_JWKS_URL)) : new TextEncoder().encode(config.AUTH_JWT_SECRET);
     this.options = {
       algorithms: config.AUTH_JWKS_URL ? ['RS256', 'PS256', 'ES256', 'EdDSA'] : ['HS256'],
+      // A token without an expiry would stay valid forever if it leaked.
+      requiredClaims: ['exp'],
       ...(config.AUTH_JWT_ISSUER && { issuer: config.AUTH_JWT_ISSUER }),
       ...(config.AUTH_JWT_AUDIENCE && { audience: config.AUTH_JWT_AUDIENCE }),
     };
@@ -35,7 +37,10 @@ export class TokenVerifier {
       throw invalidToken('the bearer token is invalid or expired');
     }
     const { sub, org, role, email } = claims;
-    if (typeof sub !== 'string' || sub.length > LIMITS.actorIdLength || typeof org !== 'string' || !ORGANIZATION_ID_PATTERN.test(org) || !ROLES.includes(role as Role)) {
+    // sub and org become the actor and tenant of the read's own audit event: the contract's rules for those apply.
+    const validSubject = typeof sub === 'string' && sub.length >= 1 && sub.length <= LIMITS.actorIdLength && !CONTROL_CHARACTERS.test(sub);
+    const validOrganization = typeof org === 'string' && org.length <= LIMITS.organizationIdLength && ORGANIZATION_ID_PATTERN.test(org);
+    if (!validSubject || !validOrganization || !ROLES.includes(role as Role)) {
       throw invalidToken('the bearer token lacks a valid sub, org or role claim');
     }
     // The email is informational (it names the reader in the audit event of a read); one the event

@@ -1,5 +1,5 @@
-import { createTestTopics, openTestClickHouse, testKafka, uniqueName, waitFor, type TestClickHouse } from '@audit/testing';
-import { makeEvents, publish, startIngestApp, storedCounts, toMessage, type IngestApp } from './ingest.fixtures';
+import { startIngestApp, type IngestApp } from '@audit/ingest/testing';
+import { createTestTopics, makeEvents, openTestClickHouse, publish, storedCounts, testKafka, toMessage, uniqueName, waitFor, type TestClickHouse } from '@audit/testing';
 
 const CAP = 512 * 1024;
 

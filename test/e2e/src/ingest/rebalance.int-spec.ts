@@ -1,5 +1,5 @@
-import { createTestTopics, openTestClickHouse, testKafka, uniqueName, waitFor, type TestClickHouse } from '@audit/testing';
-import { groupProgress, makeEvents, publish, startIngestApp, storedCounts, toMessage, type IngestApp } from './ingest.fixtures';
+import { startIngestApp, type IngestApp } from '@audit/ingest/testing';
+import { createTestTopics, groupProgress, makeEvents, openTestClickHouse, publish, storedCounts, testKafka, toMessage, uniqueName, waitFor, type TestClickHouse } from '@audit/testing';
 
 const EVENTS = 12_000;
 

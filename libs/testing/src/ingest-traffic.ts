@@ -1,10 +1,5 @@
-import { CLICKHOUSE, ClickHouseConfig, type ClickHouseHandle } from '@audit/clickhouse';
-import { loadConfig } from '@audit/config';
+import type { ClickHouseHandle } from '@audit/clickhouse';
 import { makeAuditEvent, serializeAuditEvent, type AuditEvent } from '@audit/contract';
-import { IngestConfig, IngestModule, startIngestion, type KafkaBatchTransport } from '@audit/ingest';
-import { KafkaConfig } from '@audit/kafka';
-import { Global, Module, type DynamicModule, type INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import type { Kafka, Message } from 'kafkajs';
 
 /** Events spread over a few organizations (the Kafka key), like product services publish them. */
@@ -29,6 +24,17 @@ export async function publish(kafka: Kafka, topic: string, messages: Message[], 
     }
   } finally {
     await producer.disconnect();
+  }
+}
+
+/** Messages on a topic, summed over its partitions (what was produced, whatever its kind). */
+export async function topicSize(kafka: Kafka, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return (await admin.fetchTopicOffsets(topic)).reduce((sum, { high, low }) => sum + Number(high) - Number(low), 0);
+  } finally {
+    await admin.disconnect();
   }
 }
 
@@ -60,39 +66,4 @@ export async function storedCounts(handle: ClickHouseHandle, database: string): 
   });
   const [row] = await result.json<{ rows: string; ids: string }>();
   return { rows: Number(row.rows), ids: Number(row.ids) };
-}
-
-/**
- * Lets several ingest apps in one process share one migrated ClickHouse handle (chDB allows one
- * data directory per process; the test owns and closes the handle).
- */
-@Global()
-@Module({})
-class SharedClickHouseModule {
-  static of(handle: ClickHouseHandle, database: string): DynamicModule {
-    return {
-      module: SharedClickHouseModule,
-      providers: [
-        { provide: CLICKHOUSE, useValue: handle },
-        { provide: ClickHouseConfig, useValue: loadConfig(ClickHouseConfig, { CLICKHOUSE_DATABASE: database }) },
-      ],
-      exports: [CLICKHOUSE, ClickHouseConfig],
-    };
-  }
-}
-
-export interface IngestApp {
-  app: INestApplication;
-  transport: KafkaBatchTransport;
-}
-
-/** One ingestor (IngestModule + the batching transport) inside this process. */
-export async function startIngestApp(handle: ClickHouseHandle, database: string, env: Record<string, string | undefined>): Promise<IngestApp> {
-  const moduleRef = await Test.createTestingModule({
-    imports: [SharedClickHouseModule.of(handle, database), IngestModule.forRoot(loadConfig(IngestConfig, env), loadConfig(KafkaConfig, env))],
-  }).compile();
-  const app = moduleRef.createNestApplication({ logger: ['error', 'warn'] });
-  const transport = await startIngestion(app);
-  await app.init();
-  return { app, transport };
 }
