@@ -15,12 +15,14 @@ import {
   createClickHouseClient,
   runMigrations,
   toAuditEventRow,
+  chainedJsonEachRowLine,
   toJsonEachRowLine,
   type ClickHouseHandle,
 } from '@audit/clickhouse';
 import { loadConfig } from '@audit/config';
 import { makeAuditEvent, parseAuditEventMessage, serializeAuditEvent, uuidv7, type AuditEvent } from '@audit/contract';
 import { IngestConfig, IngestModule, startIngestion } from '@audit/ingest';
+import { appendLink, GENESIS, type ChainHead } from '@audit/integrity';
 import { KafkaConfig, createKafka, ensureTopics } from '@audit/kafka';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -111,6 +113,33 @@ async function rawInsert(dataPath: string, lines: string[]): Promise<number> {
   }
 }
 
+/** An ingestor app on its own database and group, started; resolves once the backlog is stored. */
+async function endToEnd(topic: string, dataPath: string, chained: boolean, run: number) {
+  const database = `bench_e2e_${suffix}_${run}`;
+  const app = await NestFactory.create(
+    BenchIngestModule.of({
+      ...process.env,
+      CLICKHOUSE_DATA_PATH: dataPath,
+      CLICKHOUSE_DATABASE: database,
+      AUDIT_TOPIC: topic,
+      AUDIT_DLQ_TOPIC: `${topic}.dlq`,
+      INGEST_GROUP_ID: `bench-ingest-${suffix}-${run}`,
+      INGEST_HASH_CHAIN: String(chained),
+    }),
+    { logger: ['error', 'warn'] },
+  );
+  const count = async () => {
+    const result = await app.get<ClickHouseHandle>(CLICKHOUSE).client.query({ query: `SELECT count() AS n FROM ${database}.audit_events`, format: 'JSONEachRow' });
+    return Number((await result.json<{ n: string }>())[0].n);
+  };
+  const transport = await startIngestion(app);
+  await app.init();
+  while (!transport.isReady()) await sleep(5);
+  const started = performance.now();
+  while ((await count()) < EVENTS) await sleep(50);
+  return { app, database, count, perSecond: EVENTS / ((performance.now() - started) / 1000), flushes: transport.stats().flushes };
+}
+
 @Module({})
 class BenchIngestModule {
   static of(env: Record<string, string | undefined>): DynamicModule {
@@ -144,34 +173,37 @@ async function main(): Promise<void> {
     });
     const parseMicros = ((performance.now() - parseStarted) * 1000) / EVENTS;
     log(`parse + row encoding: ${parseMicros.toFixed(2)} µs/event`);
+    // The same hot path as the chained ingester encodes it: the link's canonical JSON is the row's
+    // line, plus one SHA-256 per event.
+    const heads = new Map<string, ChainHead>();
+    const linkStarted = performance.now();
+    consumed.values.forEach((value, index) => {
+      const result = parseAuditEventMessage(value);
+      if (!result.ok) throw new Error(`bench event ${index} is invalid`);
+      const lineage = { topic, partition: 0, offset: String(index) };
+      const row = toAuditEventRow(result.event, lineage);
+      const link = appendLink(heads.get(row.organization_id) ?? GENESIS, row);
+      heads.set(row.organization_id, link.head);
+      chainedJsonEachRowLine(link.canonicalJson, { prevHash: link.prevHash, hash: link.head.hash }, lineage);
+    });
+    const parseLinkMicros = ((performance.now() - linkStarted) * 1000) / EVENTS;
+    log(`parse + row encoding + chain link: ${parseLinkMicros.toFixed(2)} µs/event`);
 
     const inserted = await rawInsert(dataPath, lines);
     log(`raw ClickHouse insert: ${Math.round(inserted)} rows/s`);
 
-    const database = `bench_e2e_${suffix}`;
-    const app = await NestFactory.create(
-      BenchIngestModule.of({
-        ...process.env,
-        CLICKHOUSE_DATA_PATH: dataPath,
-        CLICKHOUSE_DATABASE: database,
-        AUDIT_TOPIC: topic,
-        AUDIT_DLQ_TOPIC: `${topic}.dlq`,
-        INGEST_GROUP_ID: `bench-ingest-${suffix}`,
-      }),
-      { logger: ['error', 'warn'] },
-    );
-    const count = async () => {
-      const result = await app.get<ClickHouseHandle>(CLICKHOUSE).client.query({ query: `SELECT count() AS n FROM ${database}.audit_events`, format: 'JSONEachRow' });
-      return Number((await result.json<{ n: string }>())[0].n);
-    };
-    const transport = await startIngestion(app);
-    await app.init();
-    while (!transport.isReady()) await sleep(5);
-    const started = performance.now();
-    while ((await count()) < EVENTS) await sleep(50);
-    const endToEnd = EVENTS / ((performance.now() - started) / 1000);
-    log(`end to end: ${Math.round(endToEnd)} events/s (${transport.stats().flushes} inserts)`);
+    // With and without the hash chain, alternating (the machine's noise hits both alike), best of each.
+    const runs: Array<{ chained: boolean; perSecond: number }> = [];
+    for (const chained of [false, true, false, true]) {
+      const run = await endToEnd(topic, dataPath, chained, runs.length);
+      runs.push({ chained, perSecond: run.perSecond });
+      log(`end to end, chain ${chained ? 'on' : 'off'}: ${Math.round(run.perSecond)} events/s (${run.flushes} inserts)`);
+      await run.app.close();
+    }
+    const best = (chained: boolean) => Math.max(...runs.filter((run) => run.chained === chained).map((run) => run.perSecond));
+    const [endToEndRate, unchainedRate] = [best(true), best(false)];
 
+    const { app, database, count } = await endToEnd(topic, dataPath, true, runs.length);
     log(`steady ${STEADY_RATE} events/s for ${STEADY_SECONDS} s`);
     // The steady producer runs in a process of its own, as product services do, so its CPU is not the ingestor's.
     const steadyFrom = new Date().toISOString();
@@ -199,15 +231,30 @@ async function main(): Promise<void> {
     const rows: BenchRow[] = [
       benchRow({
         name: 'ingest end to end (backlog → queryable)',
-        value: endToEnd,
+        value: endToEndRate,
         unit: 'events/s',
         baseline: { name: `lower limit: min(raw kafkajs consume, raw ClickHouse insert) = ${consumed.perSecond < inserted ? 'consume' : 'insert'}`, value: lower },
         target: { min: 50_000, minRatio: 0.6 },
         config,
       }),
+      benchRow({
+        name: 'ingest end to end with the hash chain vs without',
+        value: endToEndRate,
+        unit: 'events/s',
+        baseline: { name: 'same pipeline, INGEST_HASH_CHAIN=false (best of 2 runs each, alternating)', value: unchainedRate },
+        target: { minRatio: 0.85 },
+        config,
+      }),
       benchRow({ name: 'raw kafkajs consumption (no processing)', value: consumed.perSecond, unit: 'events/s', config }),
       benchRow({ name: 'raw ClickHouse insert (pre-serialized rows)', value: inserted, unit: 'rows/s', config: { ...config, blockRows: BLOCK_ROWS } }),
       benchRow({ name: 'parse + validate + encode row (hot path)', value: parseMicros, unit: 'µs/event', target: { max: 10 }, config }),
+      benchRow({
+        name: 'parse + validate + encode chained row (hot path with the chain)',
+        value: parseLinkMicros,
+        unit: 'µs/event',
+        baseline: { name: 'the same without the chain (row above)', value: parseMicros },
+        config,
+      }),
       benchRow({ name: `freshness p50 at ${STEADY_RATE} events/s`, value: p50, unit: 'ms', config: { ...config, seconds: STEADY_SECONDS, events: freshness.length } }),
       benchRow({ name: `freshness p99 at ${STEADY_RATE} events/s`, value: p99, unit: 'ms', target: { max: 2000 }, config: { ...config, seconds: STEADY_SECONDS, events: freshness.length } }),
     ];

@@ -7,7 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildConsole } from './build-console.mjs';
 import { build, nodeArgs } from './build.mjs';
-import { DEMO_ORGANIZATION, devSecret, devToken } from './dev-token.mjs';
+import { DEMO_ORGANIZATION, devSecret, devSigningKey, devToken } from './dev-token.mjs';
 import { startKafka, stopKafka } from './kafka.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -53,7 +53,16 @@ const secret = process.env.AUTH_JWT_SECRET ?? devSecret();
 app = spawn(process.execPath, nodeArgs('apps/all-in-one/src/main.js'), {
   cwd: root,
   stdio: 'inherit',
-  env: { ...process.env, KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? kafka.brokers, AUTH_JWT_SECRET: secret, PORT: String(port) },
+  env: {
+    ...process.env,
+    KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? kafka.brokers,
+    AUTH_JWT_SECRET: secret,
+    AUDIT_CHAIN_SIGNING_KEY: process.env.AUDIT_CHAIN_SIGNING_KEY ?? devSigningKey(),
+    // Checkpoints every minute locally (production default: hourly), also kept in a file outside chDB.
+    AUDIT_CHECKPOINT_INTERVAL_MS: process.env.AUDIT_CHECKPOINT_INTERVAL_MS ?? '60000',
+    AUDIT_CHECKPOINT_FILE: process.env.AUDIT_CHECKPOINT_FILE ?? resolve(root, '.data', 'chain-checkpoints.jsonl'),
+    PORT: String(port),
+  },
 });
 app.once('exit', (code) => {
   if (!stopping) {
@@ -75,6 +84,10 @@ console.log(`
 
   Publish an event:  npm run publish:event
   Read it back:      curl -H "Authorization: Bearer <token>" http://127.0.0.1:${port}/v1/audit-logs
+  Verify the chain:  curl -H "Authorization: Bearer <token>" http://127.0.0.1:${port}/v1/audit-logs/verify
+  Verified export:   curl -H "Authorization: Bearer <token>" -o export.ndjson "http://127.0.0.1:${port}/v1/audit-logs/export?format=ndjson&verified=true"
+                     curl -H "Authorization: Bearer <token>" -o audit-public.pem http://127.0.0.1:${port}/v1/audit-logs/public-key
+                     node scripts/verify-export.mjs export.ndjson --public-key audit-public.pem
 `);
 
 // Demo traffic through the producer library, once the API answers (it checks whether the demo

@@ -30,6 +30,12 @@ export interface AuditEventRow {
   kafka_partition: number;
   kafka_offset: string | number;
   ingested_at?: string;
+  /** Tamper evidence (libs/integrity): position in the organization's hash chain; 0 = before the chain existed. */
+  chain_seq?: number | string;
+  chain_prev_hash?: string;
+  chain_hash?: string;
+  /** How long this row is kept (the organization's retention when it was stored). */
+  retention_days?: number;
 }
 
 /** Where a row came from in Kafka: every stored row can be traced back to its message. */

@@ -46,6 +46,13 @@ export interface Page {
   hasMore: boolean;
 }
 
+/** The oldest row an organization still has, and the retention it was stored with. */
+export interface OldestStoredEvent {
+  /** ISO-8601. */
+  occurredAt: string;
+  retentionDays: number;
+}
+
 export interface FacetCount {
   value: string;
   count: number;
@@ -65,6 +72,20 @@ export interface ReadLimits {
 }
 
 export const DEFAULT_READ_LIMITS: ReadLimits = { maxExecutionTimeSeconds: 30, maxMemoryUsageBytes: 2_000_000_000, maxResultRows: 100_000 };
+
+/**
+ * The {@link ReadLimits} as a SETTINGS clause for a read query, not `clickhouse_settings`: the
+ * embedded connection turns the latter into session-wide SET statements that would outlive the
+ * query and bind every later one (the ingestor's inserts included). The values are validated
+ * integers from configuration.
+ */
+export function readSettingsClause(limits: ReadLimits): string {
+  for (const [name, value] of Object.entries(limits)) {
+    if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`read limit ${name} must be a positive integer, got ${value}`);
+  }
+  return `SETTINGS max_execution_time = ${limits.maxExecutionTimeSeconds}, max_memory_usage = ${limits.maxMemoryUsageBytes},
+      max_result_rows = ${limits.maxResultRows}, result_overflow_mode = 'throw'`;
+}
 
 /** The contract's columns; lineage stays internal. */
 export const AUDIT_EVENT_COLUMNS = [
@@ -90,6 +111,8 @@ export const AUDIT_EVENT_COLUMNS = [
   'schema_version',
 ] as const satisfies ReadonlyArray<keyof AuditEventRow>;
 const COLUMNS = AUDIT_EVENT_COLUMNS.join(', ');
+/** The contract's columns and the row's link in its organization's hash chain (verified exports). */
+const CHAINED_COLUMNS = [...AUDIT_EVENT_COLUMNS, 'chain_seq', 'chain_prev_hash', 'chain_hash'] as const satisfies ReadonlyArray<keyof AuditEventRow>;
 
 type Params = Record<string, unknown>;
 
@@ -170,9 +193,9 @@ function withoutAdjacentCopies(rows: AuditEventRow[], previous?: string): AuditE
 }
 
 /** One JSONCompactEachRow array (about half the bytes and parse time of JSONEachRow) as a row. */
-function toRow(values: unknown[]): AuditEventRow {
+function toRow(values: unknown[], columns: ReadonlyArray<keyof AuditEventRow> = AUDIT_EVENT_COLUMNS): AuditEventRow {
   const row = {} as Record<string, unknown>;
-  for (let i = 0; i < AUDIT_EVENT_COLUMNS.length; i++) row[AUDIT_EVENT_COLUMNS[i]] = values[i];
+  for (let i = 0; i < columns.length; i++) row[columns[i]] = values[i];
   row.occurred_at = fromClickHouseTime(row.occurred_at as string);
   return row as unknown as AuditEventRow;
 }
@@ -190,14 +213,7 @@ export class AuditEventsReadRepository {
     private readonly database: string,
     limits: ReadLimits = DEFAULT_READ_LIMITS,
   ) {
-    for (const [name, value] of Object.entries(limits)) {
-      if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`read limit ${name} must be a positive integer, got ${value}`);
-    }
-    // A SETTINGS clause, not `clickhouse_settings`: the embedded connection turns the latter into
-    // session-wide SET statements that would outlive the query and bind every later one (the
-    // ingestor's inserts included). The values are validated integers from configuration.
-    this.settings = `SETTINGS max_execution_time = ${limits.maxExecutionTimeSeconds}, max_memory_usage = ${limits.maxMemoryUsageBytes},
-      max_result_rows = ${limits.maxResultRows}, result_overflow_mode = 'throw'`;
+    this.settings = readSettingsClause(limits);
   }
 
   /**
@@ -250,18 +266,28 @@ export class AuditEventsReadRepository {
    * whole result), and there is no row cap. Stops when `signal` aborts (client gone).
    */
   async *streamAll(scope: TenantScope, filter: AuditEventsFilter, batchRows: number, signal?: AbortSignal): AsyncGenerator<AuditEventRow[]> {
-    const where = filterCondition(scope, filter);
+    yield* this.streamInStorageOrder(filterCondition(scope, filter), AUDIT_EVENT_COLUMNS, batchRows, signal);
+  }
+
+  /** Rows matching `where` in storage order, keyset batches, re-sent copies (same id, adjacent) dropped. */
+  private async *streamInStorageOrder(
+    where: Condition,
+    columns: ReadonlyArray<keyof AuditEventRow>,
+    batchRows: number,
+    signal?: AbortSignal,
+  ): AsyncGenerator<AuditEventRow[]> {
     let key: StorageKey | undefined;
     while (!signal?.aborted) {
       const bound = key ? storageKeyCondition(key) : { sql: [], params: {} };
       const rows = await this.rows(
-        `SELECT ${COLUMNS} FROM ${this.database}.audit_events
+        `SELECT ${columns.join(', ')} FROM ${this.database}.audit_events
          WHERE ${[...where.sql, ...bound.sql].join(' AND ')}
          ORDER BY organization_id, occurred_at, event_id
          LIMIT {limit:UInt32}
          ${this.settings}`,
         { ...where.params, ...bound.params, limit: batchRows },
         signal,
+        columns,
       );
       const last = rows.at(-1);
       if (!last) return;
@@ -272,15 +298,78 @@ export class AuditEventsReadRepository {
     }
   }
 
-  /** Counts by resource type, action and status in one scan; FINAL so a re-sent copy counts once. */
+  /**
+   * Every matching row with its chain link, in chain order: by organization, its rows stored
+   * before the chain (sequence 0) first, then by `chain_seq`. Unlike {@link streamAll} a re-sent
+   * copy of an event is kept — the chain counted it under its own sequence number, and a verifier
+   * would otherwise see a hole — and only exact copies of one link (a replayed block not yet
+   * merged) are dropped. One plan query finds each organization's sequence range within the
+   * filters; then each batch is a range of `batchRows` sequence numbers, which the chain_seq
+   * minmax index narrows to its own granules (sequence grows with time inside an organization),
+   * so an export reads each row about once however long it is. No row cap.
+   */
+  async *streamChained(scope: TenantScope, filter: AuditEventsFilter, batchRows: number, signal?: AbortSignal): AsyncGenerator<AuditEventRow[]> {
+    for (const plan of await this.chainPlans(filterCondition(scope, filter), signal)) {
+      const where = filterCondition({ organizationId: plan.organizationId }, filter);
+      if (plan.unchained > 0) {
+        const unchained = { sql: [...where.sql, 'chain_seq = 0'], params: where.params };
+        yield* this.streamInStorageOrder(unchained, CHAINED_COLUMNS, batchRows, signal);
+      }
+      for (let low = plan.firstSeq; low > 0 && low <= plan.lastSeq && !signal?.aborted; low += batchRows) {
+        const rows = await this.rows(
+          `SELECT ${CHAINED_COLUMNS.join(', ')} FROM ${this.database}.audit_events
+           WHERE ${[...where.sql, 'chain_seq >= {low:UInt64}', 'chain_seq <= {high:UInt64}'].join(' AND ')}
+           ORDER BY chain_seq, occurred_at, event_id, chain_hash
+           LIMIT 1 BY chain_seq, occurred_at, event_id, chain_hash
+           ${this.settings}`,
+          { ...where.params, low, high: Math.min(plan.lastSeq, low + batchRows - 1) },
+          signal,
+          CHAINED_COLUMNS,
+        );
+        for (const row of rows) row.chain_seq = Number(row.chain_seq);
+        if (rows.length > 0) yield rows;
+      }
+    }
+  }
+
+  /** Per organization with rows matching `where`: how many predate the chain, and the sequence range of the rest (0 when none). */
+  private async chainPlans(where: Condition, signal?: AbortSignal): Promise<Array<{ organizationId: string; unchained: number; firstSeq: number; lastSeq: number }>> {
+    const result = await this.client.query({
+      query: `SELECT organization_id, countIf(chain_seq = 0) AS unchained, minIf(chain_seq, chain_seq > 0) AS first, max(chain_seq) AS last
+              FROM ${this.database}.audit_events
+              WHERE ${where.sql.join(' AND ')}
+              GROUP BY organization_id
+              ORDER BY organization_id
+              ${this.settings}`,
+      query_params: where.params,
+      format: 'JSONEachRow',
+      abort_signal: signal,
+    });
+    return (await result.json<{ organization_id: string; unchained: string | number; first: string | number; last: string | number }>()).map((row) => ({
+      organizationId: row.organization_id,
+      unchained: Number(row.unchained),
+      firstSeq: Number(row.first),
+      lastSeq: Number(row.last),
+    }));
+  }
+
+  /**
+   * Counts by resource type, action and status in one scan. A re-sent copy of an event (same id,
+   * same time) is a row of its own — the hash chain counts every delivery, so the engine never
+   * merges one away — and `LIMIT 1 BY` the event's key makes it count once, as pages show it once.
+   */
   async countFacets(scope: TenantScope, filter: AuditEventsFilter, signal?: AbortSignal): Promise<Facets> {
     const where = filterCondition(scope, filter);
     const result = await this.client.query({
       query: `
         SELECT facet.1 AS name, facet.2 AS value, count() AS count
-        FROM ${this.database}.audit_events FINAL
+        FROM (
+          SELECT resource_type, action, status
+          FROM ${this.database}.audit_events
+          WHERE ${where.sql.join(' AND ')}
+          LIMIT 1 BY organization_id, occurred_at, event_id
+        )
         ARRAY JOIN [('resourceType', toString(resource_type)), ('action', toString(action)), ('status', toString(status))] AS facet
-        WHERE ${where.sql.join(' AND ')}
         GROUP BY name, value
         ORDER BY name, count DESC, value
         ${this.settings}`,
@@ -295,13 +384,32 @@ export class AuditEventsReadRepository {
     return facets;
   }
 
-  private async rows(query: string, params: Params, signal?: AbortSignal): Promise<AuditEventRow[]> {
+  /**
+   * The organization's oldest stored event and the retention it was stored with (what the TTL has
+   * left); undefined when it has none. Read in primary-key order with LIMIT 1: a few granules.
+   */
+  async oldestEvent(scope: { organizationId: string }, signal?: AbortSignal): Promise<OldestStoredEvent | undefined> {
+    const result = await this.client.query({
+      query: `SELECT occurred_at, retention_days FROM ${this.database}.audit_events
+              WHERE organization_id = {organizationId:String}
+              ORDER BY occurred_at
+              LIMIT 1
+              ${this.settings}`,
+      query_params: { organizationId: scope.organizationId },
+      format: 'JSONEachRow',
+      abort_signal: signal,
+    });
+    const [row] = await result.json<{ occurred_at: string; retention_days: number | string }>();
+    return row ? { occurredAt: fromClickHouseTime(row.occurred_at), retentionDays: Number(row.retention_days) } : undefined;
+  }
+
+  private async rows(query: string, params: Params, signal?: AbortSignal, columns: ReadonlyArray<keyof AuditEventRow> = AUDIT_EVENT_COLUMNS): Promise<AuditEventRow[]> {
     const result = await this.client.query({
       query,
       query_params: params,
       format: 'JSONCompactEachRow',
       abort_signal: signal,
     });
-    return (await result.json<unknown[]>()).map(toRow);
+    return (await result.json<unknown[]>()).map((values) => toRow(values, columns));
   }
 }

@@ -20,6 +20,14 @@ export class ClickHouseConfig {
   @Max(36500)
   AUDIT_RETENTION_DAYS: number = 2192;
 
+  /**
+   * Organizations kept for less than AUDIT_RETENTION_DAYS: `org-a=365,org-b=730` (never longer than
+   * the default). Parsed by `RetentionPolicy` (@audit/integrity), which the ingestor and the query API build at boot.
+   */
+  @IsOptional()
+  @IsString()
+  AUDIT_RETENTION_OVERRIDES?: string;
+
   @IsIn(['single', 'cluster'])
   CLICKHOUSE_TOPOLOGY: 'single' | 'cluster' = 'single';
 

@@ -2,14 +2,16 @@ export { ClickHouseConfig } from './clickhouse.config';
 export { createClickHouseClient, type ClickHouseHandle, type ClickHouseMode } from './clickhouse-client.factory';
 export { defaultMigrationsDir, loadMigrations, renderMigration, runMigrations, type MigrationOptions, type MigrationReport } from './migration.runner';
 export { fromAuditEventRow, fromClickHouseTime, toAuditEventRow, toClickHouseTime, type AuditEventRow, type KafkaLineage } from './audit-event.row';
-export { AuditEventsWriteRepository, toJsonEachRowLine, type InsertOptions } from './audit-events-write.repository';
+export { AuditEventsWriteRepository, chainedJsonEachRowLine, toJsonEachRowLine, type InsertOptions } from './audit-events-write.repository';
 export {
   AUDIT_EVENT_COLUMNS,
   AuditEventsReadRepository,
   DEFAULT_READ_LIMITS,
+  readSettingsClause,
   type AuditEventsFilter,
   type EventKey,
   type FacetCount,
+  type OldestStoredEvent,
   type Facets,
   type Page,
   type PageRequest,
@@ -18,3 +20,7 @@ export {
   type TenantScope,
 } from './audit-events-read.repository';
 export { ClickHouseModule, CLICKHOUSE } from './clickhouse.module';
+export { AuditChainHeadsReader, type ChainHeadRecord } from './audit-chain-heads.reader';
+export { AuditChainRepository, type AuditChainRepositoryOptions, type OrganizationHead } from './audit-chain.repository';
+export { LeastPrivilegeConfig } from './least-privilege.config';
+export { provisionLeastPrivilegeUsers, renderLeastPrivilegeSql, SERVICE_GRANTS, type LeastPrivilegeOptions, type ServiceAccount } from './least-privilege.provisioner';

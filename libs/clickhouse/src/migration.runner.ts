@@ -71,9 +71,13 @@ function distributedTable(table: string, options: MigrationOptions, values: Reco
   );
 }
 
+/** A statement that exists only in the cluster topology (e.g. altering the Distributed table). */
+const CLUSTER_ONLY = /\{\{cluster_only\}\}[^;]*;/g;
+
 export function renderMigration(sql: string, options: MigrationOptions): string {
   const values = templateValues(options);
-  return sql.replace(/\{\{(\w+)(?::(\w+))?\}\}/g, (_match, key: string, argument: string | undefined) => {
+  const topologySql = sql.replace(CLUSTER_ONLY, (statement) => (options.topology === 'cluster' ? statement.slice('{{cluster_only}}'.length) : ''));
+  return topologySql.replace(/\{\{(\w+)(?::(\w+))?\}\}/g, (_match, key: string, argument: string | undefined) => {
     if (key === 'distributed' && argument) return distributedTable(argument, options, values);
     if (argument !== undefined || !(key in values)) throw new Error(`unknown template variable {{${key}${argument ? `:${argument}` : ''}}}`);
     return values[key];
@@ -103,6 +107,14 @@ export function loadMigrations(options: MigrationOptions): Migration[] {
     });
 }
 
+const migrationLabel = (migration: Migration) => `${String(migration.version).padStart(4, '0')}_${migration.name}`;
+
+/** version → checksum of the applied migrations. */
+async function recordedMigrations(client: ClickHouseClient, database: string): Promise<Map<number, string>> {
+  const result = await client.query({ query: `SELECT version, checksum FROM ${database}.schema_migrations ORDER BY version`, format: 'JSONEachRow' });
+  return new Map((await result.json<{ version: number; checksum: string }>()).map((row) => [Number(row.version), row.checksum]));
+}
+
 export interface MigrationReport {
   applied: string[];
   alreadyApplied: string[];
@@ -115,20 +127,23 @@ export interface MigrationReport {
 export async function runMigrations(client: ClickHouseClient, options: MigrationOptions): Promise<MigrationReport> {
   const migrations = loadMigrations(options);
   const values = templateValues(options);
+  // A schema that is already current needs no DDL at all, so apps connected as least-privilege users
+  // (SELECT on schema_migrations, no CREATE) boot against a database `audit migrate` prepared. Any
+  // failure of this first read (no database or table yet) falls through to the path below, which throws.
+  const current = await recordedMigrations(client, values.database).catch(() => undefined);
+  if (current && migrations.every((migration) => current.get(migration.version) === migration.checksum)) {
+    return { applied: [], alreadyApplied: migrations.map(migrationLabel) };
+  }
   await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${values.database} ${values.on_cluster}` });
   await client.command({
     query: `CREATE TABLE IF NOT EXISTS ${values.database}.schema_migrations ${values.on_cluster}
       (version UInt32, name String, checksum String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3))
       ENGINE = ${values.merge_tree} ORDER BY version`,
   });
-  const result = await client.query({
-    query: `SELECT version, checksum FROM ${values.database}.schema_migrations ORDER BY version`,
-    format: 'JSONEachRow',
-  });
-  const recorded = new Map((await result.json<{ version: number; checksum: string }>()).map((row) => [Number(row.version), row.checksum]));
+  const recorded = await recordedMigrations(client, values.database);
   const report: MigrationReport = { applied: [], alreadyApplied: [] };
   for (const migration of migrations) {
-    const label = `${String(migration.version).padStart(4, '0')}_${migration.name}`;
+    const label = migrationLabel(migration);
     const checksum = recorded.get(migration.version);
     if (checksum !== undefined) {
       if (checksum !== migration.checksum) {

@@ -1,1 +1,1 @@
-export { ConfigValidationError, loadConfig } from './load-config';
+export { ConfigValidationError, EnvBoolean, loadConfig } from './load-config';

@@ -1,5 +1,5 @@
 import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
-import { ConfigValidationError, loadConfig } from './load-config';
+import { ConfigValidationError, EnvBoolean, loadConfig } from './load-config';
 
 class ExampleConfig {
   @IsString()
@@ -13,6 +13,9 @@ class ExampleConfig {
   @IsOptional()
   @IsString()
   OPTIONAL?: string;
+
+  @EnvBoolean()
+  ENABLED: boolean = true;
 }
 
 describe('loadConfig', () => {
@@ -36,5 +39,13 @@ describe('loadConfig', () => {
 
   it('should ignore unrelated environment variables', () => {
     expect(loadConfig(ExampleConfig, { PATH: '/usr/bin' })).not.toHaveProperty('PATH');
+  });
+
+  it('should read boolean words, so "false" turns a switch off', () => {
+    expect(loadConfig(ExampleConfig, {}).ENABLED).toBe(true);
+    expect(loadConfig(ExampleConfig, { ENABLED: 'false' }).ENABLED).toBe(false);
+    expect(loadConfig(ExampleConfig, { ENABLED: '0' }).ENABLED).toBe(false);
+    expect(loadConfig(ExampleConfig, { ENABLED: 'yes' }).ENABLED).toBe(true);
+    expect(() => loadConfig(ExampleConfig, { ENABLED: 'maybe' })).toThrow(/ENABLED/);
   });
 });

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
-import { plainToInstance } from 'class-transformer';
-import { ValidationError, validateSync } from 'class-validator';
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsBoolean, ValidationError, validateSync } from 'class-validator';
 
 export class ConfigValidationError extends Error {
   constructor(readonly problems: string[]) {
@@ -27,4 +27,20 @@ export function loadConfig<T extends object>(type: new () => T, env: NodeJS.Proc
   const errors = validateSync(config, { whitelist: true, forbidUnknownValues: true });
   if (errors.length > 0) throw new ConfigValidationError(describe(errors));
   return config;
+}
+
+/**
+ * A boolean variable: `true`/`1`/`yes` or `false`/`0`/`no`. Implicit conversion alone would read
+ * the string "false" as true; anything else is left as is and fails validation, naming the variable.
+ */
+export function EnvBoolean(): PropertyDecorator {
+  const words: Record<string, boolean> = { true: true, '1': true, yes: true, false: false, '0': false, no: false };
+  const parse = Transform(({ key, obj, value }) => {
+    const raw = (obj as Record<string, unknown>)[key];
+    return typeof raw === 'string' ? (words[raw.trim().toLowerCase()] ?? raw) : value;
+  });
+  return (target, property) => {
+    parse(target, property);
+    IsBoolean()(target, property);
+  };
 }

@@ -100,6 +100,9 @@ describe('the v1 contract', () => {
     ['reason', { reason: 'denied\r\n200 OK' }],
     ['requestId', { requestId: 'req\n' }],
     ['sessionId', { sessionId: '\u001bsess' }],
+    ['actor.name', { actor: { id: 'u', type: 'user', name: 'half \ud83e emoji' } }],
+    ['resource.name', { resource: { type: 'Member', id: 'm', name: '\udc00 low half' } }],
+    ['reason', { reason: 'line\u2028separator' }],
     ['changes.0.field', { changes: [{ field: 'role\n', before: 1, after: 2 }] }],
   ];
   it.each(STRING_FIELDS)('rejects control characters (CR/LF among them) in %s', (field, patch) => {

@@ -48,8 +48,11 @@ export const METADATA_KEY_PATTERN = /^[A-Za-z0-9_.-]+$/;
 /** Any version of RFC 9562 UUID, lowercase or uppercase hex. */
 export const UUID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$/;
 /**
- * C0 and C1 control characters (CR and LF among them): rejected in every string field, so an
+ * C0 and C1 control characters (CR and LF among them) and the Unicode line and paragraph
+ * separators U+2028/U+2029 (line breaks to many log viewers): rejected in every string field, so an
  * audit value can never forge a line in a log, a CSV export or a terminal (OWASP log injection).
+ * Unpaired UTF-16 surrogates (`"\ud800"` in JSON) too: they are not text, ClickHouse refuses them,
+ * and no stored byte could reproduce what the hash chain would have covered.
  */
 // eslint-disable-next-line no-control-regex
-export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;

@@ -1,26 +1,37 @@
+import type { ChainHeadRecord } from '@audit/clickhouse';
 import { makeAuditEvent, serializeAuditEvent } from '@audit/contract';
+import { GENESIS_HASH, canonicalEventJson, linkHash } from '@audit/integrity';
 import type { KafkaMessage } from 'kafkajs';
 import { AuditBatchIngester } from './audit-batch.ingester';
+import { ChainHeadsCache } from './chain-heads.cache';
 import type { DeadLetter } from './dead-letter.publisher';
 import type { PartitionBatch } from './kafka-batch.transport';
 
-type Lineage = { kafka_topic: string; kafka_partition: number; kafka_offset: string };
+type Lineage = { kafka_topic: string; kafka_partition: number; kafka_offset: number };
+type StoredRow = Lineage & { event_id: string; organization_id: string; chain_seq: number; chain_prev_hash: string; chain_hash: string } & Record<string, unknown>;
 
 class FakeWriter {
   readonly blocks: Array<{ token: string; ids: string[] }> = [];
   readonly lineage: Lineage[] = [];
+  readonly rows: StoredRow[] = [];
+  readonly heads: ChainHeadRecord[] = [];
   failure?: (ids: string[]) => Error | undefined;
+
+  async insertChainHeads(heads: ChainHeadRecord[]): Promise<void> {
+    this.heads.push(...heads);
+  }
 
   async insertJsonEachRow(body: Buffer, options: { deduplicationToken: string }): Promise<void> {
     const rows = body
       .toString()
       .trim()
       .split('\n')
-      .map((line) => JSON.parse(line) as Lineage & { event_id: string });
+      .map((line) => JSON.parse(line) as StoredRow);
     const ids = rows.map((row) => row.event_id);
     const error = this.failure?.(ids);
     if (error) throw error;
     this.blocks.push({ token: options.deduplicationToken, ids });
+    this.rows.push(...rows);
     this.lineage.push(...rows.map(({ kafka_topic, kafka_partition, kafka_offset }) => ({ kafka_topic, kafka_partition, kafka_offset })));
   }
 }
@@ -32,16 +43,35 @@ class FakeDeadLetters {
   }
 }
 
-function batchOf(values: Array<string | Buffer | null>): PartitionBatch {
+/** What audit_chain_heads would answer: the newest head per organization among those written. */
+class FakeHeadsReader {
+  constructor(private readonly writer: FakeWriter) {}
+  async latest(organizations: string[]): Promise<Map<string, ChainHeadRecord>> {
+    const heads = new Map<string, ChainHeadRecord>();
+    for (const head of this.writer.heads) if (organizations.includes(head.organization_id) && head.chain_seq >= (heads.get(head.organization_id)?.chain_seq ?? 0)) heads.set(head.organization_id, head);
+    return heads;
+  }
+}
+
+function keyOf(value: string | Buffer | null): Buffer | null {
+  try {
+    return Buffer.from((JSON.parse(String(value)) as { organizationId: string }).organizationId);
+  } catch {
+    return null;
+  }
+}
+
+function batchOf(values: Array<string | Buffer | null>, firstOffset = 100): PartitionBatch {
   const messages: KafkaMessage[] = values.map((value, index) => ({
-    offset: String(100 + index),
-    key: null,
+    offset: String(firstOffset + index),
+    key: keyOf(value),
     value: typeof value === 'string' ? Buffer.from(value) : value,
     timestamp: '0',
     attributes: 0,
     headers: {},
   }));
-  return { topic: 't', partition: 0, first: '100', last: String(99 + values.length), deduplicationToken: `t:0:100-${99 + values.length}`, messages };
+  const last = firstOffset + values.length - 1;
+  return { topic: 't', partition: 0, first: String(firstOffset), last: String(last), deduplicationToken: `t:0:${firstOffset}-${last}`, messages };
 }
 
 describe('AuditBatchIngester', () => {
@@ -66,8 +96,8 @@ describe('AuditBatchIngester', () => {
     const writer = new FakeWriter();
     await new AuditBatchIngester(writer, new FakeDeadLetters()).ingest(batchOf([serializeAuditEvent(events[0]), serializeAuditEvent(events[1])]));
     expect(writer.lineage).toEqual([
-      { kafka_topic: 't', kafka_partition: 0, kafka_offset: '100' },
-      { kafka_topic: 't', kafka_partition: 0, kafka_offset: '101' },
+      { kafka_topic: 't', kafka_partition: 0, kafka_offset: 100 },
+      { kafka_topic: 't', kafka_partition: 0, kafka_offset: 101 },
     ]);
   });
 
@@ -91,5 +121,75 @@ describe('AuditBatchIngester', () => {
     const deadLetters = new FakeDeadLetters();
     await expect(new AuditBatchIngester(writer, deadLetters).ingest(batchOf([serializeAuditEvent(events[0]), 'x']))).rejects.toThrow(/TOO_MANY_PARTS/);
     expect(deadLetters.letters).toEqual([]);
+  });
+
+  describe('with the hash chain', () => {
+    const chained = (writer: FakeWriter, deadLetters = new FakeDeadLetters()) =>
+      new AuditBatchIngester(writer, deadLetters, { chains: new ChainHeadsCache(new FakeHeadsReader(writer)) });
+    const org = (id: string) => Array.from({ length: 3 }, () => makeAuditEvent({ organizationId: id }));
+    const [a, b] = [org('org_a'), org('org_b')];
+    const mixed = [a[0], b[0], a[1], b[1], a[2], b[2]];
+
+    /** Recomputes each stored row's hash from its columns and checks it links to the row before. */
+    function expectLinked(rows: StoredRow[]): void {
+      const heads = new Map<string, { seq: number; hash: string }>();
+      for (const row of rows) {
+        const head = heads.get(row.organization_id) ?? { seq: 0, hash: GENESIS_HASH };
+        expect(row.chain_seq).toBe(head.seq + 1);
+        expect(row.chain_prev_hash).toBe(head.hash);
+        expect(row.chain_hash).toBe(linkHash(head.hash, canonicalEventJson(row as never, row.chain_seq)));
+        heads.set(row.organization_id, { seq: row.chain_seq, hash: row.chain_hash });
+      }
+    }
+
+    it('should number each organization\'s events 1, 2, 3 in offset order, each hash linking to the one before', async () => {
+      const writer = new FakeWriter();
+      await chained(writer).ingest(batchOf(mixed.map(serializeAuditEvent)));
+      expect(writer.rows.map((row) => [row.organization_id, row.chain_seq])).toEqual([
+        ['org_a', 1], ['org_b', 1], ['org_a', 2], ['org_b', 2], ['org_a', 3], ['org_b', 3],
+      ]);
+      expectLinked(writer.rows);
+      expect(writer.heads.map((head) => [head.organization_id, head.prev_seq, head.chain_seq, head.first_offset])).toEqual([
+        ['org_a', 0, 3, '100'],
+        ['org_b', 0, 3, '100'],
+      ]);
+    });
+
+    it('should continue the chains in the next block, from the heads the previous one stored', async () => {
+      const writer = new FakeWriter();
+      const ingester = chained(writer);
+      await ingester.ingest(batchOf(mixed.slice(0, 3).map(serializeAuditEvent), 100));
+      await ingester.ingest(batchOf(mixed.slice(3).map(serializeAuditEvent), 103));
+      expectLinked(writer.rows);
+    });
+
+    it('should chain a replayed block exactly as the attempt that landed, even in a fresh process', async () => {
+      const writer = new FakeWriter();
+      await chained(writer).ingest(batchOf(mixed.slice(0, 2).map(serializeAuditEvent), 100));
+      await chained(writer).ingest(batchOf(mixed.slice(2).map(serializeAuditEvent), 102));
+      const landed = writer.rows.slice(2).map((row) => row.chain_hash);
+      // A new process (crash before the commit) replays offsets 102-105: the heads table already holds that block's heads.
+      await chained(writer).ingest(batchOf(mixed.slice(2).map(serializeAuditEvent), 102));
+      expect(writer.rows.slice(6).map((row) => row.chain_hash)).toEqual(landed);
+    });
+
+    it('should dead-letter an event whose Kafka key is not its organization, before it gets a sequence number', async () => {
+      const writer = new FakeWriter();
+      const deadLetters = new FakeDeadLetters();
+      const batch = batchOf([serializeAuditEvent(a[0]), serializeAuditEvent(a[1])]);
+      batch.messages[0].key = Buffer.from('someone-else');
+      await chained(writer, deadLetters).ingest(batch);
+      expect(deadLetters.letters.map((letter) => [letter.message.offset, letter.reason, letter.violations[0].field])).toEqual([['100', 'wrong_key', '$key']]);
+      expect(writer.rows.map((row) => [row.event_id, row.chain_seq])).toEqual([[a[1].id, 1]]);
+    });
+
+    it('should chain around a row ClickHouse rejects, so the stored chain has no hole', async () => {
+      const writer = new FakeWriter();
+      writer.failure = (ids) => (ids.includes(mixed[2].id) ? new Error('Code: 376. DB::Exception: Cannot parse uuid (CANNOT_PARSE_UUID)') : undefined);
+      await chained(writer).ingest(batchOf(mixed.map(serializeAuditEvent)));
+      expect(writer.rows.map((row) => row.event_id)).not.toContain(mixed[2].id);
+      expectLinked(writer.rows);
+      expect(writer.heads.find((head) => head.organization_id === 'org_a')?.chain_seq).toBe(2);
+    });
   });
 });

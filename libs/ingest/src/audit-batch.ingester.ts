@@ -1,16 +1,17 @@
-import { AuditEventsWriteRepository, toAuditEventRow, toJsonEachRowLine } from '@audit/clickhouse';
-import { parseAuditEventMessage } from '@audit/contract';
+import { AuditEventsWriteRepository, chainedJsonEachRowLine, toAuditEventRow, type AuditEventRow, type ChainHeadRecord } from '@audit/clickhouse';
+import { parseAuditEventMessage, type AuditEvent } from '@audit/contract';
+import { appendLink, type ChainHead } from '@audit/integrity';
 import type { IngestMetrics } from '@audit/observability';
 import { Logger } from '@nestjs/common';
 import type { KafkaMessage } from 'kafkajs';
+import type { ChainHeadsCache } from './chain-heads.cache';
 import { DeadLetterPublisher, reasonOf, type DeadLetter } from './dead-letter.publisher';
 import { insertErrorCode, isRetryableInsertError } from './insert-error.classifier';
 import type { PartitionBatch } from './kafka-batch.transport';
 
-interface EncodedRow {
+interface ParsedRow {
   message: KafkaMessage;
-  occurredAt: string;
-  line: string;
+  event: AuditEvent;
 }
 
 /** What the ingester reports, when the app has metrics (ObservabilityModule's IngestMetrics). */
@@ -27,6 +28,19 @@ export interface IngestOutcome {
   deadLettered: number;
 }
 
+export interface AuditBatchIngesterOptions {
+  /**
+   * Organizations' hash chains (libs/integrity). Absent, rows are stored unchained (chain_seq 0) —
+   * only the ingest benchmark's baseline runs that way, to measure what the chain costs.
+   */
+  chains?: ChainHeadsCache;
+  /** Days to keep an organization's rows (the `retention_days` column the TTL reads); absent: the table default. */
+  retentionDaysFor?: (organizationId: string) => number;
+  observer?: IngestObserver;
+}
+
+type Heads = Map<string, ChainHead>;
+
 /**
  * What one block becomes: valid events → one ClickHouse insert with the block's token; the rest →
  * dead letters with the reason. Throws only what is worth retrying with the same block (the
@@ -42,27 +56,35 @@ export class AuditBatchIngester {
    */
   private insertQueue: Promise<unknown> = Promise.resolve();
 
+  private readonly observer: IngestObserver;
+
   constructor(
-    private readonly writer: Pick<AuditEventsWriteRepository, 'insertJsonEachRow'>,
+    private readonly writer: Pick<AuditEventsWriteRepository, 'insertJsonEachRow' | 'insertChainHeads'>,
     private readonly deadLetters: Pick<DeadLetterPublisher, 'publish'>,
-    private readonly observer: IngestObserver = unobserved,
-  ) {}
+    private readonly options: AuditBatchIngesterOptions = {},
+  ) {
+    this.observer = options.observer ?? unobserved;
+  }
 
   async ingest(batch: PartitionBatch): Promise<IngestOutcome> {
     const now = Date.now();
-    const rows: EncodedRow[] = [];
+    const rows: ParsedRow[] = [];
     const letters: DeadLetter[] = [];
     for (const message of batch.messages) {
       const result = parseAuditEventMessage(message.value, now);
-      if (result.ok) {
-        const line = toJsonEachRowLine(toAuditEventRow(result.event, { topic: batch.topic, partition: batch.partition, offset: message.offset }));
-        rows.push({ message, occurredAt: result.event.occurredAt, line });
-      }
-      else letters.push({ message, partition: batch.partition, reason: reasonOf(result.violations), violations: result.violations });
+      if (!result.ok) letters.push({ message, partition: batch.partition, reason: reasonOf(result.violations), violations: result.violations });
+      else if (this.options.chains && message.key?.toString() !== result.event.organizationId) letters.push(wrongKey(message, batch.partition, result.event));
+      else rows.push({ message, event: result.event });
     }
     this.observer.consumed(batch.messages.length);
     try {
-      await this.insert(batch.partition, rows, batch.deduplicationToken, letters);
+      const organizations = new Set(rows.map((row) => row.event.organizationId));
+      const before = this.options.chains ? await this.options.chains.before(batch, organizations) : new Map<string, ChainHead>();
+      const after = await this.insert(batch, rows, batch.deduplicationToken, before, letters);
+      if (this.options.chains) {
+        await this.writer.insertChainHeads(headRecords(batch, before, after), { deduplicationToken: `${batch.deduplicationToken}/heads` });
+        this.options.chains.advance(batch, after);
+      }
       // Dead letters go out after the insert: a retry re-inserts (deduplicated), then publishes.
       await this.deadLetters.publish(letters);
       for (const letter of letters) this.observer.deadLettered(letter.reason);
@@ -79,30 +101,103 @@ export class AuditBatchIngester {
     return result;
   }
 
-  /** Inserts `rows` as one block; on a permanent error, halves it (each half with its own derived token). */
-  private async insert(partition: number, rows: EncodedRow[], token: string, letters: DeadLetter[]): Promise<void> {
-    if (rows.length === 0) return;
+  /**
+   * Inserts `rows` as one block, chained on from `before`, and returns the heads after the rows that
+   * were stored. On a permanent error it halves the block (each half with its own derived token):
+   * the rows of the first half are stored before the second is chained, so a row ClickHouse refuses
+   * is dead-lettered without a sequence number and the chain has no hole. A replay fails and
+   * splits the same way, so it recomputes the same links and tokens.
+   */
+  private async insert(batch: PartitionBatch, rows: ParsedRow[], token: string, before: Heads, letters: DeadLetter[]): Promise<Heads> {
+    if (rows.length === 0) return before;
+    const { body, after } = this.encode(batch, rows, before);
     try {
-      const body = Buffer.from(`${rows.map((row) => row.line).join('\n')}\n`);
       await this.serialized(() =>
         this.observer.timeInsert(
-          rows.map((row) => row.occurredAt),
+          rows.map((row) => row.event.occurredAt),
           () => this.writer.insertJsonEachRow(body, { deduplicationToken: token }),
           isRetryableInsertError,
         ),
       );
+      return after;
     } catch (error) {
       if (isRetryableInsertError(error)) throw error;
       if (rows.length === 1) {
         const { code, type } = insertErrorCode(error);
         const message = error instanceof Error ? error.message : String(error);
-        letters.push({ message: rows[0].message, partition, reason: 'rejected_by_clickhouse', violations: [{ field: '$', rule: type ?? `code_${code}`, message }] });
-        return;
+        letters.push({ message: rows[0].message, partition: batch.partition, reason: 'rejected_by_clickhouse', violations: [{ field: '$', rule: type ?? `code_${code}`, message }] });
+        return before;
       }
       const middle = rows.length >>> 1;
+      let heads = before;
       for (const half of [rows.slice(0, middle), rows.slice(middle)]) {
-        await this.insert(partition, half, `${token}/${half[0].message.offset}-${half[half.length - 1].message.offset}`, letters);
+        heads = await this.insert(batch, half, `${token}/${half[0].message.offset}-${half[half.length - 1].message.offset}`, heads, letters);
       }
+      return heads;
     }
   }
+
+  /**
+   * The block's JSONEachRow body. Each line starts with the link's canonical JSON (the bytes the
+   * hash covers) and goes on with the chain and lineage columns, so what is hashed is what is stored.
+   */
+  private encode(batch: PartitionBatch, rows: ParsedRow[], before: Heads): { body: Buffer; after: Heads } {
+    const after = new Map(before);
+    const lines: string[] = [];
+    for (const { message, event } of rows) {
+      const lineage = { topic: batch.topic, partition: batch.partition, offset: message.offset };
+      const row = toAuditEventRow(event, lineage);
+      const retentionDays = this.options.retentionDaysFor?.(row.organization_id);
+      if (!this.options.chains) {
+        lines.push(chainedJsonEachRowLine(unchainedJson(row), undefined, lineage, retentionDays));
+        continue;
+      }
+      const link = appendLink(after.get(row.organization_id) as ChainHead, row);
+      after.set(row.organization_id, link.head);
+      lines.push(chainedJsonEachRowLine(link.canonicalJson, { prevHash: link.prevHash, hash: link.head.hash }, lineage, retentionDays));
+    }
+    return { body: Buffer.from(`${lines.join('\n')}\n`), after };
+  }
+}
+
+/** The event's columns without lineage (the baseline's line, same columns as a chained one minus the chain). */
+function unchainedJson(row: AuditEventRow): string {
+  const { kafka_topic: _topic, kafka_partition: _partition, kafka_offset: _offset, ...columns } = row;
+  return JSON.stringify(columns);
+}
+
+/** One head record per organization whose chain moved in this block: the head after it, and before. */
+function headRecords(batch: PartitionBatch, before: Heads, after: Heads): ChainHeadRecord[] {
+  const records: ChainHeadRecord[] = [];
+  for (const [organization, head] of after) {
+    const previous = before.get(organization) as ChainHead;
+    if (head.seq === previous.seq) continue;
+    records.push({
+      organization_id: organization,
+      chain_seq: head.seq,
+      chain_hash: head.hash,
+      prev_seq: previous.seq,
+      prev_hash: previous.hash,
+      kafka_topic: batch.topic,
+      kafka_partition: batch.partition,
+      first_offset: batch.first,
+      last_offset: batch.last,
+    });
+  }
+  return records;
+}
+
+/**
+ * An organization's chain is ordered by one consumer only if all its events share a partition,
+ * which the key (= organizationId) guarantees; a message keyed otherwise could land beside another
+ * consumer's copy of the same chain and fork it, so it is refused with the rule it broke.
+ */
+function wrongKey(message: KafkaMessage, partition: number, event: AuditEvent): DeadLetter {
+  const key = message.key === null ? 'no key' : `key ${JSON.stringify(message.key.toString())}`;
+  return {
+    message,
+    partition,
+    reason: 'wrong_key',
+    violations: [{ field: '$key', rule: 'keyIsOrganizationId', message: `the Kafka key must be the event's organizationId (${JSON.stringify(event.organizationId)}), got ${key}` }],
+  };
 }

@@ -23,14 +23,18 @@ const DROPPED_HEADERS = new Set<string>([DLQ_HEADERS.reason, DLQ_HEADERS.violati
  * travels along so a letter rejected again keeps it. Stops at the end offsets read at the start.
  */
 export async function redriveDeadLetters(kafka: Kafka, options: RedriveOptions): Promise<RedriveReport> {
+  const groupId = options.groupId ?? 'audit-dlq-redrive';
   const admin = kafka.admin();
   await admin.connect();
   const ends = new Map((await admin.fetchTopicOffsets(options.dlqTopic)).map(({ partition, high }) => [partition, BigInt(high)]));
+  // A partition this group has already re-driven to its end yields no batch to wait for.
+  const [committed] = await admin.fetchOffsets({ groupId, topics: [options.dlqTopic] }).catch(() => []);
+  const done = new Map((committed?.partitions ?? []).map(({ partition, offset }) => [partition, BigInt(offset)]));
   await admin.disconnect();
   const report: RedriveReport = { redriven: 0, skipped: 0 };
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  const consumer = kafka.consumer({ groupId: options.groupId ?? 'audit-dlq-redrive', allowAutoTopicCreation: false });
-  const remaining = new Set([...ends].filter(([, end]) => end > 0n).map(([partition]) => partition));
+  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false });
+  const remaining = new Set([...ends].filter(([partition, end]) => end > 0n && (done.get(partition) ?? -1n) < end).map(([partition]) => partition));
   try {
     await producer.connect();
     await consumer.connect();
@@ -49,7 +53,7 @@ export async function redriveDeadLetters(kafka: Kafka, options: RedriveOptions):
           const topic = message.headers?.[DLQ_HEADERS.topic]?.toString();
           if (!topic) throw new Error(`dead letter ${batch.partition}:${message.offset} has no ${DLQ_HEADERS.topic} header`);
           const headers: IHeaders = Object.fromEntries(Object.entries(message.headers ?? {}).filter(([name]) => !DROPPED_HEADERS.has(name)));
-          await producer.send({ topic, acks: -1, messages: [{ key: message.key, value: message.value, headers }] });
+          await producer.send({ topic, acks: -1, messages: [{ key: organizationKey(message.value) ?? message.key, value: message.value, headers }] });
           report.redriven += 1;
         }
         const last = messages[messages.length - 1];
@@ -70,5 +74,18 @@ export async function redriveDeadLetters(kafka: Kafka, options: RedriveOptions):
   } finally {
     await consumer.disconnect();
     await producer.disconnect();
+  }
+}
+
+/**
+ * Re-driven events go out keyed by their organization, as the ingestor requires (a `wrong_key`
+ * letter is fixed by the re-drive itself); a value that is not an event keeps its old key.
+ */
+function organizationKey(value: Buffer | null): string | undefined {
+  try {
+    const organizationId = (JSON.parse(value?.toString('utf8') ?? '') as { organizationId?: unknown }).organizationId;
+    return typeof organizationId === 'string' ? organizationId : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -6,3 +6,4 @@ export { DeadLetterPublisher, reasonOf, type DeadLetter, type DeadLetterReason }
 export { isRetryableInsertError, insertErrorCode } from './insert-error.classifier';
 export { deduplicationToken, parsePendingMetadata, pendingMetadata, type OffsetRange } from './offset-range';
 export { redriveDeadLetters, type RedriveOptions, type RedriveReport } from './dead-letter.redriver';
+export { ChainCheckpointWriter, chainCheckpointProviders, type ChainCheckpointWriterOptions } from './chain-checkpoint.writer';

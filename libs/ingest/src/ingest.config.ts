@@ -1,4 +1,5 @@
-import { IsInt, IsString, Max, Min } from 'class-validator';
+import { EnvBoolean } from '@audit/config';
+import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 
 const MiB = 1024 * 1024;
 
@@ -55,4 +56,29 @@ export class IngestConfig {
   @IsInt()
   @Min(6000)
   INGEST_SESSION_TIMEOUT_MS: number = 30_000;
+
+  /**
+   * Chain each organization's events (tamper evidence, see libs/integrity). On in every deployment;
+   * `false` exists for the ingest benchmark's baseline, and rows stored so are reported unchained.
+   */
+  @EnvBoolean()
+  INGEST_HASH_CHAIN: boolean = true;
+
+  /**
+   * Ed25519 private key that signs chain checkpoints: PKCS#8 PEM, or the base64 of its DER. Unset:
+   * no checkpoints (a warning at boot). Never printed; validated when the module starts.
+   */
+  @IsOptional()
+  @IsString()
+  AUDIT_CHAIN_SIGNING_KEY?: string;
+
+  /** How often each organization's chain head is signed (only heads that moved get a new checkpoint). */
+  @IsInt()
+  @Min(100)
+  AUDIT_CHECKPOINT_INTERVAL_MS: number = 3_600_000;
+
+  /** Also append every checkpoint as a JSON line to this file (keep it, or ship it, outside ClickHouse). */
+  @IsOptional()
+  @IsString()
+  AUDIT_CHECKPOINT_FILE?: string;
 }

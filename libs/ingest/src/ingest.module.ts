@@ -1,12 +1,15 @@
-import { AuditEventsWriteRepository, CLICKHOUSE, ClickHouseConfig, type ClickHouseHandle } from '@audit/clickhouse';
+import { AuditChainHeadsReader, AuditEventsWriteRepository, CLICKHOUSE, ClickHouseConfig, type ClickHouseHandle } from '@audit/clickhouse';
 import { loadConfig } from '@audit/config';
 import { ConsumerLagReader, KafkaConfig, auditTopics, createKafka, ensureTopics } from '@audit/kafka';
+import { RetentionPolicy } from '@audit/integrity';
 import { IngestMetrics } from '@audit/observability';
 import { Module, type DynamicModule, type INestApplication, type OnApplicationShutdown } from '@nestjs/common';
 import type { MicroserviceOptions } from '@nestjs/microservices';
 import type { Kafka, Producer } from 'kafkajs';
 import { AuditBatchController } from './audit-batch.controller';
 import { AuditBatchIngester } from './audit-batch.ingester';
+import { chainCheckpointProviders } from './chain-checkpoint.writer';
+import { ChainHeadsCache } from './chain-heads.cache';
 import { DeadLetterPublisher } from './dead-letter.publisher';
 import { IngestConfig } from './ingest.config';
 import { IngestHealthController } from './ingest-health.controller';
@@ -87,9 +90,14 @@ export class IngestModule {
             new AuditBatchIngester(
               new AuditEventsWriteRepository(clickhouse.client, clickhouseConfig.CLICKHOUSE_DATABASE, clickhouse.chdb),
               new DeadLetterPublisher(producer, config.AUDIT_TOPIC, config.AUDIT_DLQ_TOPIC),
-              metrics,
+              {
+                chains: config.INGEST_HASH_CHAIN ? new ChainHeadsCache(new AuditChainHeadsReader(clickhouse.client, clickhouseConfig.CLICKHOUSE_DATABASE)) : undefined,
+                retentionDaysFor: RetentionPolicy.fromConfig(clickhouseConfig).retentionDaysFor,
+                observer: metrics,
+              },
             ),
         },
+        ...chainCheckpointProviders(config),
       ],
       exports: [IngestConfig, KafkaBatchTransport],
     };

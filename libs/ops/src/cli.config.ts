@@ -21,4 +21,9 @@ export class CliConfig {
   @IsOptional()
   @IsString()
   AUDIT_API_TOKEN?: string;
+
+  /** Public key (SPKI PEM or base64 DER) that `verify` checks checkpoint signatures with (or pass --public-key). */
+  @IsOptional()
+  @IsString()
+  AUDIT_CHAIN_PUBLIC_KEY?: string;
 }

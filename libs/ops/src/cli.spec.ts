@@ -2,14 +2,12 @@ import { COMMANDS, runCli } from './cli';
 import { captureIo } from '../test/capture.io';
 
 describe('audit CLI', () => {
-  it('should list every command in the main help and say that verify is not available yet', async () => {
+  it('should list every command in the main help', async () => {
     const out = captureIo();
 
     expect(await runCli(['--help'], out.io)).toBe(0);
 
-    for (const command of ['lag', 'dlq', 'export', 'migrate']) expect(out.stdout()).toMatch(new RegExp(`^  ${command} +\\S`, 'm'));
-    expect(out.stdout()).toContain('`verify`');
-    expect(out.stdout()).toMatch(/comes with the hash chain/);
+    for (const command of ['lag', 'dlq', 'export', 'migrate', 'verify']) expect(out.stdout()).toMatch(new RegExp(`^  ${command} +\\S`, 'm'));
   });
 
   it.each(COMMANDS.map((command) => command.name))('should print the help of %s with --help and exit 0', async (name) => {
@@ -31,9 +29,9 @@ describe('audit CLI', () => {
   it('should refuse an unknown command with exit code 2 and the help', async () => {
     const out = captureIo();
 
-    expect(await runCli(['verify'], out.io)).toBe(2);
+    expect(await runCli(['prove'], out.io)).toBe(2);
 
-    expect(out.stderr()).toContain('unknown command "verify" (verify comes with the hash chain)');
+    expect(out.stderr()).toContain('unknown command "prove"');
     expect(out.stderr()).toContain('Usage: audit <command>');
   });
 
@@ -60,5 +58,16 @@ describe('audit CLI', () => {
     expect(await runCli(['--', 'migrate', '--help'], out.io)).toBe(0);
 
     expect(out.stdout()).toMatch(/^Usage: audit migrate/);
+  });
+
+  it('should refuse verify without --org, and a --from that is not a date, as usage errors', async () => {
+    const noOrg = captureIo();
+    const badFrom = captureIo();
+
+    expect(await runCli(['verify'], noOrg.io)).toBe(2);
+    expect(await runCli(['verify', '--org', 'org_a', '--from', 'yesterday'], badFrom.io)).toBe(2);
+
+    expect(noOrg.stderr()).toContain('--org is required');
+    expect(badFrom.stderr()).toContain('--from must be an ISO-8601 date');
   });
 });

@@ -4,8 +4,10 @@ import { dlqCommand } from './commands/dlq.command';
 import { exportCommand } from './commands/export.command';
 import { lagCommand } from './commands/lag.command';
 import { migrateCommand } from './commands/migrate.command';
+import { verifyCommand } from './commands/verify.command';
+import { verifyExportCommand } from './commands/verify-export.command';
 
-export const COMMANDS: CliCommand[] = [lagCommand, dlqCommand, exportCommand, migrateCommand];
+export const COMMANDS: CliCommand[] = [lagCommand, dlqCommand, exportCommand, migrateCommand, verifyCommand, verifyExportCommand];
 
 export function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));
@@ -15,9 +17,6 @@ Operations on the audit pipeline, for SREs. Every command takes --help.
 
 Commands:
 ${COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`).join('\n')}
-
-Not yet available: \`verify\` (checking the tamper-evidence hash chain) comes with the hash chain;
-until then there is nothing to verify.
 
 Configuration comes from the same environment variables as the apps (KAFKA_BROKERS,
 CLICKHOUSE_URL, AUDIT_TOPIC, …); flags override them.
@@ -34,7 +33,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
   const command = COMMANDS.find((candidate) => candidate.name === name);
   if (!command) {
-    io.stderr.write(`audit: unknown command "${name}"${name === 'verify' ? ' (verify comes with the hash chain)' : ''}\n\n${mainHelp()}`);
+    io.stderr.write(`audit: unknown command "${name}"\n\n${mainHelp()}`);
     return 2;
   }
   try {

@@ -69,6 +69,28 @@ export class QueryConfig {
   @Max(1_000_000)
   QUERY_EXPORT_BATCH_ROWS: number = 50_000;
 
+  /**
+   * Ed25519 private key (PKCS#8 PEM, or its base64 DER body) that signs verified-export manifests;
+   * the same variable and key as the ingestor's chain checkpoints. Unset: verified exports and the
+   * public-key endpoint answer 503. `npm start` makes a development key under .data.
+   */
+  @IsOptional()
+  @IsString()
+  AUDIT_CHAIN_SIGNING_KEY?: string;
+
+  /**
+   * Ed25519 public key (SPKI PEM, or its base64 DER) that checks chain checkpoint signatures in
+   * `GET /v1/audit-logs/verify`. Unset: the public half of AUDIT_CHAIN_SIGNING_KEY when set.
+   */
+  @IsOptional()
+  @IsString()
+  AUDIT_CHAIN_PUBLIC_KEY?: string;
+
+  /** Most links one `GET /v1/audit-logs/verify` checks (a longer range answers `complete: false`). */
+  @IsInt()
+  @Min(1000)
+  QUERY_VERIFY_MAX_ROWS: number = 1_000_000;
+
   /** Topic that receives the audit events of reads and exports. */
   @IsString()
   AUDIT_TOPIC: string = AUDIT_EVENTS_TOPIC;

@@ -1,5 +1,6 @@
-import { AuditEventsReadRepository, CLICKHOUSE, ClickHouseConfig, type ClickHouseHandle } from '@audit/clickhouse';
+import { AuditChainHeadsReader, AuditChainRepository, AuditEventsReadRepository, CLICKHOUSE, ClickHouseConfig, type ClickHouseHandle } from '@audit/clickhouse';
 import { loadConfig } from '@audit/config';
+import { RetentionPolicy, type SigningKey } from '@audit/integrity';
 import { KafkaConfig } from '@audit/kafka';
 import { ProducerMetrics } from '@audit/observability';
 import { AuditProducer } from '@audit/producer';
@@ -10,7 +11,12 @@ import { AuditLogsService } from './audit-logs/audit-logs.service';
 import { PageCursorCodec } from './audit-logs/page-cursor.codec';
 import { AUDIT_RECORDER, ReadAuditTrail } from './audit-trail/read-audit.trail';
 import { JwtAuthGuard } from './auth/jwt-auth.guard';
+import { ChainVerifyController } from './chain-verify/chain-verify.controller';
+import { CHAIN_PUBLIC_KEY, ChainVerifyService, loadChainPublicKey } from './chain-verify/chain-verify.service';
 import { TokenVerifier } from './auth/token.verifier';
+import { EvidenceController } from './evidence/evidence.controller';
+import { EXPORT_SIGNING_KEY, loadExportSigningKey } from './evidence/export-signing.key';
+import { RetentionService } from './evidence/retention.service';
 import { HealthController } from './health/health.controller';
 import { KafkaHealth } from './health/kafka.health';
 import { ApiExceptionFilter } from './http/api-exception.filter';
@@ -27,7 +33,7 @@ class AuditRecorderLifecycle implements OnApplicationShutdown {
 }
 
 /**
- * The read side over HTTP: `/v1/audit-logs` (list, facets, export) and `/health`. Needs
+ * The read side over HTTP: `/v1/audit-logs` (list, facets, export, verify, public-key, retention) and `/health`. Needs
  * ClickHouseModule in the app. Registers the API's exception filter globally, so every error of
  * the app (unknown routes included) has the `{ statusCode, code, message, field? }` shape.
  */
@@ -36,7 +42,7 @@ export class QueryModule {
   static forRoot(config = loadConfig(QueryConfig), kafkaConfig = loadConfig(KafkaConfig)): DynamicModule {
     return {
       module: QueryModule,
-      controllers: [AuditLogsController, HealthController],
+      controllers: [AuditLogsController, ChainVerifyController, EvidenceController, HealthController],
       providers: [
         { provide: QueryConfig, useValue: config },
         { provide: KafkaConfig, useValue: kafkaConfig },
@@ -52,6 +58,25 @@ export class QueryModule {
             }),
         },
         { provide: PageCursorCodec, useFactory: () => new PageCursorCodec(config.cursorSecret) },
+        // Loaded at boot: a malformed key or retention override stops the process, naming the variable.
+        { provide: EXPORT_SIGNING_KEY, useValue: loadExportSigningKey(config.AUDIT_CHAIN_SIGNING_KEY) },
+        { provide: RetentionPolicy, inject: [ClickHouseConfig], useFactory: (clickhouseConfig: ClickHouseConfig) => RetentionPolicy.fromConfig(clickhouseConfig) },
+        {
+          provide: AuditChainHeadsReader,
+          inject: [CLICKHOUSE, ClickHouseConfig],
+          useFactory: (clickhouse: ClickHouseHandle, clickhouseConfig: ClickHouseConfig) => new AuditChainHeadsReader(clickhouse.client, clickhouseConfig.CLICKHOUSE_DATABASE),
+        },
+        RetentionService,
+        {
+          provide: AuditChainRepository,
+          inject: [CLICKHOUSE, ClickHouseConfig],
+          useFactory: (clickhouse: ClickHouseHandle, clickhouseConfig: ClickHouseConfig) =>
+            new AuditChainRepository(clickhouse.client, clickhouseConfig.CLICKHOUSE_DATABASE, {
+              limits: { maxExecutionTimeSeconds: config.QUERY_MAX_EXECUTION_SECONDS, maxMemoryUsageBytes: config.QUERY_MAX_MEMORY_BYTES, maxResultRows: 1_001 },
+            }),
+        },
+        { provide: CHAIN_PUBLIC_KEY, inject: [EXPORT_SIGNING_KEY], useFactory: (signingKey: SigningKey | null) => loadChainPublicKey(config, signingKey) },
+        ChainVerifyService,
         {
           provide: AUDIT_RECORDER,
           // Metrics when the app has ObservabilityModule (it is global); none in a bare test module.

@@ -19,7 +19,21 @@ describe('runMigrations', () => {
     expect(second.alreadyApplied).toEqual(loadMigrations(options).map((m) => `${String(m.version).padStart(4, '0')}_${m.name}`));
   });
 
-  it('should create audit_events with the retention TTL it was given', async () => {
+  it('should issue no DDL when the schema is current, so an app connected as a SELECT-only user can boot', async () => {
+    const client = clickhouse.handle.client;
+    const commands: string[] = [];
+    const recording = Object.assign(Object.create(client) as typeof client, {
+      command: (params: Parameters<typeof client.command>[0]) => {
+        commands.push(params.query);
+        return client.command(params);
+      },
+    });
+    const report = await runMigrations(recording, { database: clickhouse.database, retentionDays: 2192, topology: 'single' });
+    expect(report.applied).toEqual([]);
+    expect(commands).toEqual([]);
+  });
+
+  it('should create audit_events with a per-row retention TTL that defaults to the days it was given', async () => {
     const result = await clickhouse.handle.client.query({
       query: 'SELECT engine, create_table_query FROM system.tables WHERE database = {db:String} AND name = {table:String}',
       query_params: { db: clickhouse.database, table: 'audit_events' },
@@ -27,7 +41,9 @@ describe('runMigrations', () => {
     });
     const [table] = await result.json<{ engine: string; create_table_query: string }>();
     expect(table.engine).toBe('ReplacingMergeTree');
-    expect(table.create_table_query).toContain('toIntervalDay(2192)');
+    expect(table.create_table_query).toContain('`retention_days` UInt16 DEFAULT 2192');
+    expect(table.create_table_query).toContain('TTL toDateTime(occurred_at) + toIntervalDay(retention_days)');
+    expect(table.create_table_query).toContain('ttl_only_drop_parts = 0');
   });
 });
 

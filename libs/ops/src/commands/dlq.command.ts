@@ -26,7 +26,7 @@ first-seen time and the violated rules. Event payloads are not printed.
 Options:
   --topic <name>     dead-letter topic (default: $AUDIT_DLQ_TOPIC or audit.events.v1.dlq)
   --limit <n>        at most this many, the most recent (default 50)
-  --reason <reason>  only this reason (empty, too_large, not_utf8, not_json, contract, rejected_by_clickhouse)
+  --reason <reason>  only this reason (empty, too_large, not_utf8, not_json, contract, wrong_key, rejected_by_clickhouse)
   --json             print JSON lines instead of a table
   -h, --help         show this help
 `;

@@ -63,6 +63,25 @@ describe('audit export', () => {
     expect(Object.fromEntries([...query].filter(([name]) => name !== 'resourceType'))).toEqual({ format: 'ndjson', action: 'invite', from: '2026-01-01T00:00:00Z' });
   });
 
+  it('should ask for a verified export and count its manifest line out of the rows', async () => {
+    const body = '{"chain_seq":1}\n{"chain_seq":2}\n{"manifest":{},"signature":"x"}\n';
+    handler = exportBody(body, { 'X-Audit-Row-Count': '2', 'X-Audit-Content-SHA256': createHash('sha256').update(body).digest('hex') });
+    const out = join(dir, 'verified.ndjson');
+    const io = captureIo({ AUDIT_API_URL: url, AUDIT_API_TOKEN: 't' });
+
+    expect(await runCli(['export', '--out', out, '--verified'], io.io)).toBe(0);
+
+    expect(new URL(requests[requests.length - 1].url ?? '', url).searchParams.get('verified')).toBe('true');
+    expect(io.stdout()).toContain(`exported 2 rows (verified ndjson`);
+    expect(readFileSync(out, 'utf8')).toBe(body);
+  });
+
+  it('should refuse a verified CSV export', async () => {
+    const io = captureIo({ AUDIT_API_URL: url, AUDIT_API_TOKEN: 't' });
+    expect(await runCli(['export', '--out', join(dir, 'v.csv'), '--format', 'csv', '--verified'], io.io)).toBe(2);
+    expect(io.stderr()).toContain('--verified exports are NDJSON');
+  });
+
   it('should not leave a file when the row count the API reports differs from what arrived', async () => {
     handler = exportBody('{"id":"1"}\n', { 'X-Audit-Row-Count': '2' });
     const out = join(dir, 'short.ndjson');

@@ -25,6 +25,8 @@ and renamed when complete; the row count and SHA-256 are checked against what th
 Options:
   --out <file>             where to write (required)
   --format <csv|ndjson>    file format (default ndjson)
+  --verified               NDJSON with each row's hash-chain link and a signed manifest as the last
+                           line; check it offline with \`audit verify-export FILE --public-key KEY.pem\`
   --resource-type <type>   filter; repeat for several types
   --action <action>        filter
   --actor <email-or-id>    filter
@@ -71,6 +73,7 @@ export const exportCommand: CliCommand = {
     const { values } = parseCommandArgs(args, {
       out: { type: 'string', short: 'o' },
       format: { type: 'string' },
+      verified: { type: 'boolean' },
       'resource-type': { type: 'string', multiple: true },
       action: { type: 'string' },
       actor: { type: 'string' },
@@ -88,12 +91,14 @@ export const exportCommand: CliCommand = {
     const config = loadConfig(CliConfig, io.env);
     const format = values.format ?? 'ndjson';
     if (format !== 'csv' && format !== 'ndjson') throw new UsageError(`--format must be csv or ndjson, got ${JSON.stringify(format)}`);
+    if (values.verified && format !== 'ndjson') throw new UsageError('--verified exports are NDJSON: drop --format csv');
     if (!values.out) throw new UsageError('--out <file> is required');
     const token = values.token ?? config.AUDIT_API_TOKEN;
     if (!token) throw new UsageError('a bearer token is required: --token <jwt> or AUDIT_API_TOKEN');
 
     const url = new URL('/v1/audit-logs/export', values.url ?? config.AUDIT_API_URL);
     url.searchParams.set('format', format);
+    if (values.verified) url.searchParams.set('verified', 'true');
     for (const type of values['resource-type'] ?? []) url.searchParams.append('resourceType', type);
     const filters: Array<[string, string | undefined]> = [
       ['action', values.action],
@@ -118,13 +123,15 @@ export const exportCommand: CliCommand = {
       await rm(`${values.out}.partial`, { force: true });
       return 1;
     }
-    if (Number(reportedRows) !== result.rows || (reportedSha !== undefined && reportedSha !== result.sha256)) {
-      io.stderr.write(`export corrupt: the API sent ${reportedRows} rows (sha256 ${reportedSha}), received ${result.rows} (sha256 ${result.sha256}); ${values.out} not written\n`);
+    // A verified export's last line is its manifest, not a row.
+    const rows = values.verified ? result.rows - 1 : result.rows;
+    if (Number(reportedRows) !== rows || (reportedSha !== undefined && reportedSha !== result.sha256)) {
+      io.stderr.write(`export corrupt: the API sent ${reportedRows} rows (sha256 ${reportedSha}), received ${rows} (sha256 ${result.sha256}); ${values.out} not written\n`);
       await rm(`${values.out}.partial`, { force: true });
       return 1;
     }
     await rename(`${values.out}.partial`, values.out);
-    io.stdout.write(`exported ${result.rows} rows (${format}, sha256 ${result.sha256}) to ${values.out}\n`);
+    io.stdout.write(`exported ${rows} rows (${values.verified ? 'verified ' : ''}${format}, sha256 ${result.sha256}) to ${values.out}\n`);
     return 0;
   },
 };

@@ -1,7 +1,7 @@
 import { ACTION_PATTERN, LIMITS, ORGANIZATION_ID_PATTERN, RESOURCE_TYPE_PATTERN, STATUSES, type AuditStatus } from '@audit/contract';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type, type TransformFnParams } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 
 /** A repeatable query parameter arrives as a string once and as an array when repeated. */
 const asArray = ({ value }: TransformFnParams): unknown => (value === undefined || Array.isArray(value) ? value : [value]);
@@ -87,8 +87,23 @@ export class AuditLogsListQueryDto extends AuditLogsFilterDto {
   cursor?: string;
 }
 
+/** `true`/`false` as a query parameter; anything else stays a string and fails IsBoolean. */
+const asBoolean = ({ value }: TransformFnParams): unknown => (value === 'true' ? true : value === 'false' ? false : value);
+
 export class AuditLogsExportQueryDto extends AuditLogsFilterDto {
   @ApiPropertyOptional({ enum: EXPORT_FORMATS, default: 'csv' })
   @IsIn(EXPORT_FORMATS)
   format: ExportFormat = 'csv';
+
+  @ApiPropertyOptional({
+    type: Boolean,
+    default: false,
+    description:
+      'NDJSON only. Each line carries its hash-chain link (chain_seq, chain_prev_hash, chain_hash) in chain order, and the ' +
+      'last line is a manifest signed with the deployment’s Ed25519 key, so the file can be verified offline ' +
+      '(`node scripts/verify-export.mjs FILE --public-key audit-public.pem`).',
+  })
+  @Transform(asBoolean)
+  @IsBoolean()
+  verified: boolean = false;
 }

@@ -6,11 +6,10 @@ import { queryValidationPipe } from '../http/query-validation.pipe';
 import { AuditLogsExportQueryDto, AuditLogsFilterDto, AuditLogsListQueryDto } from './audit-logs-query.dto';
 import { ApiErrorView, AuditLogFacetsView, AuditLogPageView } from './audit-logs-response.dto';
 import { AuditLogsService, type AuditLogPage } from './audit-logs.service';
-import { EXPORT_ENCODERS } from './export.format';
 import { EXPORT_TRAILERS, writeExport } from './export.writer';
 
 /** Aborted when the client goes away before the response is finished: its query stops. */
-function untilClientGone(response: Response): AbortController {
+export function untilClientGone(response: Response): AbortController {
   const abort = new AbortController();
   response.once('close', () => {
     if (!response.writableFinished) abort.abort();
@@ -54,17 +53,21 @@ export class AuditLogsController {
       `Rows come in storage order: by organization, then oldest first. The body is chunked; after the last chunk the ` +
       `HTTP trailers \`${EXPORT_TRAILERS.rowCount}\` (rows written) and \`${EXPORT_TRAILERS.sha256}\` (hex SHA-256 of the ` +
       `body) let the receiver check it got everything. A transfer that ends without trailers is incomplete. CSV cells that ` +
-      `a spreadsheet would run as a formula (starting with = + - @, tab or CR) are prefixed with '.`,
+      `a spreadsheet would run as a formula (starting with = + - @, tab or CR) are prefixed with '. With \`verified=true\` ` +
+      `(NDJSON), rows come in chain order (by organization, then chain_seq), each line is the event's canonical JSON plus ` +
+      `chain_prev_hash and chain_hash, and the last line is {"manifest":…,"signature":…}, signed with the key of ` +
+      `GET /v1/audit-logs/public-key: check the file offline with \`node scripts/verify-export.mjs FILE --public-key audit-public.pem\`.`,
   })
   @ApiProduces('text/csv', 'application/x-ndjson')
   @ApiOkResponse({ description: 'The file (Content-Disposition: attachment).' })
+  @ApiResponse({ status: 503, description: 'verified=true but no signing key is configured (`signing_key_missing`).', type: ApiErrorView })
   async export(@Req() request: AuthenticatedRequest, @Query() query: AuditLogsExportQueryDto, @Res() response: Response): Promise<void> {
     const resolved = this.service.startExport(request.principal, query);
     const abort = untilClientGone(response);
     const owner = resolved.scope === 'all' ? 'all-organizations' : resolved.scope.organizationId;
-    const filename = `audit-log-${owner}-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    const filename = `audit-log-${owner}-${new Date().toISOString().replace(/[:.]/g, '-')}${resolved.verified ? '-verified' : ''}`;
     try {
-      await writeExport(response, this.service.exportRows(resolved, abort.signal), EXPORT_ENCODERS[query.format], filename, abort);
+      await writeExport(response, this.service.exportRows(resolved, abort.signal), resolved.encoder, filename, abort);
     } catch (error) {
       // The client left: its query was cancelled on purpose and nobody is there to answer.
       if (!abort.signal.aborted) throw error;

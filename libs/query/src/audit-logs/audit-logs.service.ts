@@ -1,16 +1,23 @@
-import { AuditEventsReadRepository, fromAuditEventRow, type AuditEventRow, type AuditEventsFilter, type Facets, type TenantScope } from '@audit/clickhouse';
+import { AuditChainHeadsReader, AuditEventsReadRepository, fromAuditEventRow, type AuditEventRow, type AuditEventsFilter, type Facets, type TenantScope } from '@audit/clickhouse';
 import { LIMITS, type AuditEvent } from '@audit/contract';
-import { Injectable } from '@nestjs/common';
+import type { SigningKey } from '@audit/integrity';
+import { Inject, Injectable } from '@nestjs/common';
 import { ReadAuditTrail } from '../audit-trail/read-audit.trail';
 import type { Principal } from '../auth/principal';
 import { forbidden, invalidParameter } from '../http/api-errors';
 import { QueryConfig } from '../query.config';
+import { EXPORT_SIGNING_KEY, requireSigningKey } from '../evidence/export-signing.key';
 import type { AuditLogsExportQueryDto, AuditLogsFilterDto, AuditLogsListQueryDto } from './audit-logs-query.dto';
+import { EXPORT_ENCODERS, type ExportEncoder } from './export.format';
+import { VerifiedExportEncoder } from './verified-export.encoder';
 import { filterFingerprint, PageCursorCodec, type PageCursor } from './page-cursor.codec';
 
 const DAY_MS = 86_400_000;
 const HAS_ZONE = /(Z|[+-]\d{2}(:?\d{2})?)$/i;
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+/** ClickHouse's DateTime64 range: an instant outside it would fail the query (503) or be clamped silently. */
+const EARLIEST_INSTANT = Date.UTC(1900, 0, 1);
+const LATEST_INSTANT = Date.UTC(2300, 0, 1);
 
 export interface AuditLogPage {
   data: AuditEvent[];
@@ -25,10 +32,17 @@ export interface ResolvedQuery {
   fingerprint: string;
 }
 
+/** A resolved export: its rows' order and its encoder depend on whether it is verified. */
+export interface ResolvedExport extends ResolvedQuery {
+  verified: boolean;
+  encoder: ExportEncoder;
+}
+
 /** ISO-8601 text without a zone is UTC (a server's local zone must not change an answer). */
-function parseInstant(field: string, value: string): number {
+export function parseInstant(field: string, value: string): number {
   const millis = Date.parse(HAS_ZONE.test(value) || DATE_ONLY.test(value) ? value : `${value}Z`);
   if (Number.isNaN(millis)) throw invalidParameter(field, 'isISO8601', `${field} must be a valid ISO 8601 date`);
+  if (millis < EARLIEST_INSTANT || millis >= LATEST_INSTANT) throw invalidParameter(field, 'range', `${field} must be from 1900-01-01 to 2299-12-31 (UTC)`);
   return millis;
 }
 
@@ -40,6 +54,8 @@ export class AuditLogsService {
     private readonly config: QueryConfig,
     private readonly cursors: PageCursorCodec,
     private readonly trail: ReadAuditTrail,
+    private readonly heads: AuditChainHeadsReader,
+    @Inject(EXPORT_SIGNING_KEY) private readonly signingKey: SigningKey | null,
   ) {}
 
   async list(principal: Principal, query: AuditLogsListQueryDto, signal?: AbortSignal): Promise<AuditLogPage> {
@@ -75,15 +91,25 @@ export class AuditLogsService {
     return this.events.countFacets(resolved.scope, resolved.filter, signal);
   }
 
-  /** Resolves and audits an export; the rows come from {@link exportRows}. */
-  startExport(principal: Principal, query: AuditLogsExportQueryDto): ResolvedQuery {
+  /**
+   * Resolves and audits an export; the rows come from {@link exportRows}. A verified export is
+   * NDJSON only (its manifest is a line) and needs the signing key: both are checked before any
+   * byte is sent, so a refusal is a plain 400 or 503.
+   */
+  startExport(principal: Principal, query: AuditLogsExportQueryDto): ResolvedExport {
+    if (query.verified && query.format !== 'ndjson') throw invalidParameter('verified', 'ndjsonOnly', 'verified exports are NDJSON: use format=ndjson');
+    const key = query.verified ? requireSigningKey(this.signingKey) : undefined;
     const resolved = this.resolve(principal, query);
-    this.trail.record(principal, 'export', resolved.scope, { endpoint: 'export', format: query.format, ...describe(resolved.filter) });
-    return resolved;
+    this.trail.record(principal, 'export', resolved.scope, { endpoint: 'export', format: query.format, verified: query.verified, ...describe(resolved.filter) });
+    const encoder = key ? new VerifiedExportEncoder(key, this.heads, resolved.scope, resolved.filter) : EXPORT_ENCODERS[query.format];
+    return { ...resolved, verified: query.verified, encoder };
   }
 
-  exportRows(resolved: ResolvedQuery, signal: AbortSignal): AsyncGenerator<AuditEventRow[]> {
-    return this.events.streamAll(resolved.scope, resolved.filter, this.config.QUERY_EXPORT_BATCH_ROWS, signal);
+  /** Storage order for a plain export; chain order (every link, copies included) for a verified one. */
+  exportRows(resolved: ResolvedExport, signal: AbortSignal): AsyncGenerator<AuditEventRow[]> {
+    const { scope, filter } = resolved;
+    const batchRows = this.config.QUERY_EXPORT_BATCH_ROWS;
+    return resolved.verified ? this.events.streamChained(scope, filter, batchRows, signal) : this.events.streamAll(scope, filter, batchRows, signal);
   }
 
   /**

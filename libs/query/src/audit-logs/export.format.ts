@@ -44,6 +44,8 @@ export interface ExportEncoder {
   header: string;
   /** One batch of rows as text. */
   encode(rows: AuditEventRow[]): string;
+  /** Text after the last row, given the body's row count and SHA-256 (a verified export's signed manifest). */
+  footer?(body: { rows: number; sha256: string }): Promise<string>;
 }
 
 const csv: ExportEncoder = {

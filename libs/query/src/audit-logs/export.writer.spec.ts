@@ -50,6 +50,18 @@ describe('writeExport', () => {
     expect(response.ended).toBe(true);
   });
 
+  it('should write the footer after the rows from the body’s digest, and cover it in the trailer’s digest', async () => {
+    const response = new FakeResponse();
+    async function* batches() {
+      yield [row('a'), row('b')];
+    }
+    const withFooter: ExportEncoder = { ...encoder, footer: async (body) => `rows=${body.rows} sha256=${body.sha256}\n` };
+    await writeExport(response as unknown as Response, batches(), withFooter, 'f', new AbortController());
+    const bodySha256 = createHash('sha256').update('h\na\nb\n').digest('hex');
+    expect(response.body).toBe(`h\na\nb\nrows=2 sha256=${bodySha256}\n`);
+    expect(response.trailers[EXPORT_TRAILERS.sha256]).toBe(createHash('sha256').update(response.body).digest('hex'));
+  });
+
   it('should stop pulling batches, and send no trailers, once the client has gone', async () => {
     const response = new FakeResponse(true);
     const abort = new AbortController();

@@ -17,7 +17,8 @@ export interface ExportSummary {
 /**
  * Streams batches to the response with backpressure (waits for `drain`), so memory holds one
  * batch however many rows there are. The body is hashed as it is written; the row count and the
- * SHA-256 go out as HTTP trailers, the only place a streamed body's digest can go.
+ * SHA-256 go out as HTTP trailers, the only place a streamed body's digest can go. An encoder's
+ * footer (a verified export's manifest) follows the rows and is part of the trailer's digest.
  */
 export async function writeExport(
   response: Response,
@@ -49,6 +50,7 @@ export async function writeExport(
     rows += batch.length;
     await write(encoder.encode(batch));
   }
+  if (encoder.footer && !abort.signal.aborted) await write(await encoder.footer({ rows, sha256: hash.copy().digest('hex') }));
   const sha256 = hash.digest('hex');
   if (abort.signal.aborted) return { rows, sha256, aborted: true };
   response.addTrailers({ [EXPORT_TRAILERS.rowCount]: String(rows), [EXPORT_TRAILERS.sha256]: sha256 });

@@ -1,0 +1,82 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+
+/** One service account: its role's name is the user's name with `_role`. */
+export interface ServiceAccount {
+  user: string;
+  password: string;
+}
+
+export interface LeastPrivilegeOptions {
+  database: string;
+  topology: 'single' | 'cluster';
+  cluster?: string;
+  ingestor: ServiceAccount;
+  queryApi: ServiceAccount;
+}
+
+/** What each app may do, table by table. Nothing may ALTER, DELETE, TRUNCATE or DROP. */
+export const SERVICE_GRANTS = {
+  /** Appends events, chain heads and checkpoints; reads heads and checkpoints to resume where it stopped. */
+  ingestor: {
+    INSERT: ['audit_events', 'audit_chain_heads', 'audit_chain_checkpoints'],
+    SELECT: ['audit_chain_heads', 'audit_chain_checkpoints', 'schema_migrations'],
+  },
+  /** Reads; writes nothing (reads are recorded through Kafka, not ClickHouse). */
+  queryApi: {
+    INSERT: [],
+    SELECT: ['audit_events', 'audit_chain_heads', 'audit_chain_checkpoints', 'schema_migrations'],
+  },
+} as const;
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function identifier(name: string, value: string): string {
+  if (!IDENTIFIER.test(value)) throw new Error(`${name} must be a plain identifier, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+/** A ClickHouse string literal: DDL takes no query parameters, so the password is escaped instead. */
+function stringLiteral(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/**
+ * The statements that create (or converge) the two service accounts. Each user gets one role and
+ * the role gets exactly its grants: `REVOKE ALL` first, so a privilege granted by hand does not
+ * survive a migration. Re-running sets the passwords again (rotation = new value, run again).
+ * In the cluster topology each grant covers the Distributed table and its shards' `_local` table.
+ */
+export function renderLeastPrivilegeSql(options: LeastPrivilegeOptions): string[] {
+  const database = identifier('database', options.database);
+  const onCluster = options.topology === 'cluster' ? ` ON CLUSTER ${identifier('cluster', options.cluster ?? '')}` : '';
+  const tables = (names: readonly string[]) =>
+    names.flatMap((name) => (options.topology === 'cluster' && name !== 'schema_migrations' ? [`${database}.${name}`, `${database}.${name}_local`] : [`${database}.${name}`]));
+  const statements: string[] = [];
+  for (const [service, account] of [['ingestor', options.ingestor], ['queryApi', options.queryApi]] as const) {
+    const user = identifier(`${service} user`, account.user);
+    const role = `${user}_role`;
+    if (account.password.length < 16) throw new Error(`the ${service} password must be at least 16 characters`);
+    const password = stringLiteral(account.password);
+    statements.push(`CREATE ROLE IF NOT EXISTS ${role}${onCluster}`, `REVOKE${onCluster} ALL ON *.* FROM ${role}`);
+    for (const [privilege, names] of Object.entries(SERVICE_GRANTS[service])) {
+      for (const table of tables(names)) statements.push(`GRANT${onCluster} ${privilege} ON ${table} TO ${role}`);
+    }
+    statements.push(
+      `CREATE USER IF NOT EXISTS ${user}${onCluster} IDENTIFIED WITH sha256_password BY ${password} DEFAULT DATABASE ${database}`,
+      `ALTER USER ${user}${onCluster} IDENTIFIED WITH sha256_password BY ${password}`,
+      `REVOKE${onCluster} ALL ON *.* FROM ${user}`,
+      `GRANT${onCluster} ${role} TO ${user}`,
+      `ALTER USER ${user}${onCluster} DEFAULT ROLE ${role}`,
+    );
+  }
+  return statements;
+}
+
+/**
+ * Creates the service accounts on a ClickHouse server (run by `audit migrate` after the
+ * migrations, with an administrator's CLICKHOUSE_URL). The embedded engine has no users: it runs
+ * inside the one process that owns its data directory.
+ */
+export async function provisionLeastPrivilegeUsers(client: ClickHouseClient, options: LeastPrivilegeOptions): Promise<void> {
+  for (const query of renderLeastPrivilegeSql(options)) await client.command({ query });
+}

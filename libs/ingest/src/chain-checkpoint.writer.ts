@@ -1,0 +1,96 @@
+import { AuditChainRepository, CLICKHOUSE, ClickHouseConfig, type ClickHouseHandle } from '@audit/clickhouse';
+import { loadSigningKey, signCheckpoint, type SignedChainCheckpoint, type SigningKey } from '@audit/integrity';
+import { Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, type Provider } from '@nestjs/common';
+import { appendFile } from 'node:fs/promises';
+import type { IngestConfig } from './ingest.config';
+
+export interface ChainCheckpointWriterOptions {
+  intervalMs: number;
+  /** Also append each checkpoint as a JSON line to this file (an anchor kept outside ClickHouse). */
+  file?: string;
+}
+
+/**
+ * Signs the head of every organization's hash chain at an interval: each organization whose
+ * recorded head moved since its last checkpoint gets a new checkpoint (Ed25519, the message is
+ * libs/integrity's `checkpointMessage`), stored in `audit_chain_checkpoints` and, when configured,
+ * appended to a file. Heads come from `audit_chain_heads`, which the ingester writes after the
+ * rows, so a checkpoint never names a link that is not stored. With several ingestor instances
+ * each signs the same heads: duplicate checkpoints are harmless (the verifier uses the newest).
+ */
+export class ChainCheckpointWriter implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(ChainCheckpointWriter.name);
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<unknown>;
+  /** Each organization's highest checkpointed sequence; read from the table once, then kept here. */
+  private checkpointed?: Map<string, number>;
+
+  constructor(
+    private readonly chains: Pick<AuditChainRepository, 'latestHeads' | 'insertCheckpoints' | 'checkpointedSeqs'>,
+    private readonly key: SigningKey,
+    private readonly options: ChainCheckpointWriterOptions,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.logger.log(`signing chain checkpoints every ${this.options.intervalMs} ms with key ${this.key.keyId}${this.options.file ? `, also to ${this.options.file}` : ''}`);
+    this.timer = setInterval(() => this.tick(), this.options.intervalMs);
+    this.timer.unref();
+  }
+
+  /** Stops the timer and waits for a round in progress, before ClickHouse closes. */
+  async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** One round: signs and stores the heads that moved; returns the new checkpoints. Throws when it could not store them. */
+  async writeCheckpoints(signedAt: Date = new Date()): Promise<SignedChainCheckpoint[]> {
+    this.checkpointed ??= await this.chains.checkpointedSeqs();
+    const checkpointed = this.checkpointed;
+    const due = (await this.chains.latestHeads()).filter((head) => head.seq > (checkpointed.get(head.organizationId) ?? 0));
+    if (due.length === 0) return [];
+    const checkpoints = due.map((head) => signCheckpoint(this.key, head.organizationId, head, signedAt));
+    await this.chains.insertCheckpoints(checkpoints);
+    if (this.options.file) await appendFile(this.options.file, checkpoints.map((checkpoint) => `${JSON.stringify(checkpoint)}\n`).join(''), { mode: 0o600 });
+    for (const checkpoint of checkpoints) checkpointed.set(checkpoint.organizationId, checkpoint.chainSeq);
+    this.logger.log(`signed ${checkpoints.length} chain checkpoint(s)`);
+    return checkpoints;
+  }
+
+  private tick(): void {
+    // A round still running (a slow ClickHouse) is not doubled; the next tick tries again.
+    if (this.running) return;
+    this.running = this.writeCheckpoints()
+      .catch((error: unknown) => this.logger.error(`chain checkpoints not written (retried next interval): ${error instanceof Error ? error.message : String(error)}`))
+      .finally(() => (this.running = undefined));
+  }
+}
+
+/**
+ * The checkpoint writer as IngestModule's provider, when AUDIT_CHAIN_SIGNING_KEY is set; without a
+ * key there are no checkpoints, and the boot log says so. A key that is not Ed25519 PKCS#8 stops
+ * the boot with a message that names the variable but never prints the key.
+ */
+export function chainCheckpointProviders(config: IngestConfig): Provider[] {
+  if (!config.AUDIT_CHAIN_SIGNING_KEY) {
+    new Logger(ChainCheckpointWriter.name).warn('AUDIT_CHAIN_SIGNING_KEY is not set: chain checkpoints are not signed');
+    return [];
+  }
+  let key: SigningKey;
+  try {
+    key = loadSigningKey(config.AUDIT_CHAIN_SIGNING_KEY);
+  } catch (error) {
+    throw new Error(`AUDIT_CHAIN_SIGNING_KEY must be an Ed25519 private key (PKCS#8 PEM or base64 DER): ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return [
+    {
+      provide: ChainCheckpointWriter,
+      inject: [CLICKHOUSE, ClickHouseConfig],
+      useFactory: (clickhouse: ClickHouseHandle, clickhouseConfig: ClickHouseConfig) =>
+        new ChainCheckpointWriter(new AuditChainRepository(clickhouse.client, clickhouseConfig.CLICKHOUSE_DATABASE), key, {
+          intervalMs: config.AUDIT_CHECKPOINT_INTERVAL_MS,
+          file: config.AUDIT_CHECKPOINT_FILE,
+        }),
+    },
+  ];
+}

@@ -1,0 +1,59 @@
+import { createHash } from 'node:crypto';
+import { appendLink, canonicalEventJson, GENESIS, GENESIS_HASH, linkHash, type ChainedColumns } from './event-chain';
+
+const columns: ChainedColumns = {
+  organization_id: 'org_1',
+  event_id: '0190A1B2-C3D4-7E5F-8A9B-0C1D2E3F4A5B',
+  occurred_at: '2026-11-25 10:00:00.123',
+  actor_id: 'user_1',
+  actor_type: 'user',
+  actor_name: 'Ada',
+  actor_email: 'ada@example.com',
+  actor_ip: '',
+  actor_user_agent: '',
+  action: 'member.invite',
+  resource_type: 'Member',
+  resource_id: 'member_9',
+  resource_name: '',
+  status: 'success',
+  reason: '',
+  request_id: 'req_1',
+  session_id: '',
+  changes: '[{"field":"role","before":"member","after":"admin"}]',
+  metadata: '{"plan":"enterprise","ünïcode":"✓"}',
+  schema_version: 1,
+};
+
+describe('event chain', () => {
+  it('should put the sequence number second and lowercase the id, whatever the input object order', () => {
+    const shuffled = Object.fromEntries(Object.entries(columns).reverse()) as unknown as ChainedColumns;
+    const json = canonicalEventJson(shuffled, 7);
+    expect(json).toBe(canonicalEventJson(columns, 7));
+    expect(Object.keys(JSON.parse(json)).slice(0, 3)).toEqual(['organization_id', 'chain_seq', 'event_id']);
+    expect(JSON.parse(json).event_id).toBe('0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b');
+  });
+
+  it('should hash the previous hash bytes followed by the canonical UTF-8 bytes', () => {
+    const json = canonicalEventJson(columns, 1);
+    const expected = createHash('sha256').update(Buffer.alloc(32)).update(Buffer.from(json, 'utf8')).digest('hex');
+    expect(linkHash(GENESIS_HASH, json)).toBe(expected);
+  });
+
+  it('should start at sequence 1 after the genesis head and link each hash to the one before', () => {
+    const first = appendLink(GENESIS, columns);
+    const second = appendLink(first.head, { ...columns, event_id: 'another' });
+    expect([first.head.seq, second.head.seq]).toEqual([1, 2]);
+    expect(second.prevHash).toBe(first.head.hash);
+    expect(second.head.hash).toBe(linkHash(first.head.hash, second.canonicalJson));
+  });
+
+  it('should change the hash when any column, the sequence or the previous hash changes', () => {
+    const base = appendLink(GENESIS, columns).head.hash;
+    for (const key of Object.keys(columns) as Array<keyof ChainedColumns>) {
+      const altered = { ...columns, [key]: key === 'schema_version' ? 2 : `${columns[key]}x` };
+      expect({ key, hash: appendLink(GENESIS, altered).head.hash }).not.toEqual({ key, hash: base });
+    }
+    expect(appendLink({ seq: 1, hash: GENESIS_HASH }, columns).head.hash).not.toBe(base);
+    expect(appendLink({ seq: 0, hash: 'f'.repeat(64) }, columns).head.hash).not.toBe(base);
+  });
+});

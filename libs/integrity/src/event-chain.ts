@@ -1,0 +1,99 @@
+import { createHash } from 'node:crypto';
+
+/** The hash before an organization's first event: 32 zero bytes. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** Where an organization's chain stands: the last sequence number and its hash (hex). */
+export interface ChainHead {
+  seq: number;
+  hash: string;
+}
+
+export const GENESIS: ChainHead = Object.freeze({ seq: 0, hash: GENESIS_HASH });
+
+/**
+ * The stored columns a link covers. Everything an event says is here; the Kafka lineage and the
+ * ingest time are not (a re-drive or a replay may change them without changing the event).
+ */
+export interface ChainedColumns {
+  organization_id: string;
+  event_id: string;
+  /** ClickHouse DateTime64(3) text, `YYYY-MM-DD hh:mm:ss.sss` (UTC). */
+  occurred_at: string;
+  actor_id: string;
+  actor_type: string;
+  actor_name: string;
+  actor_email: string;
+  actor_ip: string;
+  actor_user_agent: string;
+  action: string;
+  resource_type: string;
+  resource_id: string;
+  resource_name: string;
+  status: string;
+  reason: string;
+  request_id: string;
+  session_id: string;
+  changes: string;
+  metadata: string;
+  schema_version: number;
+}
+
+/** A stored row as the chain sees it: its columns and its link. */
+export interface StoredLink extends ChainedColumns {
+  chain_seq: number;
+  chain_prev_hash: string;
+  chain_hash: string;
+}
+
+/**
+ * The canonical bytes of one link: JSON of the event's stored columns in this fixed order, with its
+ * sequence number second. Built from the values ClickHouse stores and returns unchanged (strings,
+ * the millisecond time text, the lowercase UUID), so a verifier reading rows back rebuilds exactly
+ * the bytes the ingestor hashed. The ingestor also sends this JSON as the start of the row's
+ * JSONEachRow line, so canonical form and stored row cannot drift apart.
+ */
+export function canonicalEventJson(columns: ChainedColumns, seq: number): string {
+  return JSON.stringify({
+    organization_id: columns.organization_id,
+    chain_seq: seq,
+    event_id: columns.event_id.toLowerCase(),
+    occurred_at: columns.occurred_at,
+    actor_id: columns.actor_id,
+    actor_type: columns.actor_type,
+    actor_name: columns.actor_name,
+    actor_email: columns.actor_email,
+    actor_ip: columns.actor_ip,
+    actor_user_agent: columns.actor_user_agent,
+    action: columns.action,
+    resource_type: columns.resource_type,
+    resource_id: columns.resource_id,
+    resource_name: columns.resource_name,
+    status: columns.status,
+    reason: columns.reason,
+    request_id: columns.request_id,
+    session_id: columns.session_id,
+    changes: columns.changes,
+    metadata: columns.metadata,
+    schema_version: Number(columns.schema_version),
+  });
+}
+
+/** hash = SHA-256(previous hash's 32 bytes ‖ canonical JSON's UTF-8 bytes), hex. */
+export function linkHash(prevHash: string, canonicalJson: string): string {
+  return createHash('sha256').update(Buffer.from(prevHash, 'hex')).update(canonicalJson, 'utf8').digest('hex');
+}
+
+/** One appended link: the canonical JSON (to store) and the head after it. */
+export interface ChainLink {
+  canonicalJson: string;
+  prevHash: string;
+  head: ChainHead;
+}
+
+/** Appends an event after `head`. Pure: the same head and columns always give the same link. */
+export function appendLink(head: ChainHead, columns: ChainedColumns): ChainLink {
+  const seq = head.seq + 1;
+  const canonicalJson = canonicalEventJson(columns, seq);
+  return { canonicalJson, prevHash: head.hash, head: { seq, hash: linkHash(head.hash, canonicalJson) } };
+}

@@ -1,0 +1,83 @@
+import { AuditEventsWriteRepository, chainedJsonEachRowLine, toAuditEventRow, type ClickHouseHandle } from '@audit/clickhouse';
+import { makeAuditEvent, type AuditEvent } from '@audit/contract';
+import { appendLink, GENESIS, loadSigningKey, type ChainHead, type SigningKey } from '@audit/integrity';
+import { generateKeyPairSync } from 'node:crypto';
+import { uniqueName } from './test-services';
+
+/** One stored link, as a test needs to find and tamper with it. */
+export interface StoredTestLink {
+  seq: number;
+  eventId: string;
+  occurredAt: string;
+  hash: string;
+}
+
+export interface StoredTestChain {
+  organizationId: string;
+  links: StoredTestLink[];
+  head: ChainHead;
+}
+
+/** A fresh Ed25519 signing key, and its PKCS#8 PEM for AUDIT_CHAIN_SIGNING_KEY. */
+export function testSigningKey(): { pem: string; key: SigningKey } {
+  const pem = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+  return { pem, key: loadSigningKey(pem) };
+}
+
+/** `count` events of one organization, one second apart, ending a minute ago. */
+export function chainEvents(organizationId: string, count: number, end = Date.now() - 60_000): AuditEvent[] {
+  return Array.from({ length: count }, (_, index) =>
+    makeAuditEvent({ organizationId, occurredAt: new Date(end - (count - 1 - index) * 1000).toISOString(), resource: { id: `member_${index}` } }),
+  );
+}
+
+/**
+ * Stores `events` as one organization's chain (continuing after `after`), the way the ingester
+ * does — the canonical JSON starts each row's line, then the link and lineage columns — without
+ * Kafka, and records the head after each block unless `recordHead` is false. Fast: a 100k-event
+ * chain takes seconds.
+ */
+export async function storeChain(
+  handle: ClickHouseHandle,
+  database: string,
+  events: AuditEvent[],
+  options: { after?: ChainHead; blockRows?: number; recordHead?: boolean } = {},
+): Promise<StoredTestChain> {
+  const writer = new AuditEventsWriteRepository(handle.client, database, handle.chdb);
+  const organizationId = events[0].organizationId;
+  const blockRows = options.blockRows ?? 50_000;
+  const links: StoredTestLink[] = [];
+  let head = options.after ?? GENESIS;
+  for (let start = 0; start < events.length; start += blockRows) {
+    const before = head;
+    const lines: string[] = [];
+    events.slice(start, start + blockRows).forEach((event, index) => {
+      const offset = start + index;
+      const link = appendLink(head, toAuditEventRow(event, { topic: 'seed', partition: 0, offset: String(offset) }));
+      lines.push(chainedJsonEachRowLine(link.canonicalJson, { prevHash: link.prevHash, hash: link.head.hash }, { topic: 'seed', partition: 0, offset: String(offset) }));
+      links.push({ seq: link.head.seq, eventId: event.id.toLowerCase(), occurredAt: event.occurredAt, hash: link.head.hash });
+      head = link.head;
+    });
+    const token = uniqueName('chain-seed');
+    await writer.insertJsonEachRow(Buffer.from(`${lines.join('\n')}\n`), { deduplicationToken: token });
+    if (options.recordHead !== false) {
+      await writer.insertChainHeads(
+        [
+          {
+            organization_id: organizationId,
+            chain_seq: head.seq,
+            chain_hash: head.hash,
+            prev_seq: before.seq,
+            prev_hash: before.hash,
+            kafka_topic: 'seed',
+            kafka_partition: 0,
+            first_offset: String(start),
+            last_offset: String(start + lines.length - 1),
+          },
+        ],
+        { deduplicationToken: `${token}-head` },
+      );
+    }
+  }
+  return { organizationId, links, head };
+}

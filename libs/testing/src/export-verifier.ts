@@ -1,0 +1,127 @@
+import { appendLink, ExportManifestBuilder, GENESIS, signManifest, verifiedExportLine, type ChainedColumns, type StoredLink, type ChainHead, type SigningKey } from '@audit/integrity';
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { repoRoot } from './repo-root';
+
+export interface VerifierRun {
+  /** 0 verified, 1 verification failed, 2 usage error. */
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the auditor's offline verifier (`node scripts/verify-export.mjs FILE --public-key KEY`) as a child process. */
+export function runExportVerifier(file: string, publicKeyFile: string, extraArgs: string[] = []): Promise<VerifierRun> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [join(repoRoot(), 'scripts', 'verify-export.mjs'), file, '--public-key', publicKeyFile, ...extraArgs], (error, stdout, stderr) => {
+      if (error && typeof error.code !== 'number') reject(error);
+      else resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** The lines of an NDJSON export (the manifest is the last). */
+function lines(text: string): string[] {
+  return text.replace(/\n$/, '').split('\n');
+}
+
+function joined(items: string[]): string {
+  return `${items.join('\n')}\n`;
+}
+
+/** What an adversary might do to an exported file; each must make the verifier fail. */
+export const exportTamperings = {
+  /** Sets one field of the row on line `index` (0-based) to `value`, keeping the line's shape. */
+  changeField(text: string, index: number, field: string, value: string): string {
+    const items = lines(text);
+    items[index] = JSON.stringify({ ...JSON.parse(items[index]), [field]: value });
+    return joined(items);
+  },
+  removeLine(text: string, index: number): string {
+    const items = lines(text);
+    items.splice(index, 1);
+    return joined(items);
+  },
+  /** Swaps the rows on lines `index` and `index + 1`. */
+  swapLines(text: string, index: number): string {
+    const items = lines(text);
+    [items[index], items[index + 1]] = [items[index + 1], items[index]];
+    return joined(items);
+  },
+  /** Rewrites the manifest (e.g. a narrower window, fewer rows) and keeps the old signature. */
+  changeManifest(text: string, change: (manifest: Record<string, unknown>) => void): string {
+    const items = lines(text);
+    const signed = JSON.parse(items[items.length - 1]) as { manifest: Record<string, unknown>; signature: string };
+    change(signed.manifest);
+    items[items.length - 1] = JSON.stringify(signed);
+    return joined(items);
+  },
+};
+
+/** An event's stored columns without the organization and time, which {@link buildVerifiedExport} assigns. */
+export type ExportTestColumns = Omit<ChainedColumns, 'organization_id' | 'occurred_at'>;
+
+/** Plain columns of the `index`-th test event, for {@link buildVerifiedExport}. */
+export function exportTestColumns(index: number): ExportTestColumns {
+  return {
+    event_id: `0195aaaa-0000-7000-8000-${String(index).padStart(12, '0')}`,
+    actor_id: 'user_1',
+    actor_type: 'user',
+    actor_name: '',
+    actor_email: 'ada@acme.test',
+    actor_ip: '',
+    actor_user_agent: '',
+    action: 'update',
+    resource_type: 'Member',
+    resource_id: `member_${index}`,
+    resource_name: '',
+    status: 'success',
+    reason: '',
+    request_id: '',
+    session_id: '',
+    changes: '',
+    metadata: '',
+    schema_version: 1,
+  };
+}
+
+/**
+ * A verified export as the query API writes it, built from columns without a database: per
+ * organization `unchained` pre-chain rows (sequence 0), then the events chained with libs/integrity
+ * from the genesis hash, then the manifest signed with `key`. Window: 2026-01-01 to 2026-12-01.
+ */
+export function buildVerifiedExport(organizations: Record<string, ExportTestColumns[]>, key: SigningKey, options: { unchained?: number } = {}): string {
+  const builder = new ExportManifestBuilder();
+  const heads = new Map<string, ChainHead>();
+  let body = '';
+  for (const [organizationId, events] of Object.entries(organizations)) {
+    const rows: StoredLink[] = [];
+    for (let i = 0; i < (options.unchained ?? 0); i++) {
+      rows.push({ ...exportTestColumns(i), organization_id: organizationId, occurred_at: '2026-02-01 00:00:00.000', chain_seq: 0, chain_prev_hash: '', chain_hash: '' });
+    }
+    let head = GENESIS;
+    events.forEach((event, index) => {
+      const time = new Date(Date.parse('2026-03-01T00:00:00.000Z') + index * 1000).toISOString();
+      const row = { ...event, organization_id: organizationId, occurred_at: time.slice(0, 23).replace('T', ' ') };
+      const link = appendLink(head, row);
+      rows.push({ ...row, chain_seq: link.head.seq, chain_prev_hash: link.prevHash, chain_hash: link.head.hash });
+      head = link.head;
+    });
+    heads.set(organizationId, head);
+    for (const row of rows) {
+      builder.add(row);
+      body += `${verifiedExportLine(row)}\n`;
+    }
+  }
+  const names = Object.keys(organizations);
+  const manifest = builder.build({
+    createdAt: '2026-11-25T21:00:00.000Z',
+    organization: names.length === 1 ? names[0] : '*',
+    filters: { from: '2026-01-01T00:00:00.000Z', to: '2026-12-01T00:00:00.000Z' },
+    bodySha256: createHash('sha256').update(body).digest('hex'),
+    keyId: key.keyId,
+    heads,
+  });
+  return `${body}${JSON.stringify(signManifest(key, manifest))}\n`;
+}

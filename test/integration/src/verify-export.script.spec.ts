@@ -1,0 +1,114 @@
+import { buildVerifiedExport, exportTamperings, runExportVerifier, testSigningKey, type ExportTestColumns } from '@audit/testing';
+import { publicKeyPem } from '@audit/integrity';
+import fc from 'fast-check';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+jest.setTimeout(60_000);
+
+/**
+ * The auditor's offline verifier (scripts/verify-export.mjs) is a dependency-free copy of
+ * libs/integrity's canonical form and link hash. These files are chained and signed by
+ * libs/integrity; the script must verify every one of them, and fail every modification.
+ */
+const { key } = testSigningKey();
+const { key: otherKey } = testSigningKey();
+
+/** Text a stored row may hold (rows written before a contract change too): quotes, backslashes, non-BMP characters, U+2028. */
+const text = fc.string({ unit: fc.constantFrom('a', 'Z', '"', '\\', '/', 'é', '€', '😀', '\u2028', '<', ' ', '0'), maxLength: 12 });
+const columns = fc.record<ExportTestColumns>({
+  event_id: fc.uuid(),
+  actor_id: text,
+  actor_type: fc.constantFrom('user', 'service', 'system'),
+  actor_name: text,
+  actor_email: text,
+  actor_ip: text,
+  actor_user_agent: text,
+  action: fc.constantFrom('create', 'update', 'role.change'),
+  resource_type: fc.constantFrom('Member', 'Patient'),
+  resource_id: text,
+  resource_name: text,
+  status: fc.constantFrom('success', 'failure'),
+  reason: text,
+  request_id: text,
+  session_id: text,
+  changes: fc.json(),
+  metadata: fc.json(),
+  schema_version: fc.constant(1),
+});
+
+let dir: string;
+let publicKeyFile: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'verify-export-'));
+  publicKeyFile = join(dir, 'audit-public.pem');
+  writeFileSync(publicKeyFile, publicKeyPem(key));
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function verify(contents: string) {
+  const file = join(dir, `export-${Math.random().toString(36).slice(2)}.ndjson`);
+  writeFileSync(file, contents);
+  return runExportVerifier(file, publicKeyFile);
+}
+
+describe('scripts/verify-export.mjs', () => {
+  it('verifies rows chained by libs/integrity whatever text they hold (its canonical form matches canonicalEventJson)', async () => {
+    const events = fc.sample(columns, { numRuns: 300, seed: 8 });
+    const run = await verify(buildVerifiedExport({ 'org-a': events.slice(0, 200), org_b: events.slice(200) }, key, { unchained: 2 }));
+    expect(run.stdout).toContain('VERIFIED');
+    expect(run.stdout).toContain('304 rows (300 chained, 4 unchained), 2 organization(s)');
+    expect(run.code).toBe(0);
+  });
+
+  describe('with one organization’s export', () => {
+    const events = fc.sample(columns, { numRuns: 20, seed: 1 });
+    const original = () => buildVerifiedExport({ org_a: events }, key);
+
+    it('fails naming the row whose field was changed', async () => {
+      const run = await verify(exportTamperings.changeField(original(), 4, 'action', 'delete'));
+      expect(run.code).toBe(1);
+      expect(run.stdout).toMatch(/line 5 \(organization org_a, seq 5, .*hash mismatch/);
+      expect(run.stdout).toMatch(/body SHA-256/);
+    });
+
+    it('fails when a line was removed', async () => {
+      const run = await verify(exportTamperings.removeLine(original(), 7));
+      expect(run.code).toBe(1);
+      expect(run.stdout).toMatch(/the file has 19 rows, the manifest says 20/);
+    });
+
+    it('fails when two lines were swapped', async () => {
+      const run = await verify(exportTamperings.swapLines(original(), 2));
+      expect(run.code).toBe(1);
+      expect(run.stdout).toMatch(/sequence 3 after 4 \(rows reordered or duplicated\)/);
+    });
+
+    it('fails when the manifest was changed', async () => {
+      const run = await verify(exportTamperings.changeManifest(original(), (manifest) => (manifest.filters = { from: '2026-01-01T00:00:00.000Z', to: '2026-06-01T00:00:00.000Z' })));
+      expect(run.code).toBe(1);
+      expect(run.stdout).toMatch(/manifest signature does not verify/);
+    });
+
+    it('fails when a forger recomputed every hash and the body digest but could not sign', async () => {
+      const forged = buildVerifiedExport({ org_a: events.map((event, index) => (index === 3 ? { ...event, status: 'success', reason: '' } : event)) }, otherKey);
+      const run = await verify(forged);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toMatch(/manifest names key .*, the public key given is/);
+    });
+
+    it('fails when the manifest line is missing', async () => {
+      const run = await verify(exportTamperings.removeLine(original(), 20));
+      expect(run.code).toBe(1);
+      expect(run.stdout).toMatch(/the last line is not a manifest/);
+    });
+  });
+
+  it('exits 2 without a readable public key', async () => {
+    const run = await runExportVerifier(join(dir, 'missing.ndjson'), join(dir, 'missing.pem'));
+    expect(run.code).toBe(2);
+  });
+});
