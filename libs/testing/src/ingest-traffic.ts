@@ -1,6 +1,6 @@
 import type { ClickHouseHandle } from '@audit/clickhouse';
 import { makeAuditEvent, serializeAuditEvent, type AuditEvent } from '@audit/contract';
-import type { Kafka, Message } from 'kafkajs';
+import type { Admin, Kafka, Message } from 'kafkajs';
 
 /** Events spread over a few organizations (the Kafka key), like product services publish them. */
 export function makeEvents(count: number, organizations = 7): AuditEvent[] {
@@ -27,12 +27,27 @@ export async function publish(kafka: Kafka, topic: string, messages: Message[], 
   }
 }
 
+/**
+ * The topic's offsets, retried while the broker answers with a retriable error (a partition
+ * whose leader is still being elected right after the topic was created or the broker restarted).
+ */
+async function topicOffsets(admin: Admin, topic: string): ReturnType<Admin['fetchTopicOffsets']> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await admin.fetchTopicOffsets(topic);
+    } catch (error) {
+      if (!(error as { retriable?: boolean }).retriable || attempt >= 20) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
 /** Messages on a topic, summed over its partitions (what was produced, whatever its kind). */
 export async function topicSize(kafka: Kafka, topic: string): Promise<number> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    return (await admin.fetchTopicOffsets(topic)).reduce((sum, { high, low }) => sum + Number(high) - Number(low), 0);
+    return (await topicOffsets(admin, topic)).reduce((sum, { high, low }) => sum + Number(high) - Number(low), 0);
   } finally {
     await admin.disconnect();
   }
@@ -43,7 +58,7 @@ export async function groupProgress(kafka: Kafka, topic: string, groupId: string
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const ends = await admin.fetchTopicOffsets(topic);
+    const ends = await topicOffsets(admin, topic);
     // Right after a broker start the group coordinator may still be loading: count that as nothing committed.
     const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] }).catch(() => []);
     const committed = (offsets?.partitions ?? []).reduce((sum, { offset }) => sum + Math.max(0, Number(offset)), 0);
