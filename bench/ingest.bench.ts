@@ -15,6 +15,7 @@ import {
   createClickHouseClient,
   runMigrations,
   toAuditEventRow,
+  toEventColumns,
   chainedJsonEachRowLine,
   toJsonEachRowLine,
   type ClickHouseHandle,
@@ -181,9 +182,9 @@ async function main(): Promise<void> {
       const result = parseAuditEventMessage(value);
       if (!result.ok) throw new Error(`bench event ${index} is invalid`);
       const lineage = { topic, partition: 0, offset: String(index) };
-      const row = toAuditEventRow(result.event, lineage);
-      const link = appendLink(heads.get(row.organization_id) ?? GENESIS, row);
-      heads.set(row.organization_id, link.head);
+      const columns = toEventColumns(result.event);
+      const link = appendLink(heads.get(columns.organization_id) ?? GENESIS, columns);
+      heads.set(columns.organization_id, link.head);
       chainedJsonEachRowLine(link.canonicalJson, { prevHash: link.prevHash, hash: link.head.hash }, lineage);
     });
     const parseLinkMicros = ((performance.now() - linkStarted) * 1000) / EVENTS;

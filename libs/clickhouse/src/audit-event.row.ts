@@ -1,30 +1,12 @@
 import type { AuditChange, AuditEvent } from '@audit/contract';
+import type { ChainedColumns } from '@audit/integrity';
 
-/** One row of `audit_events` as ClickHouse stores it (snake_case; absent values are ''). */
-export interface AuditEventRow {
-  event_id: string;
-  organization_id: string;
-  /** `YYYY-MM-DD hh:mm:ss.sss`, UTC: ClickHouse's DateTime64 text form. */
-  occurred_at: string;
-  actor_id: string;
-  actor_type: string;
-  actor_name: string;
-  actor_email: string;
-  actor_ip: string;
-  actor_user_agent: string;
-  action: string;
-  resource_type: string;
-  resource_id: string;
-  resource_name: string;
-  status: string;
-  reason: string;
-  request_id: string;
-  session_id: string;
-  /** JSON array of changes, or ''. */
-  changes: string;
-  /** JSON object, or ''. */
-  metadata: string;
-  schema_version: number;
+/**
+ * One row of `audit_events` as ClickHouse stores it (snake_case; absent values are ''): the event's
+ * columns — the ones its hash-chain link covers, defined once in libs/integrity — plus lineage and
+ * the link itself.
+ */
+export interface AuditEventRow extends ChainedColumns {
   /** Lineage: the topic, partition and offset the row was consumed from. */
   kafka_topic?: string;
   kafka_partition: number;
@@ -58,7 +40,8 @@ export function fromClickHouseTime(text: string): string {
   return text.endsWith('Z') ? text : `${text.replace(' ', 'T')}Z`;
 }
 
-export function toAuditEventRow(event: AuditEvent, lineage: KafkaLineage): AuditEventRow {
+/** The event's columns (what a chain link covers), without lineage: the ingester's per-event form. */
+export function toEventColumns(event: AuditEvent): ChainedColumns {
   return {
     event_id: event.id,
     organization_id: event.organizationId,
@@ -80,10 +63,11 @@ export function toAuditEventRow(event: AuditEvent, lineage: KafkaLineage): Audit
     changes: event.changes ? JSON.stringify(event.changes) : '',
     metadata: event.metadata ? JSON.stringify(event.metadata) : '',
     schema_version: event.schemaVersion,
-    kafka_topic: lineage.topic,
-    kafka_partition: lineage.partition,
-    kafka_offset: lineage.offset,
   };
+}
+
+export function toAuditEventRow(event: AuditEvent, lineage: KafkaLineage): AuditEventRow {
+  return Object.assign(toEventColumns(event), { kafka_topic: lineage.topic, kafka_partition: lineage.partition, kafka_offset: lineage.offset });
 }
 
 /**

@@ -1,7 +1,7 @@
 export { ClickHouseConfig } from './clickhouse.config';
 export { createClickHouseClient, type ClickHouseHandle, type ClickHouseMode } from './clickhouse-client.factory';
 export { defaultMigrationsDir, loadMigrations, renderMigration, runMigrations, type MigrationOptions, type MigrationReport } from './migration.runner';
-export { fromAuditEventRow, fromClickHouseTime, toAuditEventRow, toClickHouseTime, type AuditEventRow, type KafkaLineage } from './audit-event.row';
+export { fromAuditEventRow, fromClickHouseTime, toAuditEventRow, toEventColumns, toClickHouseTime, type AuditEventRow, type KafkaLineage } from './audit-event.row';
 export { AuditEventsWriteRepository, chainedJsonEachRowLine, toJsonEachRowLine, type InsertOptions } from './audit-events-write.repository';
 export {
   AUDIT_EVENT_COLUMNS,

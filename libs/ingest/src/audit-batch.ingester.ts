@@ -1,4 +1,4 @@
-import { AuditEventsWriteRepository, chainedJsonEachRowLine, toAuditEventRow, type AuditEventRow, type ChainHeadRecord } from '@audit/clickhouse';
+import { AuditEventsWriteRepository, chainedJsonEachRowLine, toEventColumns, type ChainHeadRecord } from '@audit/clickhouse';
 import { parseAuditEventMessage, type AuditEvent } from '@audit/contract';
 import { appendLink, type ChainHead } from '@audit/integrity';
 import type { IngestMetrics } from '@audit/observability';
@@ -78,12 +78,12 @@ export class AuditBatchIngester {
     }
     this.observer.consumed(batch.messages.length);
     try {
-      const organizations = new Set(rows.map((row) => row.event.organizationId));
-      const before = this.options.chains ? await this.options.chains.before(batch, organizations) : new Map<string, ChainHead>();
+      const { chains } = this.options;
+      const before = chains ? await chains.before(batch, new Set(rows.map((row) => row.event.organizationId))) : new Map<string, ChainHead>();
       const after = await this.insert(batch, rows, batch.deduplicationToken, before, letters);
-      if (this.options.chains) {
+      if (chains) {
         await this.writer.insertChainHeads(headRecords(batch, before, after), { deduplicationToken: `${batch.deduplicationToken}/heads` });
-        this.options.chains.advance(batch, after);
+        chains.advance(batch, after);
       }
       // Dead letters go out after the insert: a retry re-inserts (deduplicated), then publishes.
       await this.deadLetters.publish(letters);
@@ -146,24 +146,18 @@ export class AuditBatchIngester {
     const lines: string[] = [];
     for (const { message, event } of rows) {
       const lineage = { topic: batch.topic, partition: batch.partition, offset: message.offset };
-      const row = toAuditEventRow(event, lineage);
-      const retentionDays = this.options.retentionDaysFor?.(row.organization_id);
+      const columns = toEventColumns(event);
+      const retentionDays = this.options.retentionDaysFor?.(columns.organization_id);
       if (!this.options.chains) {
-        lines.push(chainedJsonEachRowLine(unchainedJson(row), undefined, lineage, retentionDays));
+        lines.push(chainedJsonEachRowLine(JSON.stringify(columns), undefined, lineage, retentionDays));
         continue;
       }
-      const link = appendLink(after.get(row.organization_id) as ChainHead, row);
-      after.set(row.organization_id, link.head);
+      const link = appendLink(after.get(columns.organization_id) as ChainHead, columns);
+      after.set(columns.organization_id, link.head);
       lines.push(chainedJsonEachRowLine(link.canonicalJson, { prevHash: link.prevHash, hash: link.head.hash }, lineage, retentionDays));
     }
     return { body: Buffer.from(`${lines.join('\n')}\n`), after };
   }
-}
-
-/** The event's columns without lineage (the baseline's line, same columns as a chained one minus the chain). */
-function unchainedJson(row: AuditEventRow): string {
-  const { kafka_topic: _topic, kafka_partition: _partition, kafka_offset: _offset, ...columns } = row;
-  return JSON.stringify(columns);
 }
 
 /** One head record per organization whose chain moved in this block: the head after it, and before. */

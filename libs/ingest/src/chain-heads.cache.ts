@@ -60,11 +60,6 @@ export class ChainHeadsCache {
     entry.next = (BigInt(block.last) + 1n).toString();
   }
 
-  /** Forgets a partition (revoked): its next owner may move the chains on. */
-  forget(topic: string, partition: number): void {
-    this.partitions.delete(`${topic}:${partition}`);
-  }
-
   /**
    * Where to continue from the newest stored head. A head written by this very block (or a later
    * one) means the block already landed before a crash or rebalance and is being replayed: chain
