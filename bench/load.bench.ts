@@ -7,11 +7,13 @@
 //   LOAD_BENCH_ROWS      rows generated (default 5,000,000; 1,000 organizations, skewed as in the query bench)
 //   LOAD_CONNECTIONS     concurrent connections (default 200)
 //   LOAD_SECONDS         length of the loaded run (default 60)
+//   LOAD_UNCACHED_SECONDS length of the same load with the read cache off (QUERY_CACHE_MS=0; default 20, 0 skips)
 //   LOAD_BENCH_DATA      chDB data directory, reused when it already holds the same rows (default .data/bench-load)
 import 'reflect-metadata';
 import { AuditEventsReadRepository, createClickHouseClient, runMigrations } from '@audit/clickhouse';
 import { loadConfig } from '@audit/config';
 import { auditTopics, createKafka, ensureTopics, KafkaConfig } from '@audit/kafka';
+import { QueryConfig } from '@audit/query';
 import { signTestToken } from '@audit/testing';
 import autocannon from 'autocannon';
 import type { ChildProcess } from 'node:child_process';
@@ -36,6 +38,7 @@ const ROWS = Number(process.env.LOAD_BENCH_ROWS ?? 5_000_000);
 const ORGS = 1000;
 const CONNECTIONS = Number(process.env.LOAD_CONNECTIONS ?? 200);
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 60);
+const UNCACHED_SECONDS = Number(process.env.LOAD_UNCACHED_SECONDS ?? 20);
 const DATA_PATH = resolve(process.env.LOAD_BENCH_DATA ?? '.data/bench-load');
 const DATABASE = 'audit_load';
 const SECRET = randomBytes(32).toString('hex');
@@ -72,12 +75,20 @@ async function prepareData(): Promise<{ queriesPerSecond: number; concurrency: n
 }
 
 /** The built app, as `npx nx serve query-api` runs it, on the generated data. */
-async function startApp(port: number): Promise<ChildProcess> {
+async function startApp(port: number, extraEnv: Record<string, string> = {}): Promise<ChildProcess> {
   const kafka = loadConfig(KafkaConfig);
   // Reads are recorded to the audit topic: it must exist (the broker does not auto-create topics).
   await ensureTopics(createKafka({ brokers: kafka.brokers, clientId: 'load-bench' }), auditTopics(kafka.AUDIT_TOPIC_PARTITIONS, kafka.AUDIT_TOPIC_RETENTION_MS));
-  const env = { CLICKHOUSE_DATA_PATH: DATA_PATH, CLICKHOUSE_DATABASE: DATABASE, AUTH_JWT_SECRET: SECRET, PORT: String(port), HOST: '127.0.0.1' };
+  const env = { CLICKHOUSE_DATA_PATH: DATA_PATH, CLICKHOUSE_DATABASE: DATABASE, AUTH_JWT_SECRET: SECRET, PORT: String(port), HOST: '127.0.0.1', ...extraEnv };
   return startBuiltApp('query-api', env, `http://127.0.0.1:${port}/health/ready`);
+}
+
+/** The read cache's settings the app ran with: its defaults unless this process's environment sets them. */
+function readCacheSettings(): Record<string, number> {
+  const defaults = new QueryConfig();
+  return Object.fromEntries(
+    (['QUERY_CACHE_MS', 'QUERY_CACHE_STALE_MS', 'QUERY_CACHE_REFRESH_WAIT_MS'] as const).map((name) => [name, Number(process.env[name] ?? defaults[name])]),
+  );
 }
 
 interface MixEntry {
@@ -136,11 +147,16 @@ function run(port: number, mix: MixEntry[], connections: number, seconds: number
   });
 }
 
+const CACHE_OUTCOMES = ['fresh', 'stale', 'coalesced', 'miss'] as const;
+type CacheOutcome = (typeof CACHE_OUTCOMES)[number];
+
 interface ServerSample {
   handlerSeconds: number;
   handled: number;
   cpuSeconds: number;
   eventLoopLagP99: number;
+  /** Page reads by how the read cache answered them. */
+  cache: Record<CacheOutcome, number>;
 }
 
 async function serverSample(port: number): Promise<ServerSample> {
@@ -151,6 +167,9 @@ async function serverSample(port: number): Promise<ServerSample> {
     handled: metricSum(text, 'audit_http_request_duration_seconds_count', route),
     cpuSeconds: metricSum(text, 'process_cpu_seconds_total'),
     eventLoopLagP99: metricSum(text, 'nodejs_eventloop_lag_p99_seconds'),
+    cache: Object.fromEntries(
+      CACHE_OUTCOMES.map((outcome) => [outcome, metricSum(text, 'audit_query_cache_reads_total', `endpoint="list",outcome="${outcome}"`)]),
+    ) as Record<CacheOutcome, number>,
   };
 }
 
@@ -160,6 +179,8 @@ interface Measured {
   cpuMsPerRequest: number;
   cores: number;
   eventLoopLagP99Ms: number;
+  /** Share of the run's page reads per cache outcome. */
+  cacheShares: Record<CacheOutcome, number>;
 }
 
 /**
@@ -180,7 +201,12 @@ async function measured(port: number, load: () => Promise<autocannon.Result>): P
     after = next;
   }
   const handled = after.handled - before.handled;
+  const reads = CACHE_OUTCOMES.reduce((sum, outcome) => sum + after.cache[outcome] - before.cache[outcome], 0);
+  const cacheShares = Object.fromEntries(
+    CACHE_OUTCOMES.map((outcome) => [outcome, reads === 0 ? 0 : Math.round(((after.cache[outcome] - before.cache[outcome]) / reads) * 1000) / 1000]),
+  ) as Record<CacheOutcome, number>;
   return {
+    cacheShares,
     result,
     meanHandlerMs: ((after.handlerSeconds - before.handlerSeconds) / handled) * 1000,
     cpuMsPerRequest: ((after.cpuSeconds - before.cpuSeconds) / handled) * 1000,
@@ -194,23 +220,36 @@ async function main(): Promise<void> {
   const engine = await prepareData();
   log(`engine alone: ${Math.round(engine.queriesPerSecond)} first-page queries/s at ${engine.concurrency} concurrent`);
   const port = await freePort();
-  const app = await startApp(port);
+  let app = await startApp(port);
   try {
     const mix = await requestMix();
+    log(`no-query ceiling: ${CONNECTIONS} connections for 10 s on limit=0 (token check, validation, 400)`);
+    const noQuery = await measured(port, () => run(port, noQueryMix(mix), CONNECTIONS, 10));
+    // A service under steady load has answered its hot reads before: warm up, then measure at once.
     log('warm-up: 5 s at 10 connections');
     await run(port, mix, 10, 5);
     log('baseline: the same mix on 1 connection for 10 s');
     const single = await run(port, mix, 1, 10);
-    log(`no-query ceiling: ${CONNECTIONS} connections for 10 s on limit=0 (token check, validation, 400)`);
-    const noQuery = await measured(port, () => run(port, noQueryMix(mix), CONNECTIONS, 10));
     log(`loaded: ${CONNECTIONS} connections for ${SECONDS} s`);
     const loaded = await measured(port, () => run(port, mix, CONNECTIONS, SECONDS));
     const { result } = loaded;
     log(
       `${Math.round(result.requests.average)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, errors ${result.errors}, non-2xx ${result.non2xx}; ` +
         `server: mean handler ${loaded.meanHandlerMs.toFixed(1)} ms, ${loaded.cpuMsPerRequest.toFixed(1)} ms CPU per request ` +
-        `(no-query: ${noQuery.cpuMsPerRequest.toFixed(1)}), ${loaded.cores.toFixed(2)} cores busy, event-loop lag p99 ${loaded.eventLoopLagP99Ms.toFixed(1)} ms`,
+        `(no-query: ${noQuery.cpuMsPerRequest.toFixed(1)}), ${loaded.cores.toFixed(2)} cores busy, event-loop lag p99 ${loaded.eventLoopLagP99Ms.toFixed(1)} ms; ` +
+        `page reads ${JSON.stringify(loaded.cacheShares)}`,
     );
+    // The same load with the read cache off: every request a query of its own (what distinct reads get).
+    let uncached: Measured | undefined;
+    if (UNCACHED_SECONDS > 0) {
+      await stopBuiltApp(app);
+      app = await startApp(port, { QUERY_CACHE_MS: '0' });
+      await run(port, mix, 10, 3);
+      log(`read cache off (QUERY_CACHE_MS=0): ${CONNECTIONS} connections for ${UNCACHED_SECONDS} s`);
+      uncached = await measured(port, () => run(port, mix, CONNECTIONS, UNCACHED_SECONDS));
+      const u = uncached.result;
+      log(`cache off: ${Math.round(u.requests.average)} req/s, p50 ${u.latency.p50} ms, p99 ${u.latency.p99} ms, errors ${u.errors}, non-2xx ${u.non2xx}`);
+    }
     const config = {
       rows: ROWS,
       organizations: ORGS,
@@ -223,6 +262,7 @@ async function main(): Promise<void> {
       serverMeanHandlerMs: Math.round(loaded.meanHandlerMs * 10) / 10,
       serverCpuCores: Math.round(loaded.cores * 100) / 100,
       serverEventLoopLagP99Ms: Math.round(loaded.eventLoopLagP99Ms * 10) / 10,
+      readCache: { ...readCacheSettings(), pageReads: loaded.cacheShares },
       serverPeakRssMb: Math.round(processMemoryMb(app.pid!).peakRss),
       loadAverage: loadavg().map((n) => Math.round(n * 10) / 10),
     };
@@ -232,6 +272,25 @@ async function main(): Promise<void> {
       benchRow({ name: `first pages ${at}: throughput`, value: result.requests.average, unit: 'req/s', baseline: { name: baselineName('req/s'), value: single.requests.average }, config }),
       benchRow({ name: `first pages ${at}: p50`, value: result.latency.p50, unit: 'ms', baseline: { name: baselineName('p50'), value: single.latency.p50 }, config }),
       benchRow({ name: `first pages ${at}: p99`, value: result.latency.p99, unit: 'ms', baseline: { name: baselineName('p99'), value: single.latency.p99 }, target: { max: 250 }, config }),
+      ...(uncached
+        ? [
+            benchRow({
+              name: `first pages ${at}: p99 with the read cache`,
+              value: result.latency.p99,
+              unit: 'ms',
+              baseline: { name: `p99 with the read cache off (QUERY_CACHE_MS=0, ${UNCACHED_SECONDS} s)`, value: uncached.result.latency.p99 },
+              target: { max: 250 },
+              config: { ...config, uncached: { requestsPerSecond: uncached.result.requests.average, p50: uncached.result.latency.p50, errors: uncached.result.errors, non2xx: uncached.result.non2xx } },
+            }),
+            benchRow({
+              name: `first pages ${at}: throughput with the read cache`,
+              value: result.requests.average,
+              unit: 'req/s',
+              baseline: { name: 'req/s with the read cache off', value: uncached.result.requests.average },
+              config,
+            }),
+          ]
+        : []),
       benchRow({ name: `first pages ${at}: errors (incl. timeouts)`, value: result.errors, unit: 'requests', target: { max: 0 }, config }),
       benchRow({ name: `first pages ${at}: non-2xx responses`, value: result.non2xx, unit: 'requests', target: { max: 0 }, config }),
       benchRow({

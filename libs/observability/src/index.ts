@@ -4,4 +4,5 @@ export { createMetricsRegistry } from './metrics.registry';
 export { IngestMetrics, type IngestMetricsOptions, type IngestTransportStats, type LagSource, type PartitionLagSample } from './ingest.metrics';
 export { ProducerMetrics, type ProducerMetricsHooks } from './producer.metrics';
 export { HttpMetrics } from './http.metrics';
+export { QueryCacheMetrics } from './query-cache.metrics';
 export { pipelineMetricCatalog, type MetricDefinition } from './metric-catalog';

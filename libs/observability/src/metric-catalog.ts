@@ -2,6 +2,7 @@ import { Registry } from 'prom-client';
 import { HttpMetrics } from './http.metrics';
 import { IngestMetrics } from './ingest.metrics';
 import { ProducerMetrics } from './producer.metrics';
+import { QueryCacheMetrics } from './query-cache.metrics';
 
 export interface MetricDefinition {
   name: string;
@@ -19,6 +20,7 @@ export async function pipelineMetricCatalog(): Promise<MetricDefinition[]> {
   new IngestMetrics(registry);
   new ProducerMetrics(registry);
   new HttpMetrics(registry);
+  new QueryCacheMetrics(registry);
   return (await registry.getMetricsAsJSON()).map(({ name, type }) => ({
     name,
     type: String(type),

@@ -11,6 +11,7 @@ import { MetricsController } from './metrics.controller';
 import { createMetricsRegistry } from './metrics.registry';
 import { ObservabilityConfig } from './observability.config';
 import { ProducerMetrics } from './producer.metrics';
+import { QueryCacheMetrics } from './query-cache.metrics';
 
 export interface ObservabilityOptions {
   /** The app's name, on every log line (`ingestor`, `query-api`, `all-in-one`). */
@@ -25,7 +26,7 @@ export interface ObservabilityOptions {
 /**
  * `GET /metrics` (prom-client, one registry per app), request latency by route, and JSON logs
  * through nestjs-pino with request ids. Global: feature modules inject {@link IngestMetrics},
- * {@link ProducerMetrics} or the {@link Registry} without importing it. Apps call
+ * {@link ProducerMetrics}, {@link QueryCacheMetrics} or the {@link Registry} without importing it. Apps call
  * `app.useLogger(app.get(Logger))` (nestjs-pino) after creating the app with `bufferLogs: true`.
  */
 @Global()
@@ -47,9 +48,10 @@ export class ObservabilityModule implements NestModule {
         { provide: HttpMetrics, inject: [Registry], useFactory: (registry: Registry) => new HttpMetrics(registry) },
         { provide: IngestMetrics, inject: [Registry], useFactory: (registry: Registry) => new IngestMetrics(registry) },
         { provide: ProducerMetrics, inject: [Registry], useFactory: (registry: Registry) => new ProducerMetrics(registry) },
+        { provide: QueryCacheMetrics, inject: [Registry], useFactory: (registry: Registry) => new QueryCacheMetrics(registry) },
         HttpMetricsMiddleware,
       ],
-      exports: [Registry, HttpMetrics, IngestMetrics, ProducerMetrics],
+      exports: [Registry, HttpMetrics, IngestMetrics, ProducerMetrics, QueryCacheMetrics],
     };
   }
 

@@ -91,6 +91,35 @@ export class QueryConfig {
   @Min(1000)
   QUERY_VERIFY_MAX_ROWS: number = 1_000_000;
 
+  /**
+   * How long a page or facets answer is reused for the same tenant and filters, in ms; identical
+   * reads arriving meanwhile share one query. 0 turns both off. It bounds how old a page may be
+   * while the engine keeps up (ingestion itself takes ~1–2 s to make an event visible).
+   */
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
+  QUERY_CACHE_MS: number = 1000;
+
+  /**
+   * When the engine is saturated, how much longer than QUERY_CACHE_MS an answer may still be served
+   * while its refresh runs (a request waits QUERY_CACHE_REFRESH_WAIT_MS for the refresh first), in ms.
+   */
+  @IsInt()
+  @Min(0)
+  @Max(300_000)
+  QUERY_CACHE_STALE_MS: number = 5000;
+
+  /** How long a request with an older answer at hand waits for its refresh before taking the older answer, in ms. */
+  @IsInt()
+  @Min(0)
+  QUERY_CACHE_REFRESH_WAIT_MS: number = 50;
+
+  /** Bound on the memory of stored answers (estimated bytes); the oldest are dropped first. */
+  @IsInt()
+  @Min(0)
+  QUERY_CACHE_MAX_BYTES: number = 64_000_000;
+
   /** Topic that receives the audit events of reads and exports. */
   @IsString()
   AUDIT_TOPIC: string = AUDIT_EVENTS_TOPIC;

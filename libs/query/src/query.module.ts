@@ -2,12 +2,13 @@ import { AuditChainHeadsReader, AuditChainRepository, AuditEventsReadRepository,
 import { loadConfig } from '@audit/config';
 import { RetentionPolicy, type SigningKey } from '@audit/integrity';
 import { KafkaConfig } from '@audit/kafka';
-import { ProducerMetrics } from '@audit/observability';
+import { ProducerMetrics, QueryCacheMetrics } from '@audit/observability';
 import { AuditProducer } from '@audit/producer';
 import { Inject, Injectable, Module, OnApplicationShutdown, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { AuditLogsController } from './audit-logs/audit-logs.controller';
 import { AuditLogsService } from './audit-logs/audit-logs.service';
+import { AuditReadCaches } from './audit-logs/audit-read.caches';
 import { PageCursorCodec } from './audit-logs/page-cursor.codec';
 import { AUDIT_RECORDER, ReadAuditTrail } from './audit-trail/read-audit.trail';
 import { JwtAuthGuard } from './auth/jwt-auth.guard';
@@ -97,6 +98,11 @@ export class QueryModule {
         ReadAuditTrail,
         TokenVerifier,
         JwtAuthGuard,
+        {
+          provide: AuditReadCaches,
+          inject: [{ token: QueryCacheMetrics, optional: true }],
+          useFactory: (metrics?: QueryCacheMetrics) => new AuditReadCaches(config, metrics && ((endpoint) => metrics.counter(endpoint))),
+        },
         AuditLogsService,
         KafkaHealth,
         { provide: APP_FILTER, useClass: ApiExceptionFilter },

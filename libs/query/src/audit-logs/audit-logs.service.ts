@@ -11,6 +11,8 @@ import type { AuditLogsExportQueryDto, AuditLogsFilterDto, AuditLogsListQueryDto
 import { EXPORT_ENCODERS, type ExportEncoder } from './export.format';
 import { VerifiedExportEncoder } from './verified-export.encoder';
 import { filterFingerprint, PageCursorCodec, type PageCursor } from './page-cursor.codec';
+import { AuditReadCaches, type CachedPage } from './audit-read.caches';
+import { estimatedRowBytes } from './read.cache';
 
 const DAY_MS = 86_400_000;
 const HAS_ZONE = /(Z|[+-]\d{2}(:?\d{2})?)$/i;
@@ -56,17 +58,31 @@ export class AuditLogsService {
     private readonly trail: ReadAuditTrail,
     private readonly heads: AuditChainHeadsReader,
     @Inject(EXPORT_SIGNING_KEY) private readonly signingKey: SigningKey | null,
+    private readonly caches: AuditReadCaches,
   ) {}
 
+  /**
+   * One page. Every request is audited; the rows come from the read cache when the same tenant
+   * asked for the same page (same filters, window as given, limit, cursor) within QUERY_CACHE_MS.
+   * A page resolved with the default window carries that window in its cursors, so a reused page
+   * is exactly the page an earlier request got, cursors included.
+   */
   async list(principal: Principal, query: AuditLogsListQueryDto, signal?: AbortSignal): Promise<AuditLogPage> {
     const resolved = this.resolve(principal, query);
     const cursor = query.cursor === undefined ? undefined : this.cursors.decode(query.cursor, resolved.fingerprint);
     const filter = cursor ? { ...resolved.filter, from: cursor.from, to: cursor.to } : resolved.filter;
     this.trail.record(principal, 'view', resolved.scope, { endpoint: 'list', ...describe(filter), cursor: cursor !== undefined });
+    // The fingerprint holds the scope and every filter; the cursor (signed over it) the position.
+    const key = `${resolved.fingerprint}|${query.limit}|${query.cursor ?? ''}`;
+    const cached = await this.caches.pages.read(key, (shared) => this.readPage(resolved, filter, cursor, query.limit, shared), signal);
+    return cached.page;
+  }
+
+  private async readPage(resolved: ResolvedQuery, filter: AuditEventsFilter, cursor: PageCursor | undefined, limit: number, signal: AbortSignal): Promise<CachedPage> {
     const page = await this.events.findPage(
       resolved.scope,
       filter,
-      { limit: query.limit, ...(cursor && (cursor.direction === 'older' ? { olderThan: cursor.key } : { newerThan: cursor.key })) },
+      { limit, ...(cursor && (cursor.direction === 'older' ? { olderThan: cursor.key } : { newerThan: cursor.key })) },
       signal,
     );
     const first = page.rows[0];
@@ -79,16 +95,19 @@ export class AuditLogsService {
     // forwards, newer rows exist exactly when the page was reached through a cursor.
     const backwards = cursor?.direction === 'newer';
     return {
-      data: page.rows.map(fromAuditEventRow),
-      nextCursor: (backwards || page.hasMore) && (last || cursor) ? make('older', last) : null,
-      prevCursor: (backwards ? page.hasMore : cursor !== undefined) ? make('newer', first) : null,
+      page: {
+        data: page.rows.map(fromAuditEventRow),
+        nextCursor: (backwards || page.hasMore) && (last || cursor) ? make('older', last) : null,
+        prevCursor: (backwards ? page.hasMore : cursor !== undefined) ? make('newer', first) : null,
+      },
+      bytes: estimatedRowBytes(page.rows as unknown as Array<Record<string, unknown>>),
     };
   }
 
   async facets(principal: Principal, query: AuditLogsFilterDto, signal?: AbortSignal): Promise<Facets> {
     const resolved = this.resolve(principal, query);
     this.trail.record(principal, 'view', resolved.scope, { endpoint: 'facets', ...describe(resolved.filter) });
-    return this.events.countFacets(resolved.scope, resolved.filter, signal);
+    return this.caches.facets.read(resolved.fingerprint, (shared) => this.events.countFacets(resolved.scope, resolved.filter, shared), signal);
   }
 
   /**

@@ -1,0 +1,29 @@
+import type { Facets } from '@audit/clickhouse';
+import { QueryConfig } from '../query.config';
+import type { AuditLogPage } from './audit-logs.service';
+import { ReadCache, type ReadCacheOptions } from './read.cache';
+
+/** A page as stored: the response and its estimated size, computed once from its rows. */
+export interface CachedPage {
+  page: AuditLogPage;
+  bytes: number;
+}
+
+/** The caches of the two reads an Auditing page repeats (list and facets), sharing one memory bound. */
+export class AuditReadCaches {
+  readonly pages: ReadCache<CachedPage>;
+  readonly facets: ReadCache<Facets>;
+
+  constructor(config: QueryConfig, counter?: (endpoint: string) => (outcome: string) => void) {
+    const options = (endpoint: string, share: number): ReadCacheOptions => ({
+      freshMs: config.QUERY_CACHE_MS,
+      staleMs: config.QUERY_CACHE_STALE_MS,
+      refreshWaitMs: config.QUERY_CACHE_REFRESH_WAIT_MS,
+      maxBytes: Math.floor(config.QUERY_CACHE_MAX_BYTES * share),
+      ...(counter && { onRead: counter(endpoint) }),
+    });
+    this.pages = new ReadCache(options('list', 0.9), (cached) => cached.bytes);
+    // A facets answer is a few dozen counts.
+    this.facets = new ReadCache(options('facets', 0.1), (facets) => 64 * (facets.resourceType.length + facets.action.length + facets.status.length) + 64);
+  }
+}
