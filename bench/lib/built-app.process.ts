@@ -22,7 +22,9 @@ export async function freePort(): Promise<number> {
  * and discarded, as a log shipper would take it; stderr stays visible.
  */
 export async function startBuiltApp(app: string, env: Record<string, string>, readyUrl: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--enable-source-maps', '-r', join(REPO_ROOT, 'scripts', 'register-paths.cjs'), join(REPO_ROOT, 'dist', 'apps', app, 'src', 'main.js')], {
+  // BENCH_APP_NODE_ARGS: extra node flags for the app only, e.g. `--cpu-prof --cpu-prof-dir=.data/prof` (not allowed in NODE_OPTIONS).
+  const extra = (process.env.BENCH_APP_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...extra, '--enable-source-maps', '-r', join(REPO_ROOT, 'scripts', 'register-paths.cjs'), join(REPO_ROOT, 'dist', 'apps', app, 'src', 'main.js')], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, ...env },
