@@ -34,6 +34,22 @@ describe('TokenVerifier with an HS256 secret', () => {
     await expect(verifier.verify(await make())).rejects.toMatchObject({ body: { statusCode: 401, code: 'invalid_token' } });
   });
 
+  it('should remember a verified token no longer than its expiry', async () => {
+    const token = await sign(claims, Math.floor(Date.now() / 1000) + 2);
+    await expect(verifier.verify(token)).resolves.toMatchObject({ subject: 'user_1' });
+    await expect(verifier.verify(token)).resolves.toMatchObject({ subject: 'user_1' });
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, 2000 - (Date.now() % 1000)) + 1100));
+    await expect(verifier.verify(token)).rejects.toMatchObject({ body: { statusCode: 401, code: 'invalid_token' } });
+  });
+
+  it('should verify afresh a token that differs from a remembered one only in its signature', async () => {
+    const token = await sign(claims);
+    await verifier.verify(token);
+    const [header, payload, signature] = token.split('.');
+    const forged = `${header}.${payload}.${signature.slice(0, -2)}${signature.endsWith('AA') ? 'BB' : 'AA'}`;
+    await expect(verifier.verify(forged)).rejects.toMatchObject({ body: { statusCode: 401, code: 'invalid_token' } });
+  });
+
   it('should leave out an email the audit contract would refuse, not fail the read', async () => {
     await expect(verifier.verify(await sign({ ...claims, email: 'not an email' }))).resolves.not.toHaveProperty('email');
   });

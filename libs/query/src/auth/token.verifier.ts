@@ -6,15 +6,26 @@ import { invalidToken } from '../http/api-errors';
 import { QueryConfig } from '../query.config';
 import { ROLES, type Principal, type Role } from './principal';
 
+/** How long a verified token is remembered at most (a JWKS key retired meanwhile is honoured this much longer). */
+const REMEMBER_MS = 60_000;
+/** Bound on remembered tokens; beyond it the oldest are forgotten. */
+const REMEMBER_MAX = 10_000;
+
 /**
  * Turns a bearer token into a {@link Principal}: HS256 with a shared secret, or the identity
  * provider's keys from a JWKS URL (fetched and cached by jose, refreshed on an unknown `kid`).
  * Claims: `sub`, `email`, `org`, `role`.
+ *
+ * A console sends the same token with every request: a verified token is remembered (by its whole
+ * text, signature included, so any other token is verified afresh) until its `exp` or for
+ * REMEMBER_MS, whichever comes first — the signature check and claim parsing are a noticeable share
+ * of a cached page's cost. Refusals are not remembered.
  */
 @Injectable()
 export class TokenVerifier {
   private readonly key: Uint8Array | JWTVerifyGetKey;
   private readonly options: JWTVerifyOptions;
+  private readonly verified = new Map<string, { principal: Principal; until: number }>();
 
   constructor(config: QueryConfig) {
     this.key = config.AUTH_JWKS_URL ? createRemoteJWKSet(new URL(config.AUTH_JWKS_URL)) : new TextEncoder().encode(config.AUTH_JWT_SECRET);
@@ -29,6 +40,17 @@ export class TokenVerifier {
 
   /** Throws `invalid_token` (401) for a bad signature, an expired token or missing claims. */
   async verify(token: string): Promise<Principal> {
+    const now = Date.now();
+    const known = this.verified.get(token);
+    if (known && now < known.until) return known.principal;
+    if (known) this.verified.delete(token);
+    const { principal, expiresAt } = await this.verifyAfresh(token);
+    if (this.verified.size >= REMEMBER_MAX) this.verified.delete(this.verified.keys().next().value as string);
+    this.verified.set(token, { principal, until: Math.min(expiresAt, now + REMEMBER_MS) });
+    return principal;
+  }
+
+  private async verifyAfresh(token: string): Promise<{ principal: Principal; expiresAt: number }> {
     let claims: Record<string, unknown>;
     try {
       // Overloads of jwtVerify differ for a key and a key getter; both are valid here.
@@ -46,6 +68,8 @@ export class TokenVerifier {
     // The email is informational (it names the reader in the audit event of a read); one the event
     // contract would refuse is left out rather than failing the read.
     const validEmail = typeof email === 'string' && email.length <= LIMITS.emailLength && isEmail(email);
-    return { subject: sub, organizationId: org, role: role as Role, ...(validEmail && { email }) };
+    // jwtVerify requires `exp` and has checked it is a number in the future.
+    const expiresAt = (claims.exp as number) * 1000;
+    return { principal: { subject: sub, organizationId: org, role: role as Role, ...(validEmail && { email }) }, expiresAt };
   }
 }
