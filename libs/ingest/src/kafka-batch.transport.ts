@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
-import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Admin, Consumer, ConsumerRunConfig, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { deduplicationToken, nextOffset, parsePendingMetadata, pendingMetadata, type OffsetRange } from './offset-range';
 import { PartitionBuffer, type FlushThresholds, type TakenBlock } from './partition.buffer';
@@ -40,6 +40,26 @@ export interface KafkaBatchTransportStats {
   committedMessages: number;
 }
 
+/** What the transport is doing, partition by partition: for a test or an operator asking why nothing moves. */
+export interface KafkaBatchTransportDiagnostics extends KafkaBatchTransportStats {
+  generation: number;
+  /** `running` from a group join until a crash; after one, whether kafkajs or the transport restarts it. */
+  consumer: 'starting' | 'running' | 'restarting' | 'closing';
+  /** The partitions kafkajs itself has paused (should equal `paused` while running). */
+  pausedInConsumer: number[];
+  lastCrash?: { at: string; error: string; restartedBy: 'kafkajs' | 'transport' };
+  lanes: Array<{
+    partition: number;
+    generation: number;
+    bufferedMessages: number;
+    awaitingReplay: boolean;
+    /** The step in progress and its block, e.g. `commit 1200-1799`. */
+    step?: string;
+    retrying: boolean;
+    lastError?: string;
+  }>;
+}
+
 interface PartitionLane {
   partition: number;
   generation: number;
@@ -47,6 +67,8 @@ interface PartitionLane {
   buffer?: PartitionBuffer;
   flushing?: Promise<void>;
   retrying: boolean;
+  step?: string;
+  lastError?: string;
 }
 
 class Revoked extends Error {}
@@ -76,6 +98,12 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export class KafkaBatchTransport extends Server implements CustomTransportStrategy {
   protected override readonly logger = new Logger(KafkaBatchTransport.name);
   private consumer?: Consumer;
+  private runConfig?: ConsumerRunConfig;
+  /** True from a group join until the consumer crashes: only then does it fetch, pause and commit. */
+  private consuming = false;
+  private restarting = false;
+  private crashes = 0;
+  private lastCrash?: KafkaBatchTransportDiagnostics['lastCrash'];
   private admin?: Admin;
   private generation = 0;
   private lanes = new Map<number, PartitionLane>();
@@ -111,11 +139,31 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
 
   /** In a consumer group with an assignment, and not shutting down. */
   isReady(): boolean {
-    return this.generation > 0 && this.closing === undefined;
+    return this.generation > 0 && this.consuming && this.closing === undefined;
   }
 
   stats(): KafkaBatchTransportStats {
     return { assigned: [...this.assigned], paused: [...this.paused], bufferedBytes: this.bufferedBytes, ...this.counters };
+  }
+
+  diagnostics(): KafkaBatchTransportDiagnostics {
+    const { topic } = this.options;
+    return {
+      ...this.stats(),
+      generation: this.generation,
+      consumer: this.closing ? 'closing' : this.consuming ? 'running' : this.generation === 0 ? 'starting' : 'restarting',
+      pausedInConsumer: (this.consumer?.paused() ?? []).filter((entry) => entry.topic === topic).flatMap((entry) => entry.partitions),
+      lastCrash: this.lastCrash,
+      lanes: [...this.lanes.values()].map((lane) => ({
+        partition: lane.partition,
+        generation: lane.generation,
+        bufferedMessages: lane.buffer?.length ?? 0,
+        awaitingReplay: lane.buffer?.awaitingReplay ?? true,
+        step: lane.step,
+        retrying: lane.retrying,
+        lastError: lane.lastError,
+      })),
+    };
   }
 
   private async start(): Promise<void> {
@@ -136,9 +184,11 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => this.onAssignment(payload.memberAssignment[topic] ?? []));
+    consumer.on(consumer.events.CRASH, ({ payload }) => this.onCrash(payload.error, payload.restart));
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.receive(payload) });
+    this.runConfig = { autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.receive(payload) };
+    await consumer.run(this.runConfig);
     this.timer = setInterval(() => this.lanes.forEach((lane) => this.schedule(lane, false)), Math.min(100, this.options.thresholds.ageMs));
     this.timer.unref();
     this.logger.log(`consuming ${topic} in blocks as group ${groupId}`);
@@ -149,6 +199,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
    * committed offset, so every unflushed buffer is dropped (no commit) and lanes start afresh.
    */
   private onAssignment(partitions: number[]): void {
+    this.consuming = true;
     this.generation += 1;
     this.lanes.clear();
     this.assigned = [...partitions].sort((a, b) => a - b);
@@ -156,6 +207,44 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
     this.memoryFull = false;
     this.refreshPause();
     this.logger.log(`generation ${this.generation}: assigned partitions [${this.assigned.join(', ')}]`);
+  }
+
+  /**
+   * A crashed kafkajs consumer has left its group and dropped its state (paused partitions
+   * included); nothing it commits counts until the next join, which starts a new generation.
+   * kafkajs restarts it only after an error it deems retriable. Others leave it stopped for good —
+   * `KafkaJSGroupCoordinatorNotFound` when the coordinator lookup reaches a broker that is shutting
+   * down, for one — and then no partition is fetched or committed again (a broker-restart fault run
+   * stalled that way): the transport restarts it itself, with backoff, until it runs or closes.
+   */
+  private onCrash(error: Error, restartedByKafkajs: boolean): void {
+    this.consuming = false;
+    this.paused.clear();
+    this.crashes += 1;
+    this.lastCrash = { at: new Date().toISOString(), error: `${error.name}: ${error.message}`, restartedBy: restartedByKafkajs ? 'kafkajs' : 'transport' };
+    if (restartedByKafkajs || this.closing || this.restarting) return;
+    this.logger.warn(`the consumer crashed and kafkajs does not restart it (${error.name}: ${error.message}); restarting it`);
+    this.restarting = true;
+    void this.restartConsumer().finally(() => (this.restarting = false));
+  }
+
+  private async restartConsumer(): Promise<void> {
+    for (let attempt = 0; this.closing === undefined; attempt++) {
+      await sleep(Math.min(this.options.retryMaxMs, this.options.retryInitialMs * 2 ** Math.min(attempt, 20)));
+      if (this.closing) return;
+      const crashes = this.crashes;
+      try {
+        await this.consumer!.connect();
+        if (this.closing) return await this.consumer!.disconnect();
+        await this.consumer!.run(this.runConfig);
+      } catch (error) {
+        this.logger.warn(`restarting the consumer failed (${describe(error)}); trying again`);
+        continue;
+      }
+      // run() resolves even when its start failed: that failure came as a crash of its own, and
+      // only one that kafkajs does not restart from is left to this loop.
+      if (this.crashes === crashes || this.lastCrash?.restartedBy === 'kafkajs') return;
+    }
   }
 
   private async receive({ batch, resolveOffset, heartbeat }: EachBatchPayload): Promise<void> {
@@ -238,20 +327,23 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
       messages: block.messages,
     };
     // Record the range before inserting: a crash after the insert landed replays this exact range.
-    if (!block.replay) await this.retrying(lane, 'record pending range', () => this.commit(lane, block.first, pendingMetadata(block)));
+    const range = `${block.first}-${block.last}`;
+    if (!block.replay) await this.retrying(lane, `record pending range ${range}`, () => this.commit(lane, block.first, pendingMetadata(block)));
     await this.retrying(lane, `insert ${batch.deduplicationToken}`, () => this.invoke(batch));
     // Offsets move past the block only now that the handler has stored it.
-    await this.retrying(lane, 'commit', () => this.commit(lane, nextOffset(block.last), null));
+    await this.retrying(lane, `commit ${range}`, () => this.commit(lane, nextOffset(block.last), null));
     this.counters.flushes += 1;
     this.counters.committedMessages += block.messages.length;
   }
 
   /** Retries `step` with exponential backoff, pausing the partition, until it succeeds or the lane is revoked. */
   private async retrying(lane: PartitionLane, what: string, step: () => Promise<void>): Promise<void> {
+    lane.step = what;
     for (let attempt = 0; ; attempt++) {
       if (lane.generation !== this.generation) throw new Revoked();
       try {
         await step();
+        lane.step = undefined;
         if (lane.retrying) {
           lane.retrying = false;
           this.refreshPause();
@@ -261,6 +353,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
       } catch (error) {
         if (error instanceof Revoked) throw error;
         this.counters.retries += 1;
+        lane.lastError = `${what}: ${describe(error)}`;
         if (!lane.retrying) {
           lane.retrying = true;
           this.refreshPause();
@@ -312,9 +405,16 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
     );
     const pause = [...wanted].filter((partition) => !this.paused.has(partition));
     const resume = [...this.paused].filter((partition) => !wanted.has(partition));
-    if (pause.length > 0) this.consumer.pause([{ topic: this.options.topic, partitions: pause }]);
-    if (resume.length > 0) this.consumer.resume([{ topic: this.options.topic, partitions: resume }]);
-    this.paused = wanted;
+    try {
+      if (pause.length > 0) this.consumer.pause([{ topic: this.options.topic, partitions: pause }]);
+      if (resume.length > 0) this.consumer.resume([{ topic: this.options.topic, partitions: resume }]);
+      this.paused = wanted;
+    } catch (error) {
+      // kafkajs throws while its consumer is stopped after a crash (until the restart): the new
+      // consumer starts with nothing paused and the join that follows applies the wanted state.
+      // Thrown on, it would abort the flush being retried and drop its block from the buffer.
+      this.logger.warn(`partitions not paused or resumed: ${describe(error)}`);
+    }
   }
 
   /** Flushes and commits what is buffered, then leaves the group. Blocks still failing are left for replay. */
@@ -325,7 +425,11 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
 
   private async shutdown(): Promise<void> {
     clearInterval(this.timer);
-    if (this.consumer && this.assigned.length > 0) this.consumer.pause([{ topic: this.options.topic, partitions: this.assigned }]);
+    try {
+      if (this.consumer && this.assigned.length > 0) this.consumer.pause([{ topic: this.options.topic, partitions: this.assigned }]);
+    } catch {
+      // A consumer stopped by a crash has nothing to pause (kafkajs throws): it fetches nothing either.
+    }
     const deadline = Date.now() + (this.options.shutdownTimeoutMs ?? 15_000);
     for (;;) {
       const lanes = [...this.lanes.values()];

@@ -53,16 +53,30 @@ export async function topicSize(kafka: Kafka, topic: string): Promise<number> {
   }
 }
 
-/** Messages the group has committed, summed over partitions, and the topic's end. */
-export async function groupProgress(kafka: Kafka, topic: string, groupId: string): Promise<{ committed: number; end: number }> {
+export interface GroupProgress {
+  /** Messages the group has committed, summed over partitions. */
+  committed: number;
+  /** The topic's end offsets, summed. */
+  end: number;
+  /** The same per partition, with the commit metadata (a recorded pending range shows there). */
+  partitions: Array<{ partition: number; committed: number; end: number; metadata: string | null }>;
+}
+
+/** How far the group has committed the topic, in all and per partition. */
+export async function groupProgress(kafka: Kafka, topic: string, groupId: string): Promise<GroupProgress> {
   const admin = kafka.admin();
   await admin.connect();
   try {
     const ends = await topicOffsets(admin, topic);
     // Right after a broker start the group coordinator may still be loading: count that as nothing committed.
     const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] }).catch(() => []);
-    const committed = (offsets?.partitions ?? []).reduce((sum, { offset }) => sum + Math.max(0, Number(offset)), 0);
-    return { committed, end: ends.reduce((sum, { high }) => sum + Number(high), 0) };
+    const partitions = ends
+      .map(({ partition, high }) => {
+        const entry = offsets?.partitions.find((committed) => committed.partition === partition);
+        return { partition, committed: Math.max(0, Number(entry?.offset ?? -1)), end: Number(high), metadata: entry?.metadata ?? null };
+      })
+      .sort((a, b) => a.partition - b.partition);
+    return { committed: partitions.reduce((sum, { committed }) => sum + committed, 0), end: partitions.reduce((sum, { end }) => sum + end, 0), partitions };
   } finally {
     await admin.disconnect();
   }

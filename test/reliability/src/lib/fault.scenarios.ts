@@ -59,18 +59,43 @@ async function untilProduced(traffic: Traffic, count: number): Promise<void> {
   await waitFor(async () => (traffic.produced() >= count ? true : undefined), { what: `${count} events produced`, timeoutMs: 600_000, intervalMs: 20 });
 }
 
-/** Waits for the producer to finish and the group to commit every message on the topic. */
-async function untilDrained(kafka: Kafka, topic: string, groupId: string, traffic: Traffic, events: number, check: () => void = () => undefined): Promise<number> {
+/**
+ * Waits for the producer to finish and the group to commit every message on the topic. If it does
+ * not, the error says where each partition stands and what `explain` tells about the ingestors
+ * (their transports' diagnostics, or the process's last output), so a stalled run explains itself.
+ */
+async function untilDrained(
+  kafka: Kafka,
+  topic: string,
+  groupId: string,
+  traffic: Traffic,
+  events: number,
+  { check = () => undefined, explain = () => [] }: { check?: () => void; explain?: () => unknown[] } = {},
+): Promise<number> {
   const produced = await traffic.done;
-  await waitFor(
-    async () => {
-      check();
-      // Right after a broker restart an admin request may fail: that is "not yet", not a failure.
-      const progress = await groupProgress(kafka, topic, groupId).catch(() => undefined);
-      return progress && progress.end >= produced && progress.committed >= progress.end ? true : undefined;
-    },
-    { what: `the group to commit all ${produced} events of ${topic}`, timeoutMs: Math.max(90_000, events), intervalMs: 250 },
-  );
+  let last: Awaited<ReturnType<typeof groupProgress>> | undefined;
+  try {
+    await waitFor(
+      async () => {
+        check();
+        // Right after a broker restart an admin request may fail: that is "not yet", not a failure.
+        const progress = await groupProgress(kafka, topic, groupId).catch(() => undefined);
+        last = progress ?? last;
+        return progress && progress.end >= produced && progress.committed >= progress.end ? true : undefined;
+      },
+      { what: `the group to commit all ${produced} events of ${topic}`, timeoutMs: Math.max(90_000, events), intervalMs: 250 },
+    );
+  } catch (error) {
+    const lagging = last?.partitions.filter(({ committed, end }) => committed < end);
+    throw new Error(
+      [
+        (error as Error).message,
+        `partitions behind (committed < end): ${JSON.stringify(lagging ?? 'no progress read')}`,
+        'ingestors:',
+        ...explain().map((line) => (typeof line === 'string' ? line : JSON.stringify(line))),
+      ].join('\n'),
+    );
+  }
   return produced;
 }
 
@@ -111,7 +136,7 @@ async function withInProcessIngest(
     await start();
     const traffic = startTraffic({ brokers, topic, events: options.events, durationMs: options.durationMs });
     await fault({ clickhouse, traffic, random, start, stop });
-    const produced = await untilDrained(kafka, topic, groupId, traffic, options.events);
+    const produced = await untilDrained(kafka, topic, groupId, traffic, options.events, { explain: () => apps.map(({ transport }) => transport.diagnostics()) });
     for (const { app } of apps.splice(0)) await app.close();
     await describeDuplicates(clickhouse, options.log);
     return faultFigure(scenario, options.seed, produced, await topicSize(kafka, topic), await storedCounts(clickhouse.handle, clickhouse.database), await topicSize(kafka, dlqTopic));
@@ -159,8 +184,11 @@ export async function runIngestorKills(options: FaultRunOptions & { kills: numbe
     }
     running = spawnIngestor(env);
     const last = running;
-    const produced = await untilDrained(kafka, topic, groupId, traffic, options.events, () => {
-      if (last.child.exitCode !== null) throw new Error(`the last ingestor exited by itself:\n${last.output.join('\n')}`);
+    const produced = await untilDrained(kafka, topic, groupId, traffic, options.events, {
+      check: () => {
+        if (last.child.exitCode !== null) throw new Error(`the last ingestor exited by itself:\n${last.output.join('\n')}`);
+      },
+      explain: () => last.output.slice(-40),
     });
     await stop('SIGTERM');
     // The process has released the embedded engine's directory; only now may this one open it.
