@@ -115,7 +115,8 @@ async function rawInsert(dataPath: string, lines: string[]): Promise<number> {
 }
 
 /** An ingestor app on its own database and group, started; resolves once the backlog is stored. */
-async function endToEnd(topic: string, dataPath: string, chained: boolean, run: number) {
+/** `encoderThreads` 0 encodes on the main thread (the pipeline before the encoder threads); absent, the default. */
+async function endToEnd(topic: string, dataPath: string, chained: boolean, run: number, encoderThreads?: number) {
   const database = `bench_e2e_${suffix}_${run}`;
   const app = await NestFactory.create(
     BenchIngestModule.of({
@@ -126,6 +127,7 @@ async function endToEnd(topic: string, dataPath: string, chained: boolean, run: 
       AUDIT_DLQ_TOPIC: `${topic}.dlq`,
       INGEST_GROUP_ID: `bench-ingest-${suffix}-${run}`,
       INGEST_HASH_CHAIN: String(chained),
+      ...(encoderThreads !== undefined && { INGEST_ENCODER_THREADS: String(encoderThreads) }),
     }),
     { logger: ['error', 'warn'] },
   );
@@ -137,8 +139,21 @@ async function endToEnd(topic: string, dataPath: string, chained: boolean, run: 
   await app.init();
   while (!transport.isReady()) await sleep(5);
   const started = performance.now();
+  const loopBefore = performance.eventLoopUtilization();
+  const cpuBefore = process.cpuUsage();
   while ((await count()) < EVENTS) await sleep(50);
-  return { app, database, count, perSecond: EVENTS / ((performance.now() - started) / 1000), flushes: transport.stats().flushes };
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  return {
+    app,
+    database,
+    count,
+    perSecond: EVENTS / seconds,
+    flushes: transport.stats().flushes,
+    // How busy the event loop (kafkajs, parsing, encoding) was, and the process's CPU over all its threads, in cores.
+    mainThreadBusy: performance.eventLoopUtilization(loopBefore).utilization,
+    cores: (cpu.user + cpu.system) / 1e6 / seconds,
+  };
 }
 
 @Module({})
@@ -194,15 +209,20 @@ async function main(): Promise<void> {
     log(`raw ClickHouse insert: ${Math.round(inserted)} rows/s`);
 
     // With and without the hash chain, alternating (the machine's noise hits both alike), best of each.
-    const runs: Array<{ chained: boolean; perSecond: number }> = [];
-    for (const chained of [false, true, false, true]) {
-      const run = await endToEnd(topic, dataPath, chained, runs.length);
-      runs.push({ chained, perSecond: run.perSecond });
-      log(`end to end, chain ${chained ? 'on' : 'off'}: ${Math.round(run.perSecond)} events/s (${run.flushes} inserts)`);
+    // And the chained pipeline with its encoding on the main thread (INGEST_ENCODER_THREADS=0), to
+    // show what the encoder thread brings.
+    const runs: Array<{ chained: boolean; mainThread: boolean; perSecond: number }> = [];
+    for (const [chained, mainThread] of [[false, false], [true, false], [true, true], [false, false], [true, false], [true, true]]) {
+      const run = await endToEnd(topic, dataPath, chained, runs.length, mainThread ? 0 : undefined);
+      runs.push({ chained, mainThread, perSecond: run.perSecond });
+      log(
+        `end to end, chain ${chained ? 'on' : 'off'}${mainThread ? ', encoding on the main thread' : ''}: ${Math.round(run.perSecond)} events/s ` +
+          `(${run.flushes} inserts; event loop busy ${(run.mainThreadBusy * 100).toFixed(0)} %, process CPU ${run.cores.toFixed(2)} cores)`,
+      );
       await run.app.close();
     }
-    const best = (chained: boolean) => Math.max(...runs.filter((run) => run.chained === chained).map((run) => run.perSecond));
-    const [endToEndRate, unchainedRate] = [best(true), best(false)];
+    const best = (chained: boolean, mainThread = false) => Math.max(...runs.filter((run) => run.chained === chained && run.mainThread === mainThread).map((run) => run.perSecond));
+    const [endToEndRate, unchainedRate, mainThreadRate] = [best(true), best(false), best(true, true)];
 
     const { app, database, count } = await endToEnd(topic, dataPath, true, runs.length);
     log(`steady ${STEADY_RATE} events/s for ${STEADY_SECONDS} s`);
@@ -228,7 +248,7 @@ async function main(): Promise<void> {
     log(`freshness over ${freshness.length} events: p50 ${p50} ms, p99 ${p99} ms`);
 
     const lower = Math.min(consumed.perSecond, inserted);
-    const config = { events: EVENTS, partitions: PARTITIONS, flushRows: 50_000, flushBytes: '16 MiB', flushIntervalMs: 1000, engine: 'chDB (embedded)', broker: 'local Kafka 4.4, same machine' };
+    const config = { events: EVENTS, partitions: PARTITIONS, flushRows: 50_000, flushBytes: '16 MiB', flushIntervalMs: 1000, encoderThreads: 1, engine: 'chDB (embedded)', broker: 'local Kafka 4.4, same machine' };
     const rows: BenchRow[] = [
       benchRow({
         name: 'ingest end to end (backlog → queryable)',
@@ -244,6 +264,13 @@ async function main(): Promise<void> {
         unit: 'events/s',
         baseline: { name: 'same pipeline, INGEST_HASH_CHAIN=false (best of 2 runs each, alternating)', value: unchainedRate },
         target: { minRatio: 0.85 },
+        config,
+      }),
+      benchRow({
+        name: 'ingest end to end with the encoder thread vs encoding on the main thread',
+        value: endToEndRate,
+        unit: 'events/s',
+        baseline: { name: 'same pipeline, INGEST_ENCODER_THREADS=0 (best of 2 runs each, alternating)', value: mainThreadRate },
         config,
       }),
       benchRow({ name: 'raw kafkajs consumption (no processing)', value: consumed.perSecond, unit: 'events/s', config }),

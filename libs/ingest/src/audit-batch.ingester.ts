@@ -1,18 +1,14 @@
-import { AuditEventsWriteRepository, chainedJsonEachRowLine, toEventColumns, type ChainHeadRecord } from '@audit/clickhouse';
-import { parseAuditEventMessage, type AuditEvent } from '@audit/contract';
-import { appendLink, type ChainHead } from '@audit/integrity';
+import { AuditEventsWriteRepository, type ChainHeadRecord } from '@audit/clickhouse';
+import type { ChainHead } from '@audit/integrity';
 import type { IngestMetrics } from '@audit/observability';
 import { Logger } from '@nestjs/common';
 import type { KafkaMessage } from 'kafkajs';
+import { chainKeys, encodeBlock, packValues, type EncodedBlock, type EncodeRequest } from './block-encoding';
+import type { BlockEncoder } from './block.encoder';
 import type { ChainHeadsCache } from './chain-heads.cache';
-import { DeadLetterPublisher, reasonOf, type DeadLetter } from './dead-letter.publisher';
+import { DeadLetterPublisher, type DeadLetter } from './dead-letter.publisher';
 import { insertErrorCode, isRetryableInsertError } from './insert-error.classifier';
 import type { PartitionBatch } from './kafka-batch.transport';
-
-interface ParsedRow {
-  message: KafkaMessage;
-  event: AuditEvent;
-}
 
 /** What the ingester reports, when the app has metrics (ObservabilityModule's IngestMetrics). */
 export type IngestObserver = Pick<IngestMetrics, 'consumed' | 'timeInsert' | 'deadLettered'>;
@@ -37,6 +33,8 @@ export interface AuditBatchIngesterOptions {
   /** Days to keep an organization's rows (the `retention_days` column the TTL reads); absent: the table default. */
   retentionDaysFor?: (organizationId: string) => number;
   observer?: IngestObserver;
+  /** Encodes blocks on a worker thread; absent, on the calling thread (the bytes are the same). */
+  encoder?: BlockEncoder;
 }
 
 type Heads = Map<string, ChainHead>;
@@ -67,20 +65,23 @@ export class AuditBatchIngester {
   }
 
   async ingest(batch: PartitionBatch): Promise<IngestOutcome> {
+    const { chains, encoder } = this.options;
+    // One clock for the contract's time rules, so a bisected block's halves see what the block saw.
     const now = Date.now();
-    const rows: ParsedRow[] = [];
+    const keys = batch.messages.map((message) => message.key?.toString() ?? null);
+    let rows: number[] = [];
     const letters: DeadLetter[] = [];
-    for (const message of batch.messages) {
-      const result = parseAuditEventMessage(message.value, now);
-      if (!result.ok) letters.push({ message, partition: batch.partition, reason: reasonOf(result.violations), violations: result.violations });
-      else if (this.options.chains && message.key?.toString() !== result.event.organizationId) letters.push(wrongKey(message, batch.partition, result.event));
-      else rows.push({ message, event: result.event });
-    }
-    this.observer.consumed(batch.messages.length);
     try {
-      const { chains } = this.options;
-      const before = chains ? await chains.before(batch, new Set(rows.map((row) => row.event.organizationId))) : new Map<string, ChainHead>();
-      const after = await this.insert(batch, rows, batch.deduplicationToken, before, letters);
+      // The keys name every organization a valid row can belong to (see chainKeys): their heads are
+      // read first, so the whole block is encoded in one pass, on the encoder's thread.
+      const organizations = chains ? chainKeys(keys) : new Set<string>();
+      const before = chains ? await chains.before(batch, organizations) : new Map<string, ChainHead>();
+      const request = this.request(batch, now, keys, batch.messages, chains ? before : undefined, organizations);
+      const encoded = encoder ? await encoder.encode(request) : encodeBlock(request);
+      for (const letter of encoded.letters) letters.push({ message: batch.messages[letter.index], partition: batch.partition, reason: letter.reason, violations: letter.violations });
+      this.observer.consumed(batch.messages.length);
+      rows = encoded.rows;
+      const after = await this.insert(batch, now, keys, rows, batch.deduplicationToken, before, letters, encoded);
       if (chains) {
         await this.writer.insertChainHeads(headRecords(batch, before, after), { deduplicationToken: `${batch.deduplicationToken}/heads` });
         chains.advance(batch, after);
@@ -95,6 +96,20 @@ export class AuditBatchIngester {
     return { stored: rows.length - letters.filter((letter) => letter.reason === 'rejected_by_clickhouse').length, deadLettered: letters.length };
   }
 
+  private request(batch: PartitionBatch, now: number, keys: Array<string | null>, messages: KafkaMessage[], before: Heads | undefined, organizations: Set<string>): EncodeRequest {
+    const retentionDaysFor = this.options.retentionDaysFor;
+    return {
+      topic: batch.topic,
+      partition: batch.partition,
+      ...packValues(messages.map((message) => message.value)),
+      keys,
+      offsets: messages.map((message) => message.offset),
+      now,
+      before,
+      retentionDays: retentionDaysFor && new Map([...organizations].map((organization) => [organization, retentionDaysFor(organization)])),
+    };
+  }
+
   private serialized<T>(insert: () => Promise<T>): Promise<T> {
     const result = this.insertQueue.then(insert);
     this.insertQueue = result.catch(() => undefined);
@@ -102,62 +117,59 @@ export class AuditBatchIngester {
   }
 
   /**
-   * Inserts `rows` as one block, chained on from `before`, and returns the heads after the rows that
+   * Inserts the messages at `rows` (indices into the batch, all valid) as one block, chained on from
+   * `before` (`encoded` is that block already encoded), and returns the heads after the rows that
    * were stored. On a permanent error it halves the block (each half with its own derived token):
    * the rows of the first half are stored before the second is chained, so a row ClickHouse refuses
    * is dead-lettered without a sequence number and the chain has no hole. A replay fails and
    * splits the same way, so it recomputes the same links and tokens.
    */
-  private async insert(batch: PartitionBatch, rows: ParsedRow[], token: string, before: Heads, letters: DeadLetter[]): Promise<Heads> {
+  private async insert(
+    batch: PartitionBatch,
+    now: number,
+    keys: Array<string | null>,
+    rows: number[],
+    token: string,
+    before: Heads,
+    letters: DeadLetter[],
+    encoded?: EncodedBlock,
+  ): Promise<Heads> {
     if (rows.length === 0) return before;
-    const { body, after } = this.encode(batch, rows, before);
+    const block = encoded ?? this.encodeRows(batch, now, keys, rows, before);
     try {
       await this.serialized(() =>
-        this.observer.timeInsert(
-          rows.map((row) => row.event.occurredAt),
-          () => this.writer.insertJsonEachRow(body, { deduplicationToken: token }),
-          isRetryableInsertError,
-        ),
+        this.observer.timeInsert(block.occurredAt, () => this.writer.insertJsonEachRow(asBuffer(block.body), { deduplicationToken: token }), isRetryableInsertError),
       );
-      return after;
+      return block.after;
     } catch (error) {
       if (isRetryableInsertError(error)) throw error;
       if (rows.length === 1) {
         const { code, type } = insertErrorCode(error);
         const message = error instanceof Error ? error.message : String(error);
-        letters.push({ message: rows[0].message, partition: batch.partition, reason: 'rejected_by_clickhouse', violations: [{ field: '$', rule: type ?? `code_${code}`, message }] });
+        letters.push({ message: batch.messages[rows[0]], partition: batch.partition, reason: 'rejected_by_clickhouse', violations: [{ field: '$', rule: type ?? `code_${code}`, message }] });
         return before;
       }
       const middle = rows.length >>> 1;
       let heads = before;
       for (const half of [rows.slice(0, middle), rows.slice(middle)]) {
-        heads = await this.insert(batch, half, `${token}/${half[0].message.offset}-${half[half.length - 1].message.offset}`, heads, letters);
+        const range = `${batch.messages[half[0]].offset}-${batch.messages[half[half.length - 1]].offset}`;
+        heads = await this.insert(batch, now, keys, half, `${token}/${range}`, heads, letters);
       }
       return heads;
     }
   }
 
-  /**
-   * The block's JSONEachRow body. Each line starts with the link's canonical JSON (the bytes the
-   * hash covers) and goes on with the chain and lineage columns, so what is hashed is what is stored.
-   */
-  private encode(batch: PartitionBatch, rows: ParsedRow[], before: Heads): { body: Buffer; after: Heads } {
-    const after = new Map(before);
-    const lines: string[] = [];
-    for (const { message, event } of rows) {
-      const lineage = { topic: batch.topic, partition: batch.partition, offset: message.offset };
-      const columns = toEventColumns(event);
-      const retentionDays = this.options.retentionDaysFor?.(columns.organization_id);
-      if (!this.options.chains) {
-        lines.push(chainedJsonEachRowLine(JSON.stringify(columns), undefined, lineage, retentionDays));
-        continue;
-      }
-      const link = appendLink(after.get(columns.organization_id) as ChainHead, columns);
-      after.set(columns.organization_id, link.head);
-      lines.push(chainedJsonEachRowLine(link.canonicalJson, { prevHash: link.prevHash, hash: link.head.hash }, lineage, retentionDays));
-    }
-    return { body: Buffer.from(`${lines.join('\n')}\n`), after };
+  /** Encodes some valid rows of the batch again, on this thread: only a bisected block (rare) needs it. */
+  private encodeRows(batch: PartitionBatch, now: number, keys: Array<string | null>, rows: number[], before: Heads): EncodedBlock {
+    const rowKeys = rows.map((index) => keys[index]);
+    const organizations = this.options.chains ? chainKeys(rowKeys) : new Set<string>();
+    return encodeBlock(this.request(batch, now, rowKeys, rows.map((index) => batch.messages[index]), this.options.chains ? before : undefined, organizations));
   }
+}
+
+/** The encoded body as the writer takes it (a view of the same bytes, no copy). */
+function asBuffer(body: Uint8Array): Buffer {
+  return Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
 }
 
 /** One head record per organization whose chain moved in this block: the head after it, and before. */
@@ -179,19 +191,4 @@ function headRecords(batch: PartitionBatch, before: Heads, after: Heads): ChainH
     });
   }
   return records;
-}
-
-/**
- * An organization's chain is ordered by one consumer only if all its events share a partition,
- * which the key (= organizationId) guarantees; a message keyed otherwise could land beside another
- * consumer's copy of the same chain and fork it, so it is refused with the rule it broke.
- */
-function wrongKey(message: KafkaMessage, partition: number, event: AuditEvent): DeadLetter {
-  const key = message.key === null ? 'no key' : `key ${JSON.stringify(message.key.toString())}`;
-  return {
-    message,
-    partition,
-    reason: 'wrong_key',
-    violations: [{ field: '$key', rule: 'keyIsOrganizationId', message: `the Kafka key must be the event's organizationId (${JSON.stringify(event.organizationId)}), got ${key}` }],
-  };
 }

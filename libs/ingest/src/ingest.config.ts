@@ -52,6 +52,14 @@ export class IngestConfig {
   @Min(1)
   INGEST_RETRY_MAX_MS: number = 30_000;
 
+  /**
+   * Worker threads that parse, validate, chain and serialize blocks beside the main thread (which
+   * fetches and inserts). One keeps two cores busy with ClickHouse's insert; 0: all on the main thread.
+   */
+  @IsInt()
+  @Min(0)
+  INGEST_ENCODER_THREADS: number = 1;
+
   /** Kafka group session timeout: how soon the group reassigns the partitions of a crashed instance. */
   @IsInt()
   @Min(6000)

@@ -8,6 +8,7 @@ import type { MicroserviceOptions } from '@nestjs/microservices';
 import type { Kafka, Producer } from 'kafkajs';
 import { AuditBatchController } from './audit-batch.controller';
 import { AuditBatchIngester } from './audit-batch.ingester';
+import { BlockEncoder } from './block.encoder';
 import { chainCheckpointProviders } from './chain-checkpoint.writer';
 import { ChainHeadsCache } from './chain-heads.cache';
 import { DeadLetterPublisher } from './dead-letter.publisher';
@@ -83,10 +84,11 @@ export class IngestModule {
             return transport;
           },
         },
+        { provide: BlockEncoder, useFactory: () => new BlockEncoder(config.INGEST_ENCODER_THREADS) },
         {
           provide: AuditBatchIngester,
-          inject: [CLICKHOUSE, ClickHouseConfig, IngestKafkaClients, { token: IngestMetrics, optional: true }],
-          useFactory: (clickhouse: ClickHouseHandle, clickhouseConfig: ClickHouseConfig, { producer }: IngestKafkaClients, metrics?: IngestMetrics) =>
+          inject: [CLICKHOUSE, ClickHouseConfig, IngestKafkaClients, BlockEncoder, { token: IngestMetrics, optional: true }],
+          useFactory: (clickhouse: ClickHouseHandle, clickhouseConfig: ClickHouseConfig, { producer }: IngestKafkaClients, encoder: BlockEncoder, metrics?: IngestMetrics) =>
             new AuditBatchIngester(
               new AuditEventsWriteRepository(clickhouse.client, clickhouseConfig.CLICKHOUSE_DATABASE, clickhouse.chdb),
               new DeadLetterPublisher(producer, config.AUDIT_TOPIC, config.AUDIT_DLQ_TOPIC),
@@ -94,6 +96,7 @@ export class IngestModule {
                 chains: config.INGEST_HASH_CHAIN ? new ChainHeadsCache(new AuditChainHeadsReader(clickhouse.client, clickhouseConfig.CLICKHOUSE_DATABASE)) : undefined,
                 retentionDaysFor: RetentionPolicy.fromConfig(clickhouseConfig).retentionDaysFor,
                 observer: metrics,
+                encoder,
               },
             ),
         },

@@ -1,0 +1,115 @@
+import { chainedJsonEachRowLine, toEventColumns } from '@audit/clickhouse';
+import { LIMITS, parseAuditEventMessage, type Violation } from '@audit/contract';
+import { appendLink, type ChainHead } from '@audit/integrity';
+import type { DeadLetterReason } from './dead-letter.publisher';
+import { reasonOf } from './dead-letter.publisher';
+
+/**
+ * One block's messages in a form that crosses to a worker thread cheaply: the values back to back
+ * in one buffer (transferred, not copied), their keys and offsets.
+ */
+export interface EncodeRequest {
+  topic: string;
+  partition: number;
+  /** The values back to back; message `i` is `values[ends[i-1] .. ends[i])` (a null value is empty, as an empty one is refused alike). */
+  values: Uint8Array;
+  ends: Uint32Array;
+  keys: Array<string | null>;
+  offsets: string[];
+  /** Epoch ms the contract's clock-skew rule compares `occurredAt` with. */
+  now: number;
+  /** Chain each organization on from these heads; absent, rows are stored unchained. */
+  before?: Map<string, ChainHead>;
+  /** Days to keep each organization's rows (from the retention policy); absent: the table default. */
+  retentionDays?: Map<string, number>;
+}
+
+export interface EncodedLetter {
+  index: number;
+  reason: DeadLetterReason;
+  violations: Violation[];
+}
+
+export interface EncodedBlock {
+  /** JSONEachRow lines of the valid messages, newline-terminated. */
+  body: Uint8Array;
+  /** Indices (into the request) of the messages stored as rows, in order. */
+  rows: number[];
+  occurredAt: string[];
+  letters: EncodedLetter[];
+  /** The heads after the rows (a copy of `before` moved on); empty when unchained. */
+  after: Map<string, ChainHead>;
+}
+
+/** Packs messages into an {@link EncodeRequest}'s values and ends. */
+export function packValues(values: Array<Buffer | null>): { values: Uint8Array; ends: Uint32Array } {
+  const ends = new Uint32Array(values.length);
+  let total = 0;
+  values.forEach((value, index) => (ends[index] = total += value?.length ?? 0));
+  const packed = Buffer.allocUnsafe(total);
+  let at = 0;
+  for (const value of values) if (value) at += value.copy(packed, at);
+  return { values: packed, ends };
+}
+
+/**
+ * The Kafka keys that can be an organization's chain: with the chain on, a row is stored only when
+ * its key is its event's organizationId, so these are all the organizations a block can move
+ * (read before parsing, so the heads can be fetched while the block is encoded elsewhere).
+ */
+export function chainKeys(keys: Array<string | null>): Set<string> {
+  const organizations = new Set<string>();
+  for (const key of keys) if (key !== null && key.length > 0 && key.length <= LIMITS.organizationIdLength) organizations.add(key);
+  return organizations;
+}
+
+/**
+ * What one block becomes: each message parsed and validated (`parseAuditEventMessage`), refused ones
+ * as dead letters with their reason, valid ones as JSONEachRow lines — each line the link's
+ * canonical JSON (the bytes the hash covers) continued by the chain and lineage columns. Pure: the
+ * same request always gives the same bytes and heads, in this thread or a worker.
+ */
+export function encodeBlock(request: EncodeRequest): EncodedBlock {
+  const { topic, partition, values, ends, keys, offsets, now, before, retentionDays } = request;
+  const after = new Map(before);
+  const rows: number[] = [];
+  const occurredAt: string[] = [];
+  const letters: EncodedLetter[] = [];
+  const lines: string[] = [];
+  const bytes = Buffer.from(values.buffer, values.byteOffset, values.byteLength);
+  for (let index = 0, start = 0; index < ends.length; start = ends[index], index++) {
+    const result = parseAuditEventMessage(bytes.subarray(start, ends[index]), now);
+    if (!result.ok) {
+      letters.push({ index, reason: reasonOf(result.violations), violations: result.violations });
+      continue;
+    }
+    const { event } = result;
+    if (before && keys[index] !== event.organizationId) {
+      letters.push({ index, reason: 'wrong_key', violations: [wrongKey(keys[index], event.organizationId)] });
+      continue;
+    }
+    const lineage = { topic, partition, offset: offsets[index] };
+    const columns = toEventColumns(event);
+    const retention = retentionDays?.get(columns.organization_id);
+    rows.push(index);
+    occurredAt.push(event.occurredAt);
+    if (!before) {
+      lines.push(chainedJsonEachRowLine(JSON.stringify(columns), undefined, lineage, retention));
+      continue;
+    }
+    const link = appendLink(after.get(columns.organization_id) as ChainHead, columns);
+    after.set(columns.organization_id, link.head);
+    lines.push(chainedJsonEachRowLine(link.canonicalJson, { prevHash: link.prevHash, hash: link.head.hash }, lineage, retention));
+  }
+  return { body: lines.length === 0 ? new Uint8Array(0) : Buffer.from(`${lines.join('\n')}\n`), rows, occurredAt, letters, after };
+}
+
+/**
+ * An organization's chain is ordered by one consumer only if all its events share a partition,
+ * which the key (= organizationId) guarantees; a message keyed otherwise could land beside another
+ * consumer's copy of the same chain and fork it, so it is refused with the rule it broke.
+ */
+function wrongKey(key: string | null, organizationId: string): Violation {
+  const got = key === null ? 'no key' : `key ${JSON.stringify(key)}`;
+  return { field: '$key', rule: 'keyIsOrganizationId', message: `the Kafka key must be the event's organizationId (${JSON.stringify(organizationId)}), got ${got}` };
+}
