@@ -200,6 +200,109 @@ function toRow(values: unknown[], columns: ReadonlyArray<keyof AuditEventRow> = 
   return row as unknown as AuditEventRow;
 }
 
+/** One export batch as text: the rows' lines (UTF-8), ready to send. */
+export interface TextBatch {
+  /** Events in the batch, each once. */
+  rows: number;
+  text: Buffer;
+}
+
+/** A stored DateTime64(3) as ISO-8601 with `Z` (what {@link fromClickHouseTime} gives), whatever the output settings. */
+const ISO_TIME_SQL = `concat(replaceOne(toString(occurred_at), ' ', 'T'), 'Z')`;
+
+/**
+ * The NDJSON line of a row, computed by ClickHouse: the SQL twin of
+ * `JSON.stringify(fromAuditEventRow(row))` plus `\n`, byte for byte (field order, empty columns
+ * left out, `changes` and `metadata` embedded as the JSON text the ingester stored, schemaVersion
+ * 1). Strings go through toJSONString with unescaped `/`; it differs from JSON.stringify only on
+ * control characters (upper-case hex) and U+2028/U+2029 (escaped), which the contract refuses in
+ * every stored string.
+ */
+function ndjsonLineSql(): string {
+  const text = (column: string) => `toJSONString(${column})`;
+  const optional = (key: string, column: string) => `if(${column} = '', '', concat(',"${key}":', ${text(column)}))`;
+  const json = (key: string, column: string) => `if(${column} = '', '', concat(',"${key}":', ${column}))`;
+  return `concat(
+    '{"id":"', toString(event_id), '","occurredAt":"', ${ISO_TIME_SQL}, '","organizationId":', ${text('organization_id')},
+    ',"actor":{"id":', ${text('actor_id')}, ',"type":', ${text('actor_type')}, ${optional('name', 'actor_name')}, ${optional('email', 'actor_email')},
+    ${optional('ip', 'actor_ip')}, ${optional('userAgent', 'actor_user_agent')},
+    '},"action":', ${text('action')}, ',"resource":{"type":', ${text('resource_type')}, ',"id":', ${text('resource_id')}, ${optional('name', 'resource_name')},
+    '},"status":', ${text('status')}, ${optional('reason', 'reason')}, ${optional('requestId', 'request_id')}, ${optional('sessionId', 'session_id')},
+    ${json('changes', 'changes')}, ${json('metadata', 'metadata')}, ',"schemaVersion":1}\\n')`;
+}
+
+/**
+ * One CSV cell (RFC 4180) in SQL, as `csvCell` of libs/query writes it: a value a spreadsheet
+ * would run as a formula (first character = + - @ tab CR) gets a leading `'`, and a value with a
+ * quote, comma or line break is quoted with its quotes doubled.
+ */
+function csvCellSql(column: string): string {
+  const formula = String.raw`match(${column}, '^[=+\\-@\\t\\r]')`;
+  return String.raw`multiIf(match(${column}, '[",\\r\\n]'), concat('"', if(${formula}, '\'', ''), replaceAll(${column}, '"', '""'), '"'),
+    ${formula}, concat('\'', ${column}), ${column})`;
+}
+
+/** The CSV record of a row, CRLF-terminated; `columns` come from {@link AUDIT_EVENT_COLUMNS}, never from input. */
+function csvLineSql(columns: ReadonlyArray<keyof AuditEventRow>): string {
+  const cells = columns.map((column) => {
+    if (!(AUDIT_EVENT_COLUMNS as ReadonlyArray<string>).includes(column)) throw new Error(`not an exported column: ${column}`);
+    // A UUID and an ISO time never need quoting or a formula guard.
+    if (column === 'event_id') return 'toString(event_id)';
+    if (column === 'occurred_at') return ISO_TIME_SQL;
+    return csvCellSql(column);
+  });
+  return `concat(${cells.join(", ',', ")}, '\\r\\n')`;
+}
+
+/** A text batch and the key of its last row (where the next batch starts). */
+type KeyedTextBatch = TextBatch & { last?: StorageKey };
+
+/**
+ * A batch in RowBinary: (line String, organization_id String, occurred_at Int64 ms, event_id
+ * String) per row. Throws on bytes that do not end on a row boundary (a server can end a 200
+ * response with an error text mid-stream): a half row must not become part of an export.
+ */
+function readTextBatch(data: Buffer): KeyedTextBatch {
+  let read = 0;
+  let write = 0;
+  let rows = 0;
+  let last: StorageKey | undefined;
+  /** Skips `bytes` and returns where they start. */
+  const take = (bytes: number) => {
+    const at = read;
+    read += bytes;
+    if (read > data.length) throw new Error(`export batch: RowBinary ends inside row ${rows + 1} (${data.length} bytes)`);
+    return at;
+  };
+  /** A string's length (LEB128), and skips the string. */
+  const string = () => {
+    let length = 0;
+    for (let shift = 0; ; shift += 7) {
+      const byte = data[take(1)];
+      length += (byte & 0x7f) * 2 ** shift;
+      if (byte < 0x80) return { at: take(length), length };
+    }
+  };
+  while (read < data.length) {
+    const line = string();
+    // Lines move left over the length prefixes and keys already read: the batch's own buffer becomes its text.
+    data.copy(data, write, line.at, line.at + line.length);
+    write += line.length;
+    const organization = string();
+    const millis = data.readBigInt64LE(take(8));
+    const id = string();
+    rows += 1;
+    if (read === data.length) {
+      last = {
+        organizationId: data.toString('utf8', organization.at, organization.at + organization.length),
+        occurredAt: new Date(Number(millis)).toISOString(),
+        eventId: data.toString('latin1', id.at, id.at + id.length),
+      };
+    }
+  }
+  return { rows, text: data.subarray(0, write), last };
+}
+
 /**
  * Read side of the audit log. All SQL of the query API lives here; every value is a bound
  * parameter and every query carries the {@link ReadLimits}. Data access throws; mapping errors to
@@ -267,6 +370,69 @@ export class AuditEventsReadRepository {
    */
   async *streamAll(scope: TenantScope, filter: AuditEventsFilter, batchRows: number, signal?: AbortSignal): AsyncGenerator<AuditEventRow[]> {
     yield* this.streamInStorageOrder(filterCondition(scope, filter), AUDIT_EVENT_COLUMNS, batchRows, signal);
+  }
+
+  /**
+   * What {@link streamAll} yields, as NDJSON text that ClickHouse writes itself (see
+   * {@link ndjsonLineSql}): the rows are never parsed or re-encoded here, only passed through.
+   */
+  streamNdjson(scope: TenantScope, filter: AuditEventsFilter, batchRows: number, signal?: AbortSignal): AsyncGenerator<TextBatch> {
+    return this.streamText(filterCondition(scope, filter), ndjsonLineSql(), batchRows, signal);
+  }
+
+  /** What {@link streamAll} yields, as CSV records of `columns` that ClickHouse writes itself (no header). */
+  streamCsv(scope: TenantScope, filter: AuditEventsFilter, columns: ReadonlyArray<keyof AuditEventRow>, batchRows: number, signal?: AbortSignal): AsyncGenerator<TextBatch> {
+    return this.streamText(filterCondition(scope, filter), csvLineSql(columns), batchRows, signal);
+  }
+
+  /**
+   * Rows matching `where` as text lines in storage order, in keyset batches of at most
+   * `batchRows` (bounded memory on a server and on the embedded engine alike, no row cap). Each row
+   * also carries its key, so the next batch's bound needs no parsing of the text; the export ends
+   * at the first empty batch. The next batch is queried while the caller writes this one: the
+   * engine's threads and the caller's event loop overlap, and at most two batches are held.
+   */
+  private async *streamText(where: Condition, line: string, batchRows: number, signal?: AbortSignal): AsyncGenerator<TextBatch> {
+    const read = (key?: StorageKey): Promise<KeyedTextBatch> => {
+      const batch = this.textBatch(where, line, key, batchRows, signal);
+      // Handled here so that a batch read ahead and then abandoned (client gone) rejects quietly.
+      batch.catch(() => undefined);
+      return batch;
+    };
+    let next: Promise<KeyedTextBatch> | undefined = read();
+    while (next && !signal?.aborted) {
+      const batch: KeyedTextBatch = await next;
+      next = batch.last ? read(batch.last) : undefined;
+      if (batch.rows > 0) yield { rows: batch.rows, text: batch.text };
+    }
+  }
+
+  /**
+   * One batch: the inner query reads at most `batchRows` rows in primary-key order and stops (a
+   * `LIMIT 1 BY` over the table itself would make ClickHouse read the whole rest of the range for
+   * every batch); the outer one drops re-sent copies (same key, adjacent) and writes each line.
+   * A copy that straddles two batches is dropped by the next batch's strict bound.
+   */
+  private async textBatch(where: Condition, line: string, key: StorageKey | undefined, batchRows: number, signal?: AbortSignal): Promise<KeyedTextBatch> {
+    const bound = key ? storageKeyCondition(key) : { sql: [], params: {} };
+    const result = await this.client.exec({
+      query: `SELECT ${line}, organization_id, toUnixTimestamp64Milli(occurred_at), toString(event_id)
+              FROM (
+                SELECT ${COLUMNS} FROM ${this.database}.audit_events
+                WHERE ${[...where.sql, ...bound.sql].join(' AND ')}
+                ORDER BY organization_id, occurred_at, event_id
+                LIMIT {limit:UInt32}
+              )
+              ORDER BY organization_id, occurred_at, event_id
+              LIMIT 1 BY organization_id, occurred_at, event_id
+              ${this.settings}, output_format_json_escape_forward_slashes = 0
+              FORMAT RowBinary`,
+      query_params: { ...where.params, ...bound.params, limit: batchRows },
+      abort_signal: signal,
+    });
+    const chunks: Buffer[] = [];
+    for await (const chunk of result.stream) chunks.push(chunk as Buffer);
+    return readTextBatch(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
   }
 
   /** Rows matching `where` in storage order, keyset batches, re-sent copies (same id, adjacent) dropped. */

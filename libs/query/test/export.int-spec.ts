@@ -1,3 +1,4 @@
+import { AuditEventsReadRepository, type AuditEventRow, type TenantScope } from '@audit/clickhouse';
 import { makeAuditEvent, type AuditEvent } from '@audit/contract';
 import { uniqueName } from '@audit/testing';
 import { createHash } from 'node:crypto';
@@ -5,6 +6,7 @@ import { request, type IncomingMessage } from 'node:http';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { EXPORT_TRAILERS } from '../src';
+import { CSV_EXPORT_COLUMNS, EXPORT_ENCODERS } from '../src/audit-logs/export.format';
 import { startQueryTestApp, token, type QueryTestApp } from './query-test-app';
 
 jest.setTimeout(300_000);
@@ -134,6 +136,78 @@ describe('GET /v1/audit-logs/export', () => {
     const metadata = rows.find((row) => row[0] === hostile[6].id)![header.indexOf('metadata')];
     expect(JSON.parse(metadata)).toEqual({ note: 'x,y', n: 1 });
     expect(result.trailers[EXPORT_TRAILERS.rowCount.toLowerCase()]).toBe(String(hostile.length));
+    expect(result.trailers[EXPORT_TRAILERS.sha256.toLowerCase()]).toBe(result.sha256);
+  });
+
+  it('should have ClickHouse write the very bytes the JS encoders write, each event once, however the batches split', async () => {
+    // Values that need every rule: JSON escapes, CSV quoting, formula guards, non-ASCII, absent
+    // optional fields, changes and metadata, two organizations (one id itself hostile) and two
+    // events at the same millisecond (ordered by id). Control characters are limited to those
+    // both encoders escape alike: the contract refuses them all, see ndjsonLineSql.
+    const orgs = [uniqueName('org_bytes'), `=${uniqueName('org')},"x"`];
+    const start = Date.parse('2025-03-01T00:00:00.000Z');
+    const hostile = ['say "hi"', 'back\\slash', 'a/b', 'a, b', '=1+1', '+cmd', '-2', '@SUM(A1)', '\tlead', 'line\nbreak', 'cr\rx', 'ctl\u0001', 'Zoë 😀 東京 \ufffd', ''];
+    const events: AuditEvent[] = hostile.map((value, i) =>
+      makeAuditEvent({
+        organizationId: orgs[i % 2],
+        occurredAt: new Date(start + Math.floor(i / 3) * 1000).toISOString(),
+        actor: { id: `actor ${value}`, type: 'user', name: value || undefined, email: i % 3 ? `${value}@x.test` : undefined, ip: i % 4 ? '2001:db8::1' : undefined, userAgent: i % 2 ? value : undefined },
+        resource: { type: 'Patient', id: `p/${value}`, name: value || undefined },
+        action: i % 2 ? 'update' : 'role.change',
+        status: i % 5 ? 'success' : 'failure',
+        ...(i % 5 === 0 && { reason: value }),
+        ...(i % 2 && { requestId: `req,${i}` }),
+        ...(i % 3 === 0 && { sessionId: `=s${i}` }),
+        ...(i % 2 === 0 && { changes: [{ field: 'name', before: value, after: `${value}!` }, { field: 'n', before: 1e21, after: 0.1 }] }),
+        ...(i % 3 === 1 && { metadata: { note: value, ok: true, n: -1.5, big: 1e21 } }),
+      }),
+    );
+    await api.insert(events);
+    // Re-sent copies in another insert: adjacent to their originals, and with one-row batches a
+    // copy is always split from its original.
+    await api.insert(events.filter((_, i) => i % 3 === 0));
+    const repository = new AuditEventsReadRepository(api.clickhouse.client, api.database);
+    const scope: TenantScope = 'all';
+    const filter = { from: new Date(start).toISOString(), to: new Date(start + 60_000).toISOString() };
+    const rows: AuditEventRow[] = [];
+    for await (const batch of repository.streamAll(scope, filter, 1000)) rows.push(...batch);
+    expect(rows.map((row) => row.event_id).sort()).toEqual(events.map((event) => event.id).sort());
+    const collect = async (batches: AsyncIterable<{ rows: number; text: Buffer }>) => {
+      const texts: Buffer[] = [];
+      let count = 0;
+      for await (const batch of batches) {
+        texts.push(Buffer.from(batch.text));
+        count += batch.rows;
+      }
+      return { count, text: Buffer.concat(texts).toString('utf8') };
+    };
+    for (const batchRows of [1, 2, 3, 1000]) {
+      const ndjson = await collect(repository.streamNdjson(scope, filter, batchRows));
+      expect({ batchRows, ...ndjson }).toEqual({ batchRows, count: events.length, text: EXPORT_ENCODERS.ndjson.encode(rows) });
+      const csv = await collect(repository.streamCsv(scope, filter, CSV_EXPORT_COLUMNS, batchRows));
+      expect({ batchRows, ...csv }).toEqual({ batchRows, count: events.length, text: EXPORT_ENCODERS.csv.encode(rows) });
+    }
+  });
+
+  it('should read no further batch once the client has gone', async () => {
+    const start = Date.parse('2025-04-01T00:00:00.000Z');
+    const organizationId = uniqueName('org_gone');
+    await api.insert(Array.from({ length: 10 }, (_, i) => makeAuditEvent({ organizationId, occurredAt: new Date(start + i * 1000).toISOString() })));
+    const repository = new AuditEventsReadRepository(api.clickhouse.client, api.database);
+    const abort = new AbortController();
+    const batches = repository.streamNdjson({ organizationId }, { from: new Date(start).toISOString(), to: new Date(start + 60_000).toISOString() }, 2, abort.signal);
+    const first = await batches.next();
+    expect(first.done ? 0 : first.value.rows).toBe(2);
+    // The second batch is already being read ahead; aborting drops it, and nothing more is read.
+    abort.abort();
+    expect(await batches.next()).toEqual({ done: true, value: undefined });
+  });
+
+  it('should answer an empty export with the header alone and trailers of zero rows', async () => {
+    const result = await download(`${api.baseUrl}/v1/audit-logs/export?format=csv&from=2025-01-01T00:00:00Z&to=2025-01-02T00:00:00Z`, await token(uniqueName('org_empty'), 'owner'), { keep: true });
+    expect(result.status).toBe(200);
+    expect(result.text).toBe(EXPORT_ENCODERS.csv.header);
+    expect(result.trailers[EXPORT_TRAILERS.rowCount.toLowerCase()]).toBe('0');
     expect(result.trailers[EXPORT_TRAILERS.sha256.toLowerCase()]).toBe(result.sha256);
   });
 

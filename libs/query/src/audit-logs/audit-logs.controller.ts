@@ -67,7 +67,7 @@ export class AuditLogsController {
     const owner = resolved.scope === 'all' ? 'all-organizations' : resolved.scope.organizationId;
     const filename = `audit-log-${owner}-${new Date().toISOString().replace(/[:.]/g, '-')}${resolved.verified ? '-verified' : ''}`;
     try {
-      await writeExport(response, this.service.exportRows(resolved, abort.signal), resolved.encoder, filename, abort);
+      await writeExport(response, this.service.exportBatches(resolved, abort.signal), resolved.encoder, filename, abort);
     } catch (error) {
       // The client left: its query was cancelled on purpose and nobody is there to answer.
       if (!abort.signal.aborted) throw error;

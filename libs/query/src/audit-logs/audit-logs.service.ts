@@ -7,8 +7,8 @@ import type { Principal } from '../auth/principal';
 import { forbidden, invalidParameter } from '../http/api-errors';
 import { QueryConfig } from '../query.config';
 import { EXPORT_SIGNING_KEY, requireSigningKey } from '../evidence/export-signing.key';
-import type { AuditLogsExportQueryDto, AuditLogsFilterDto, AuditLogsListQueryDto } from './audit-logs-query.dto';
-import { EXPORT_ENCODERS, type ExportEncoder } from './export.format';
+import type { AuditLogsExportQueryDto, AuditLogsFilterDto, AuditLogsListQueryDto, ExportFormat } from './audit-logs-query.dto';
+import { CSV_EXPORT_COLUMNS, encodeBatches, EXPORT_ENCODERS, type ExportBatch, type ExportEncoder } from './export.format';
 import { VerifiedExportEncoder } from './verified-export.encoder';
 import { filterFingerprint, PageCursorCodec, type PageCursor } from './page-cursor.codec';
 import { AuditReadCaches, type CachedPage } from './audit-read.caches';
@@ -36,6 +36,7 @@ export interface ResolvedQuery {
 
 /** A resolved export: its rows' order and its encoder depend on whether it is verified. */
 export interface ResolvedExport extends ResolvedQuery {
+  format: ExportFormat;
   verified: boolean;
   encoder: ExportEncoder;
 }
@@ -111,7 +112,7 @@ export class AuditLogsService {
   }
 
   /**
-   * Resolves and audits an export; the rows come from {@link exportRows}. A verified export is
+   * Resolves and audits an export; the rows come from {@link exportBatches}. A verified export is
    * NDJSON only (its manifest is a line) and needs the signing key: both are checked before any
    * byte is sent, so a refusal is a plain 400 or 503.
    */
@@ -121,14 +122,20 @@ export class AuditLogsService {
     const resolved = this.resolve(principal, query);
     this.trail.record(principal, 'export', resolved.scope, { endpoint: 'export', format: query.format, verified: query.verified, ...describe(resolved.filter) });
     const encoder = key ? new VerifiedExportEncoder(key, this.heads, resolved.scope, resolved.filter) : EXPORT_ENCODERS[query.format];
-    return { ...resolved, verified: query.verified, encoder };
+    return { ...resolved, format: query.format, verified: query.verified, encoder };
   }
 
-  /** Storage order for a plain export; chain order (every link, copies included) for a verified one. */
-  exportRows(resolved: ResolvedExport, signal: AbortSignal): AsyncGenerator<AuditEventRow[]> {
+  /**
+   * The export's rows as text. Plain: storage order, the text written by ClickHouse and passed
+   * through. Verified: chain order (every link, copies included), each row encoded here.
+   */
+  exportBatches(resolved: ResolvedExport, signal: AbortSignal): AsyncGenerator<ExportBatch> {
     const { scope, filter } = resolved;
     const batchRows = this.config.QUERY_EXPORT_BATCH_ROWS;
-    return resolved.verified ? this.events.streamChained(scope, filter, batchRows, signal) : this.events.streamAll(scope, filter, batchRows, signal);
+    if (resolved.verified) return encodeBatches(this.events.streamChained(scope, filter, batchRows, signal), resolved.encoder);
+    return resolved.format === 'csv'
+      ? this.events.streamCsv(scope, filter, CSV_EXPORT_COLUMNS, batchRows, signal)
+      : this.events.streamNdjson(scope, filter, batchRows, signal);
   }
 
   /**

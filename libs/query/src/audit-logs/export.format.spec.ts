@@ -1,7 +1,7 @@
 import type { AuditEventRow } from '@audit/clickhouse';
 import { toAuditEventRow } from '@audit/clickhouse';
 import { makeAuditEvent } from '@audit/contract';
-import { csvCell, EXPORT_ENCODERS } from './export.format';
+import { csvCell, encodeBatches, EXPORT_ENCODERS } from './export.format';
 
 describe('csvCell', () => {
   it.each([
@@ -36,5 +36,22 @@ describe('EXPORT_ENCODERS', () => {
     expect(lines).toHaveLength(4);
     expect(lines[0].split(',')[0]).toBe('id');
     expect(lines[1].startsWith(`${event.id},${event.occurredAt},${event.organizationId},`)).toBe(true);
+  });
+});
+
+describe('encodeBatches', () => {
+  it('should turn each batch of rows into its text and keep its row count', async () => {
+    const row = (id: string) => ({ event_id: id }) as AuditEventRow;
+    async function* batches() {
+      yield [row('a'), row('b')];
+      yield [row('c')];
+    }
+    const encoder = { ...EXPORT_ENCODERS.ndjson, encode: (rows: AuditEventRow[]) => rows.map((r) => r.event_id).join('') };
+    const out = [];
+    for await (const batch of encodeBatches(batches(), encoder)) out.push(batch);
+    expect(out).toEqual([
+      { rows: 2, text: 'ab' },
+      { rows: 1, text: 'c' },
+    ]);
   });
 });

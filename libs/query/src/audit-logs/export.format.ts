@@ -24,6 +24,9 @@ const CSV_COLUMNS: Array<[header: string, column: keyof AuditEventRow]> = [
   ['metadata', 'metadata'],
 ];
 
+/** The stored columns of a CSV export, in order (what ClickHouse writes as cells). */
+export const CSV_EXPORT_COLUMNS = CSV_COLUMNS.map(([, column]) => column);
+
 /** Spreadsheets run a cell starting with one of these as a formula (OWASP "CSV injection"). */
 const FORMULA_START = /^[=+\-@\t\r]/;
 const NEEDS_QUOTES = /[",\r\n]/;
@@ -37,15 +40,35 @@ export function csvCell(value: string): string {
   return NEEDS_QUOTES.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
-export interface ExportEncoder {
+/** What a download is besides its rows: its type, and the text before the first row and after the last. */
+export interface ExportFraming {
   contentType: string;
   extension: string;
   /** Text before the first row. */
   header: string;
-  /** One batch of rows as text. */
-  encode(rows: AuditEventRow[]): string;
   /** Text after the last row, given the body's row count and SHA-256 (a verified export's signed manifest). */
   footer?(body: { rows: number; sha256: string }): Promise<string>;
+}
+
+/**
+ * A framing that also writes rows in JS. The verified export's lines are made this way; a plain
+ * export's text comes from ClickHouse (`streamNdjson`, `streamCsv`), and these encoders are the
+ * reference it must match byte for byte.
+ */
+export interface ExportEncoder extends ExportFraming {
+  /** One batch of rows as text. */
+  encode(rows: AuditEventRow[]): string;
+}
+
+/** Some rows of an export as the text that goes on the wire. */
+export interface ExportBatch {
+  rows: number;
+  text: string | Uint8Array;
+}
+
+/** Row batches through an encoder, as text batches. */
+export async function* encodeBatches(batches: AsyncIterable<AuditEventRow[]>, encoder: ExportEncoder): AsyncGenerator<ExportBatch> {
+  for await (const rows of batches) yield { rows: rows.length, text: encoder.encode(rows) };
 }
 
 const csv: ExportEncoder = {

@@ -1,8 +1,7 @@
-import type { AuditEventRow } from '@audit/clickhouse';
 import type { Response } from 'express';
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { ExportEncoder } from './export.format';
+import type { ExportBatch, ExportFraming } from './export.format';
 import { EXPORT_TRAILERS, writeExport } from './export.writer';
 
 /** The part of an express Response the writer uses; `write` reports a full buffer when asked to. */
@@ -20,8 +19,8 @@ class FakeResponse extends EventEmitter {
   setHeader(name: string, value: string) {
     this.headers[name] = value;
   }
-  write(text: string) {
-    this.body += text;
+  write(text: string | Uint8Array) {
+    this.body += typeof text === 'string' ? text : Buffer.from(text).toString('utf8');
     return !this.full;
   }
   addTrailers(trailers: Record<string, string>) {
@@ -32,17 +31,21 @@ class FakeResponse extends EventEmitter {
   }
 }
 
-const encoder: ExportEncoder = { contentType: 'text/plain', extension: 'txt', header: 'h\n', encode: (rows) => rows.map((r) => `${r.event_id}\n`).join('') };
-const row = (id: string) => ({ event_id: id }) as AuditEventRow;
+const framing: ExportFraming = { contentType: 'text/plain', extension: 'txt', header: 'h\n' };
+/** A batch of one-line rows, as text (a verified export's encoder gives strings) or as bytes (ClickHouse's text). */
+const batch = (ids: string[], as: 'string' | 'bytes' = 'string'): ExportBatch => {
+  const text = ids.map((id) => `${id}\n`).join('');
+  return { rows: ids.length, text: as === 'bytes' ? Buffer.from(text) : text };
+};
 
 describe('writeExport', () => {
-  it('should write every batch and send the row count and the SHA-256 of the body as trailers', async () => {
+  it('should write every batch, text or bytes, and send the row count and the SHA-256 of the body as trailers', async () => {
     const response = new FakeResponse();
     async function* batches() {
-      yield [row('a'), row('b')];
-      yield [row('c')];
+      yield batch(['a', 'b'], 'bytes');
+      yield batch(['c']);
     }
-    const summary = await writeExport(response as unknown as Response, batches(), encoder, 'f', new AbortController());
+    const summary = await writeExport(response as unknown as Response, batches(), framing, 'f', new AbortController());
     expect(response.body).toBe('h\na\nb\nc\n');
     expect(response.headers.Trailer).toBe(`${EXPORT_TRAILERS.rowCount}, ${EXPORT_TRAILERS.sha256}`);
     expect(response.trailers).toEqual({ [EXPORT_TRAILERS.rowCount]: '3', [EXPORT_TRAILERS.sha256]: createHash('sha256').update(response.body).digest('hex') });
@@ -53,9 +56,9 @@ describe('writeExport', () => {
   it('should write the footer after the rows from the body’s digest, and cover it in the trailer’s digest', async () => {
     const response = new FakeResponse();
     async function* batches() {
-      yield [row('a'), row('b')];
+      yield batch(['a', 'b'], 'bytes');
     }
-    const withFooter: ExportEncoder = { ...encoder, footer: async (body) => `rows=${body.rows} sha256=${body.sha256}\n` };
+    const withFooter: ExportFraming = { ...framing, footer: async (body) => `rows=${body.rows} sha256=${body.sha256}\n` };
     await writeExport(response as unknown as Response, batches(), withFooter, 'f', new AbortController());
     const bodySha256 = createHash('sha256').update('h\na\nb\n').digest('hex');
     expect(response.body).toBe(`h\na\nb\nrows=2 sha256=${bodySha256}\n`);
@@ -69,10 +72,10 @@ describe('writeExport', () => {
     async function* batches() {
       for (;;) {
         pulled += 1;
-        yield [row(String(pulled))];
+        yield batch([String(pulled)]);
       }
     }
-    const writing = writeExport(response as unknown as Response, batches(), encoder, 'f', abort);
+    const writing = writeExport(response as unknown as Response, batches(), framing, 'f', abort);
     await new Promise((resolve) => setTimeout(resolve, 20));
     abort.abort();
     const summary = await writing;

@@ -1,8 +1,7 @@
-import type { AuditEventRow } from '@audit/clickhouse';
 import type { Response } from 'express';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import type { ExportEncoder } from './export.format';
+import type { ExportBatch, ExportFraming } from './export.format';
 
 /** HTTP trailers sent after the last byte of an export (declared up front in `Trailer`). */
 export const EXPORT_TRAILERS = { rowCount: 'X-Audit-Row-Count', sha256: 'X-Audit-Content-SHA256' } as const;
@@ -15,22 +14,22 @@ export interface ExportSummary {
 }
 
 /**
- * Streams batches to the response with backpressure (waits for `drain`), so memory holds one
- * batch however many rows there are. The body is hashed as it is written; the row count and the
- * SHA-256 go out as HTTP trailers, the only place a streamed body's digest can go. An encoder's
+ * Streams text batches to the response with backpressure (waits for `drain`), so memory holds a
+ * batch or two however many rows there are. The body is hashed as it is written; the row count and
+ * the SHA-256 go out as HTTP trailers, the only place a streamed body's digest can go. A framing's
  * footer (a verified export's manifest) follows the rows and is part of the trailer's digest.
  */
 export async function writeExport(
   response: Response,
-  batches: AsyncIterable<AuditEventRow[]>,
-  encoder: ExportEncoder,
+  batches: AsyncIterable<ExportBatch>,
+  framing: ExportFraming,
   filename: string,
   abort: AbortController,
 ): Promise<ExportSummary> {
   const hash = createHash('sha256');
   let rows = 0;
-  const write = async (text: string) => {
-    if (text === '') return;
+  const write = async (text: string | Uint8Array) => {
+    if (text.length === 0) return;
     hash.update(text);
     if (response.write(text)) return;
     try {
@@ -40,17 +39,17 @@ export async function writeExport(
     }
   };
   response.status(200);
-  response.setHeader('Content-Type', encoder.contentType);
-  response.setHeader('Content-Disposition', `attachment; filename="${filename}.${encoder.extension}"`);
+  response.setHeader('Content-Type', framing.contentType);
+  response.setHeader('Content-Disposition', `attachment; filename="${filename}.${framing.extension}"`);
   response.setHeader('Trailer', `${EXPORT_TRAILERS.rowCount}, ${EXPORT_TRAILERS.sha256}`);
   response.setHeader('Cache-Control', 'no-store');
-  await write(encoder.header);
+  await write(framing.header);
   for await (const batch of batches) {
     if (abort.signal.aborted) break;
-    rows += batch.length;
-    await write(encoder.encode(batch));
+    rows += batch.rows;
+    await write(batch.text);
   }
-  if (encoder.footer && !abort.signal.aborted) await write(await encoder.footer({ rows, sha256: hash.copy().digest('hex') }));
+  if (framing.footer && !abort.signal.aborted) await write(await framing.footer({ rows, sha256: hash.copy().digest('hex') }));
   const sha256 = hash.digest('hex');
   if (abort.signal.aborted) return { rows, sha256, aborted: true };
   response.addTrailers({ [EXPORT_TRAILERS.rowCount]: String(rows), [EXPORT_TRAILERS.sha256]: sha256 });
