@@ -75,6 +75,31 @@ describe('ReadCache', () => {
     expect(calls).toHaveLength(1);
   });
 
+  it('refreshes one older answer at a time: others go out at once without a refresh of their own', async () => {
+    const { cache, outcomes, advance } = cacheWith();
+    await cache.read('a', async () => 'old a');
+    await cache.read('b', async () => 'old b');
+    advance(1500);
+    const { load, calls } = deferredLoad<string>();
+    // The refresh of a outlasts the wait: its request takes the older answer; the refresh runs on.
+    expect(await cache.read('a', load)).toBe('old a');
+    const started = Date.now();
+    expect(await cache.read('b', load)).toBe('old b');
+    expect(Date.now() - started).toBeLessThan(15);
+    expect(calls).toHaveLength(1);
+    // Nothing stored: read at once whatever is refreshing.
+    const fresh = cache.read('c', load);
+    await tick();
+    expect(calls).toHaveLength(2);
+    calls[0].resolve('new a');
+    calls[1].resolve('c');
+    expect(await fresh).toBe('c');
+    await tick();
+    expect(await cache.read('a', load)).toBe('new a');
+    expect(await cache.read('b', async () => 'new b')).toBe('new b');
+    expect(outcomes.slice(2)).toEqual(['stale', 'stale', 'miss', 'fresh', 'miss']);
+  });
+
   it('never serves an answer older than fresh + stale', async () => {
     const { cache, advance } = cacheWith();
     await cache.read('k', async () => 'old');

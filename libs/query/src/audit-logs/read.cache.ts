@@ -21,6 +21,12 @@ export interface ReadCacheOptions {
   refreshWaitMs: number;
   /** Bound on the estimated bytes of all stored answers; the oldest go first. */
   maxBytes: number;
+  /**
+   * Refreshes of older answers running at once. Beyond it a request takes the older answer at once
+   * and starts none: under saturation the engine refreshes one answer after another instead of
+   * taking the CPU the requests need. Reads with nothing stored always run. Default 1.
+   */
+  maxRefreshes?: number;
   now?: () => number;
   onRead?: (outcome: ReadCacheOutcome) => void;
 }
@@ -58,6 +64,7 @@ export class ReadCache<T> {
   private readonly stored = new Map<string, Stored<T>>();
   private readonly flights = new Map<string, Flight<T>>();
   private storedBytes = 0;
+  private refreshes = 0;
   private readonly now: () => number;
 
   constructor(
@@ -94,8 +101,13 @@ export class ReadCache<T> {
     // A read every waiter left is being cancelled: a new request starts its own.
     const running = this.flights.get(key);
     const joinable = running && !running.abort.signal.aborted ? running : undefined;
-    const flight = joinable ?? this.start(key, load);
-    if (stored && age < this.options.freshMs + this.options.staleMs) {
+    const usable = stored && age < this.options.freshMs + this.options.staleMs;
+    if (usable && !joinable && this.refreshes >= (this.options.maxRefreshes ?? 1)) {
+      this.count('stale');
+      return stored.value;
+    }
+    const flight = joinable ?? this.start(key, load, usable === true);
+    if (usable) {
       const answer = await this.within(flight, this.options.refreshWaitMs, signal);
       if (answer.done) {
         this.count(joinable ? 'coalesced' : 'miss');
@@ -109,8 +121,9 @@ export class ReadCache<T> {
     return this.wait(flight, signal);
   }
 
-  private start(key: string, load: (signal: AbortSignal) => Promise<T>): Flight<T> {
+  private start(key: string, load: (signal: AbortSignal) => Promise<T>, refresh: boolean): Flight<T> {
     const abort = new AbortController();
+    if (refresh) this.refreshes++;
     const flight: Flight<T> = { abort, waiters: 0, detached: false, promise: undefined as unknown as Promise<T> };
     // The answer is as old as the moment the read began, not the moment it ended.
     const startedAt = this.now();
@@ -120,6 +133,7 @@ export class ReadCache<T> {
         this.store(key, value, startedAt);
         return value;
       } finally {
+        if (refresh) this.refreshes--;
         if (this.flights.get(key) === flight) this.flights.delete(key);
       }
     })();
