@@ -18,6 +18,7 @@ export {
   type ReadLimits,
   type StorageKey,
   type TenantScope,
+  type TextBatch,
 } from './audit-events-read.repository';
 export { ClickHouseModule, CLICKHOUSE } from './clickhouse.module';
 export { AuditChainHeadsReader, type ChainHeadRecord } from './audit-chain-heads.reader';
