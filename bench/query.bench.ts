@@ -146,8 +146,10 @@ async function measureApi(baseUrl: string, org: string, actorEmail: string, now:
   log('API: export');
   // Warm-up, as for the latency figures: the first export of a process also pays for compiling its code paths.
   await exportRate(`${base}/export?format=ndjson&from=${new Date(now - DAY_MS).toISOString()}`, owner);
-  const exported = await exportRate(`${base}/export?format=ndjson`, owner);
-  const csv = await exportRate(`${base}/export?format=csv`, owner);
+  // One fixed 30-day window for both formats: the default one slides with the clock between them.
+  const window = `from=${new Date(now - 30 * DAY_MS).toISOString()}&to=${new Date(now + 3_600_000).toISOString()}`;
+  const exported = await exportRate(`${base}/export?format=ndjson&${window}`, owner);
+  const csv = await exportRate(`${base}/export?format=csv&${window}`, owner);
   if (csv.rows !== exported.rows) throw new Error(`the CSV export has ${csv.rows} rows, the NDJSON one ${exported.rows}`);
   return {
     page1,
