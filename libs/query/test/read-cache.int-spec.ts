@@ -47,6 +47,10 @@ describe('repeated reads share one query (QUERY_CACHE_MS)', () => {
     expect(new Set(responses.map((r) => JSON.stringify(r.body))).size).toBe(1);
     expect(responses[0].body.data).toHaveLength(2);
     expect(engineReads).toHaveBeenCalledTimes(1);
+    // The stored JSON text goes out as JSON.
+    const raw = await fetch(`${api.baseUrl}/v1/audit-logs?limit=2`, { headers: { authorization: `Bearer ${bearer}` } });
+    expect(raw.headers.get('content-type')).toMatch(/^application\/json; charset=utf-8/);
+    expect(await raw.json()).toEqual(responses[0].body);
     // Its cursor works for a reader who got the stored page.
     const next = await getJson<Page>(api.baseUrl, `/v1/audit-logs?limit=2&cursor=${encodeURIComponent(responses[0].body.nextCursor!)}`, await token(orgA, 'owner'));
     expect(next.status).toBe(200);

@@ -5,7 +5,7 @@ import { JwtAuthGuard, type AuthenticatedRequest } from '../auth/jwt-auth.guard'
 import { queryValidationPipe } from '../http/query-validation.pipe';
 import { AuditLogsExportQueryDto, AuditLogsFilterDto, AuditLogsListQueryDto } from './audit-logs-query.dto';
 import { ApiErrorView, AuditLogFacetsView, AuditLogPageView } from './audit-logs-response.dto';
-import { AuditLogsService, type AuditLogPage } from './audit-logs.service';
+import { AuditLogsService } from './audit-logs.service';
 import { EXPORT_TRAILERS, writeExport } from './export.writer';
 
 /** Aborted when the client goes away before the response is finished: its query stops. */
@@ -31,12 +31,15 @@ export class AuditLogsController {
   @Get()
   @ApiOperation({ summary: 'One page of audit events, newest first; follow nextCursor / prevCursor for more.' })
   @ApiOkResponse({ type: AuditLogPageView })
-  list(
+  async list(
     @Req() request: AuthenticatedRequest,
     @Query() query: AuditLogsListQueryDto,
     @Res({ passthrough: true }) response: Response,
-  ): Promise<AuditLogPage> {
-    return this.service.list(request.principal, query, untilClientGone(response).signal);
+  ): Promise<string> {
+    const cached = await this.service.list(request.principal, query, untilClientGone(response).signal);
+    // The page's JSON text as serialized once for every request that reuses it.
+    response.type('application/json');
+    return cached.json;
   }
 
   @Get('facets')

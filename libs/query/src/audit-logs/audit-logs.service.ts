@@ -68,15 +68,14 @@ export class AuditLogsService {
    * A page resolved with the default window carries that window in its cursors, so a reused page
    * is exactly the page an earlier request got, cursors included.
    */
-  async list(principal: Principal, query: AuditLogsListQueryDto, signal?: AbortSignal): Promise<AuditLogPage> {
+  async list(principal: Principal, query: AuditLogsListQueryDto, signal?: AbortSignal): Promise<CachedPage> {
     const resolved = this.resolve(principal, query);
     const cursor = query.cursor === undefined ? undefined : this.cursors.decode(query.cursor, resolved.fingerprint);
     const filter = cursor ? { ...resolved.filter, from: cursor.from, to: cursor.to } : resolved.filter;
     this.trail.record(principal, 'view', resolved.scope, { endpoint: 'list', ...describe(filter), cursor: cursor !== undefined });
     // The fingerprint holds the scope and every filter; the cursor (signed over it) the position.
     const key = `${resolved.fingerprint}|${query.limit}|${query.cursor ?? ''}`;
-    const cached = await this.caches.pages.read(key, (shared) => this.readPage(resolved, filter, cursor, query.limit, shared), signal);
-    return cached.page;
+    return this.caches.pages.read(key, (shared) => this.readPage(resolved, filter, cursor, query.limit, shared), signal);
   }
 
   private async readPage(resolved: ResolvedQuery, filter: AuditEventsFilter, cursor: PageCursor | undefined, limit: number, signal: AbortSignal): Promise<CachedPage> {
@@ -95,14 +94,13 @@ export class AuditLogsService {
     // Read backwards (prev), the page ends where the cursor started, so older rows exist; read
     // forwards, newer rows exist exactly when the page was reached through a cursor.
     const backwards = cursor?.direction === 'newer';
-    return {
-      page: {
-        data: page.rows.map(fromAuditEventRow),
-        nextCursor: (backwards || page.hasMore) && (last || cursor) ? make('older', last) : null,
-        prevCursor: (backwards ? page.hasMore : cursor !== undefined) ? make('newer', first) : null,
-      },
-      bytes: estimatedRowBytes(page.rows as unknown as Array<Record<string, unknown>>),
+    const response: AuditLogPage = {
+      data: page.rows.map(fromAuditEventRow),
+      nextCursor: (backwards || page.hasMore) && (last || cursor) ? make('older', last) : null,
+      prevCursor: (backwards ? page.hasMore : cursor !== undefined) ? make('newer', first) : null,
     };
+    const json = JSON.stringify(response);
+    return { page: response, json, bytes: estimatedRowBytes(page.rows as unknown as Array<Record<string, unknown>>) + json.length * 2 };
   }
 
   async facets(principal: Principal, query: AuditLogsFilterDto, signal?: AbortSignal): Promise<Facets> {
