@@ -234,7 +234,7 @@ async function main(): Promise<void> {
     const loaded = await measured(port, () => run(port, mix, CONNECTIONS, SECONDS));
     const { result } = loaded;
     log(
-      `${Math.round(result.requests.average)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, errors ${result.errors}, non-2xx ${result.non2xx}; ` +
+      `${Math.round(result.requests.average)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, errors ${result.errors} (timeouts ${result.timeouts}), non-2xx ${result.non2xx}, max ${result.latency.max} ms; ` +
         `server: mean handler ${loaded.meanHandlerMs.toFixed(1)} ms, ${loaded.cpuMsPerRequest.toFixed(1)} ms CPU per request ` +
         `(no-query: ${noQuery.cpuMsPerRequest.toFixed(1)}), ${loaded.cores.toFixed(2)} cores busy, event-loop lag p99 ${loaded.eventLoopLagP99Ms.toFixed(1)} ms; ` +
         `page reads ${JSON.stringify(loaded.cacheShares)}`,
@@ -259,6 +259,8 @@ async function main(): Promise<void> {
       mix: '100 first pages (limit=50) of admins of the 20 largest orgs: 60 % unfiltered, 40 % resourceType / status / action / actor',
       app: 'dist/apps/query-api (own process, chDB, pino request logs, audit event per read)',
       statusCodes: result.statusCodeStats,
+      timeouts: result.timeouts,
+      latencyMs: { p90: result.latency.p90, p97_5: result.latency.p97_5, p99: result.latency.p99, max: result.latency.max },
       serverMeanHandlerMs: Math.round(loaded.meanHandlerMs * 10) / 10,
       serverCpuCores: Math.round(loaded.cores * 100) / 100,
       serverEventLoopLagP99Ms: Math.round(loaded.eventLoopLagP99Ms * 10) / 10,
