@@ -2,7 +2,7 @@ import { AuditEventsWriteRepository, CLICKHOUSE, ClickHouseConfig, ClickHouseMod
 import { loadConfig } from '@audit/config';
 import type { AuditEvent } from '@audit/contract';
 import { KafkaConfig } from '@audit/kafka';
-import { createTestTopics, testKafka, uniqueName, signTestToken } from '@audit/testing';
+import { createTestTopics, testKafka, uniqueName, signTestToken, waitFor } from '@audit/testing';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -88,4 +88,24 @@ export async function getJson<T = unknown>(baseUrl: string, path: string, bearer
   const response = await fetch(`${baseUrl}${path}`, { headers: bearer ? { authorization: `Bearer ${bearer}` } : {} });
   const text = await response.text();
   return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+}
+
+/**
+ * The audit events of reads by `subject` recorded on `topic`, read from the beginning by a consumer
+ * of its own until `count` have arrived (then half a second more, so that extra ones would show).
+ */
+export async function auditEventsOfReader(topic: string, subject: string, count: number): Promise<AuditEvent[]> {
+  const consumer = testKafka('query-audit-reader').consumer({ groupId: uniqueName('read-audit') });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const seen: AuditEvent[] = [];
+  void consumer.run({ eachMessage: async ({ message }) => void seen.push(JSON.parse(message.value!.toString()) as AuditEvent) });
+  const mine = () => seen.filter((event) => event.actor.id === subject);
+  try {
+    await waitFor(async () => mine().length >= count || undefined, { what: `${count} audit events of ${subject}'s reads`, timeoutMs: 60_000 });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    return mine();
+  } finally {
+    await consumer.disconnect();
+  }
 }

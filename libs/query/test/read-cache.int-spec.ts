@@ -1,7 +1,7 @@
 import { AuditEventsReadRepository } from '@audit/clickhouse';
 import { makeAuditEvent, type AuditEvent } from '@audit/contract';
-import { testKafka, uniqueName, waitFor } from '@audit/testing';
-import { getJson, startQueryTestApp, token, type QueryTestApp } from './query-test-app';
+import { uniqueName } from '@audit/testing';
+import { auditEventsOfReader, getJson, startQueryTestApp, token, type QueryTestApp } from './query-test-app';
 
 // Real ClickHouse data and a real broker (a project's testTimeout is ignored under `projects`).
 jest.setTimeout(120_000);
@@ -84,19 +84,8 @@ describe('repeated reads share one query (QUERY_CACHE_MS)', () => {
     for (let i = 0; i < 3; i++) expect((await getJson(api.baseUrl, '/v1/audit-logs?limit=2', bearer)).status).toBe(200);
     expect((await getJson(api.baseUrl, '/v1/audit-logs/facets', bearer)).status).toBe(200);
     expect((await getJson(api.baseUrl, '/v1/audit-logs/facets', bearer)).status).toBe(200);
-    const consumer = testKafka('query-cache-reader').consumer({ groupId: uniqueName('read-cache-audit') });
-    await consumer.connect();
-    await consumer.subscribe({ topic: api.topic, fromBeginning: true });
-    const seen: AuditEvent[] = [];
-    void consumer.run({ eachMessage: async ({ message }) => void seen.push(JSON.parse(message.value!.toString()) as AuditEvent) });
-    try {
-      await waitFor(async () => seen.filter((e) => e.actor.id === subject).length >= 5 || undefined, { what: 'five audit events of the reads', timeoutMs: 60_000 });
-      await sleep(500);
-      const mine = seen.filter((e) => e.actor.id === subject);
-      expect(mine.map((e) => e.metadata?.endpoint)).toEqual(['list', 'list', 'list', 'facets', 'facets']);
-    } finally {
-      await consumer.disconnect();
-    }
+    const mine = await auditEventsOfReader(api.topic, subject, 5);
+    expect(mine.map((e) => e.metadata?.endpoint)).toEqual(['list', 'list', 'list', 'facets', 'facets']);
   });
 });
 
