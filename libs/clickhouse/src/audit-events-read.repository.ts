@@ -255,14 +255,14 @@ function csvLineSql(columns: ReadonlyArray<keyof AuditEventRow>): string {
 }
 
 /** A text batch and the key of its last row (where the next batch starts). */
-type KeyedTextBatch = TextBatch & { last?: StorageKey };
+export type KeyedTextBatch = TextBatch & { last?: StorageKey };
 
 /**
  * A batch in RowBinary: (line String, organization_id String, occurred_at Int64 ms, event_id
  * String) per row. Throws on bytes that do not end on a row boundary (a server can end a 200
  * response with an error text mid-stream): a half row must not become part of an export.
  */
-function readTextBatch(data: Buffer): KeyedTextBatch {
+export function readTextBatch(data: Buffer): KeyedTextBatch {
   let read = 0;
   let write = 0;
   let rows = 0;
