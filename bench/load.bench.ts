@@ -153,6 +153,8 @@ type CacheOutcome = (typeof CACHE_OUTCOMES)[number];
 interface ServerSample {
   handlerSeconds: number;
   handled: number;
+  /** Handled within 1 s (server side, from the request-duration histogram). */
+  handledWithin1s: number;
   cpuSeconds: number;
   eventLoopLagP99: number;
   /** Page reads by how the read cache answered them. */
@@ -164,6 +166,10 @@ async function serverSample(port: number): Promise<ServerSample> {
   const route = 'route="/v1/audit-logs"';
   return {
     handlerSeconds: metricSum(text, 'audit_http_request_duration_seconds_sum', route),
+    handledWithin1s: text
+      .split('\n')
+      .filter((line) => line.startsWith('audit_http_request_duration_seconds_bucket{') && line.includes('le="1"') && line.includes(route))
+      .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0),
     handled: metricSum(text, 'audit_http_request_duration_seconds_count', route),
     cpuSeconds: metricSum(text, 'process_cpu_seconds_total'),
     eventLoopLagP99: metricSum(text, 'nodejs_eventloop_lag_p99_seconds'),
@@ -179,6 +185,8 @@ interface Measured {
   cpuMsPerRequest: number;
   cores: number;
   eventLoopLagP99Ms: number;
+  /** Requests the server took more than 1 s to answer (its own request-duration histogram). */
+  slowerThan1s: number;
   /** Share of the run's page reads per cache outcome. */
   cacheShares: Record<CacheOutcome, number>;
 }
@@ -201,11 +209,13 @@ async function measured(port: number, load: () => Promise<autocannon.Result>): P
     after = next;
   }
   const handled = after.handled - before.handled;
+  const slowerThan1s = handled - (after.handledWithin1s - before.handledWithin1s);
   const reads = CACHE_OUTCOMES.reduce((sum, outcome) => sum + after.cache[outcome] - before.cache[outcome], 0);
   const cacheShares = Object.fromEntries(
     CACHE_OUTCOMES.map((outcome) => [outcome, reads === 0 ? 0 : Math.round(((after.cache[outcome] - before.cache[outcome]) / reads) * 1000) / 1000]),
   ) as Record<CacheOutcome, number>;
   return {
+    slowerThan1s,
     cacheShares,
     result,
     meanHandlerMs: ((after.handlerSeconds - before.handlerSeconds) / handled) * 1000,
@@ -237,7 +247,7 @@ async function main(): Promise<void> {
       `${Math.round(result.requests.average)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, errors ${result.errors} (timeouts ${result.timeouts}), non-2xx ${result.non2xx}, max ${result.latency.max} ms; ` +
         `server: mean handler ${loaded.meanHandlerMs.toFixed(1)} ms, ${loaded.cpuMsPerRequest.toFixed(1)} ms CPU per request ` +
         `(no-query: ${noQuery.cpuMsPerRequest.toFixed(1)}), ${loaded.cores.toFixed(2)} cores busy, event-loop lag p99 ${loaded.eventLoopLagP99Ms.toFixed(1)} ms; ` +
-        `page reads ${JSON.stringify(loaded.cacheShares)}`,
+        `page reads ${JSON.stringify(loaded.cacheShares)}; server-side > 1 s: ${loaded.slowerThan1s}`,
     );
     // The same load with the read cache off: every request a query of its own (what distinct reads get).
     let uncached: Measured | undefined;
