@@ -166,15 +166,12 @@ async function serverSample(port: number): Promise<ServerSample> {
   const route = 'route="/v1/audit-logs"';
   return {
     handlerSeconds: metricSum(text, 'audit_http_request_duration_seconds_sum', route),
-    handledWithin1s: text
-      .split('\n')
-      .filter((line) => line.startsWith('audit_http_request_duration_seconds_bucket{') && line.includes('le="1"') && line.includes(route))
-      .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0),
+    handledWithin1s: metricSum(text, 'audit_http_request_duration_seconds_bucket', ['le="1"', route]),
     handled: metricSum(text, 'audit_http_request_duration_seconds_count', route),
     cpuSeconds: metricSum(text, 'process_cpu_seconds_total'),
     eventLoopLagP99: metricSum(text, 'nodejs_eventloop_lag_p99_seconds'),
     cache: Object.fromEntries(
-      CACHE_OUTCOMES.map((outcome) => [outcome, metricSum(text, 'audit_query_cache_reads_total', `endpoint="list",outcome="${outcome}"`)]),
+      CACHE_OUTCOMES.map((outcome) => [outcome, metricSum(text, 'audit_query_cache_reads_total', ['endpoint="list"', `outcome="${outcome}"`])]),
     ) as Record<CacheOutcome, number>,
   };
 }

@@ -38,11 +38,6 @@ export class BlockEncoder implements OnApplicationShutdown {
     for (let index = 0; index < threads; index++) this.threads.push(this.start(file));
   }
 
-  /** Threads encoding (0: the calling thread does). */
-  get size(): number {
-    return this.threads.length;
-  }
-
   encode(request: EncodeRequest): Promise<EncodedBlock> {
     if (this.threads.length === 0) return Promise.resolve().then(() => encodeBlock(request));
     const thread = this.threads.reduce((least, candidate) => (candidate.pending.size < least.pending.size ? candidate : least));

@@ -139,7 +139,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
 
   /** In a consumer group with an assignment, and not shutting down. */
   isReady(): boolean {
-    return this.generation > 0 && this.consuming && this.closing === undefined;
+    return this.consuming && this.closing === undefined;
   }
 
   stats(): KafkaBatchTransportStats {

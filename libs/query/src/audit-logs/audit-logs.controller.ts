@@ -36,10 +36,10 @@ export class AuditLogsController {
     @Query() query: AuditLogsListQueryDto,
     @Res({ passthrough: true }) response: Response,
   ): Promise<string> {
-    const cached = await this.service.list(request.principal, query, untilClientGone(response).signal);
+    const json = await this.service.list(request.principal, query, untilClientGone(response).signal);
     // The page's JSON text as serialized once for every request that reuses it.
     response.type('application/json');
-    return cached.json;
+    return json;
   }
 
   @Get('facets')

@@ -11,8 +11,7 @@ import type { AuditLogsExportQueryDto, AuditLogsFilterDto, AuditLogsListQueryDto
 import { CSV_EXPORT_COLUMNS, encodeBatches, EXPORT_ENCODERS, type ExportBatch, type ExportEncoder } from './export.format';
 import { VerifiedExportEncoder } from './verified-export.encoder';
 import { filterFingerprint, PageCursorCodec, type PageCursor } from './page-cursor.codec';
-import { AuditReadCaches, type CachedPage } from './audit-read.caches';
-import { estimatedRowBytes } from './read.cache';
+import { AuditReadCaches } from './audit-read.caches';
 
 const DAY_MS = 86_400_000;
 const HAS_ZONE = /(Z|[+-]\d{2}(:?\d{2})?)$/i;
@@ -68,7 +67,7 @@ export class AuditLogsService {
    * A page resolved with the default window carries that window in its cursors, so a reused page
    * is exactly the page an earlier request got, cursors included.
    */
-  async list(principal: Principal, query: AuditLogsListQueryDto, signal?: AbortSignal): Promise<CachedPage> {
+  async list(principal: Principal, query: AuditLogsListQueryDto, signal?: AbortSignal): Promise<string> {
     const resolved = this.resolve(principal, query);
     const cursor = query.cursor === undefined ? undefined : this.cursors.decode(query.cursor, resolved.fingerprint);
     const filter = cursor ? { ...resolved.filter, from: cursor.from, to: cursor.to } : resolved.filter;
@@ -78,7 +77,7 @@ export class AuditLogsService {
     return this.caches.pages.read(key, (shared) => this.readPage(resolved, filter, cursor, query.limit, shared), signal);
   }
 
-  private async readPage(resolved: ResolvedQuery, filter: AuditEventsFilter, cursor: PageCursor | undefined, limit: number, signal: AbortSignal): Promise<CachedPage> {
+  private async readPage(resolved: ResolvedQuery, filter: AuditEventsFilter, cursor: PageCursor | undefined, limit: number, signal: AbortSignal): Promise<string> {
     const page = await this.events.findPage(
       resolved.scope,
       filter,
@@ -99,8 +98,7 @@ export class AuditLogsService {
       nextCursor: (backwards || page.hasMore) && (last || cursor) ? make('older', last) : null,
       prevCursor: (backwards ? page.hasMore : cursor !== undefined) ? make('newer', first) : null,
     };
-    const json = JSON.stringify(response);
-    return { page: response, json, bytes: estimatedRowBytes(page.rows as unknown as Array<Record<string, unknown>>) + json.length * 2 };
+    return JSON.stringify(response);
   }
 
   async facets(principal: Principal, query: AuditLogsFilterDto, signal?: AbortSignal): Promise<Facets> {

@@ -1,22 +1,14 @@
 import type { Facets } from '@audit/clickhouse';
 import { QueryConfig } from '../query.config';
-import type { AuditLogPage } from './audit-logs.service';
 import { ReadCache, type ReadCacheOptions } from './read.cache';
 
 /**
- * A page as stored: the response, its JSON text (serialized once, sent as is to every request that
- * reuses it: a 50-event page is ~30 KB, and stringifying it per request was a tenth of a hit's CPU)
- * and its estimated size.
+ * The caches of the two reads an Auditing page repeats (list and facets), sharing one memory bound.
+ * A page is stored as its JSON text: serialized once and sent as is to every request that reuses it
+ * (a 50-event page is ~30 KB; stringifying it per request was a tenth of a hit's CPU).
  */
-export interface CachedPage {
-  page: AuditLogPage;
-  json: string;
-  bytes: number;
-}
-
-/** The caches of the two reads an Auditing page repeats (list and facets), sharing one memory bound. */
 export class AuditReadCaches {
-  readonly pages: ReadCache<CachedPage>;
+  readonly pages: ReadCache<string>;
   readonly facets: ReadCache<Facets>;
 
   constructor(config: QueryConfig, counter?: (endpoint: string) => (outcome: string) => void) {
@@ -27,7 +19,8 @@ export class AuditReadCaches {
       maxBytes: Math.floor(config.QUERY_CACHE_MAX_BYTES * share),
       ...(counter && { onRead: counter(endpoint) }),
     });
-    this.pages = new ReadCache(options('list', 0.9), (cached) => cached.bytes);
+    // UTF-16 in memory: two bytes per character.
+    this.pages = new ReadCache(options('list', 0.9), (json) => json.length * 2);
     // A facets answer is a few dozen counts.
     this.facets = new ReadCache(options('facets', 0.1), (facets) => 64 * (facets.resourceType.length + facets.action.length + facets.status.length) + 64);
   }

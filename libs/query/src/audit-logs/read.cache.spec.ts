@@ -1,4 +1,4 @@
-import { estimatedRowBytes, ReadCache, type ReadCacheOptions, type ReadCacheOutcome } from './read.cache';
+import { ReadCache, type ReadCacheOptions, type ReadCacheOutcome } from './read.cache';
 
 /** A load the test settles by hand, recording the signal it was given. */
 function deferredLoad<T>() {
@@ -178,13 +178,5 @@ describe('ReadCache', () => {
     calls.forEach((call, i) => call.resolve(`v${i}`));
     expect(await Promise.all(reads)).toEqual(['v0', 'v1']);
     expect(outcomes).toEqual(['miss', 'miss']);
-  });
-});
-
-describe('estimatedRowBytes', () => {
-  it('grows with the text of the rows', () => {
-    const small = estimatedRowBytes([{ a: 'x', b: 1 }]);
-    const large = estimatedRowBytes([{ a: 'x'.repeat(1000), b: 1 }]);
-    expect(large - small).toBe(999 * 2);
   });
 });

@@ -74,10 +74,6 @@ export class ReadCache<T> {
     this.now = options.now ?? Date.now;
   }
 
-  get enabled(): boolean {
-    return this.options.freshMs > 0;
-  }
-
   /** Entries and estimated bytes held (for tests and metrics). */
   get size(): { entries: number; bytes: number } {
     return { entries: this.stored.size, bytes: this.storedBytes };
@@ -88,7 +84,7 @@ export class ReadCache<T> {
    * request asking the same key meanwhile.
    */
   async read(key: string, load: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
-    if (!this.enabled) {
+    if (this.options.freshMs <= 0) {
       this.count('miss');
       return load(signal ?? new AbortController().signal);
     }
@@ -197,13 +193,4 @@ export class ReadCache<T> {
   private count(outcome: ReadCacheOutcome): void {
     this.options.onRead?.(outcome);
   }
-}
-
-/** Rough bytes of a set of rows as held in memory: their text, plus per-field overhead. */
-export function estimatedRowBytes(rows: ReadonlyArray<Record<string, unknown>>): number {
-  let bytes = 0;
-  for (const row of rows) {
-    for (const value of Object.values(row)) bytes += 16 + (typeof value === 'string' ? value.length * 2 : 8);
-  }
-  return bytes;
 }
