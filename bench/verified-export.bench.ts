@@ -5,9 +5,9 @@
 //    written by ClickHouse), both read through the repository in batches of 50,000 and hashed as
 //    the HTTP writer does (best of 3 alternating rounds);
 // 2. the auditor's offline check (`node scripts/verify-export.mjs`) of that file, per row.
-import { AuditChainHeadsReader, AuditEventsReadRepository, type AuditEventRow, type TextBatch } from '@audit/clickhouse';
+import { AuditChainHeadsReader, AuditEventsReadRepository } from '@audit/clickhouse';
 import { publicKeyPem } from '@audit/integrity';
-import { VerifiedExportEncoder } from '@audit/query';
+import { encodeBatches, VerifiedExportEncoder, type ExportBatch } from '@audit/query';
 import { chainEvents, openTestClickHouse, runExportVerifier, storeChain, testSigningKey } from '@audit/testing';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,34 +26,22 @@ interface Encoded {
   text: string;
 }
 
-/** Reads every batch, encodes it and hashes the text, as `writeExport` does; keeps the text for the offline check. */
-async function encodeAll(batches: AsyncIterable<AuditEventRow[]>, encode: (rows: AuditEventRow[]) => string, footer?: (sha256: string) => Promise<string>): Promise<Encoded> {
-  const started = performance.now();
-  const hash = createHash('sha256');
-  const parts: string[] = [];
-  let rows = 0;
-  for await (const batch of batches) {
-    rows += batch.length;
-    const text = encode(batch);
-    hash.update(text);
-    parts.push(text);
-  }
-  if (footer) parts.push(await footer(hash.copy().digest('hex')));
-  return { seconds: (performance.now() - started) / 1000, rows, text: parts.join('') };
-}
-
-/** The plain export as the API sends it: NDJSON text ClickHouse wrote, hashed and passed through. */
-async function passThrough(batches: AsyncIterable<TextBatch>): Promise<Encoded> {
+/**
+ * Reads every batch and hashes its text as `writeExport` does, then the footer (a verified export's
+ * manifest); keeps the text for the offline check.
+ */
+async function hashAll(batches: AsyncIterable<ExportBatch>, footer?: (sha256: string) => Promise<string>): Promise<Encoded> {
   const started = performance.now();
   const hash = createHash('sha256');
   const parts: Buffer[] = [];
   let rows = 0;
   for await (const batch of batches) {
     rows += batch.rows;
-    hash.update(batch.text);
-    parts.push(batch.text);
+    const bytes = typeof batch.text === 'string' ? Buffer.from(batch.text) : Buffer.from(batch.text.buffer, batch.text.byteOffset, batch.text.byteLength);
+    hash.update(bytes);
+    parts.push(bytes);
   }
-  hash.digest('hex');
+  if (footer) parts.push(Buffer.from(await footer(hash.copy().digest('hex'))));
   return { seconds: (performance.now() - started) / 1000, rows, text: Buffer.concat(parts).toString('utf8') };
 }
 
@@ -73,9 +61,10 @@ async function main(): Promise<void> {
     let plain: Encoded | undefined;
     let verified: Encoded | undefined;
     for (let round = 0; round < ROUNDS; round++) {
-      const plainRun = await passThrough(events.streamNdjson(scope, filter, BATCH_ROWS));
+      // The plain export as the API sends it: NDJSON text ClickHouse wrote, passed through.
+      const plainRun = await hashAll(events.streamNdjson(scope, filter, BATCH_ROWS));
       const encoder = new VerifiedExportEncoder(key, heads, scope, filter);
-      const verifiedRun = await encodeAll(events.streamChained(scope, filter, BATCH_ROWS), (rows) => encoder.encode(rows), (sha256) => encoder.footer({ sha256 }));
+      const verifiedRun = await hashAll(encodeBatches(events.streamChained(scope, filter, BATCH_ROWS), encoder), (sha256) => encoder.footer({ sha256 }));
       if (!plain || plainRun.seconds < plain.seconds) plain = plainRun;
       if (!verified || verifiedRun.seconds < verified.seconds) verified = verifiedRun;
     }

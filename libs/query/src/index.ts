@@ -2,6 +2,6 @@ export { QueryModule } from './query.module';
 export { QueryConfig } from './query.config';
 export { setupOpenApi } from './openapi';
 export { EXPORT_TRAILERS } from './audit-logs/export.writer';
-export { EXPORT_ENCODERS } from './audit-logs/export.format';
+export { EXPORT_ENCODERS, encodeBatches, type ExportBatch } from './audit-logs/export.format';
 export { VerifiedExportEncoder } from './audit-logs/verified-export.encoder';
 export type { Principal, Role } from './auth/principal';
