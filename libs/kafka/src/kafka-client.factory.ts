@@ -1,4 +1,9 @@
 import { Kafka, logLevel, type KafkaConfig as KafkajsConfig, type LogEntry } from 'kafkajs';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { patchKafkajsRequestQueue } from './request-queue.patch';
+
+// Every Kafka client of the project is made here, so the patch applies before any connection opens.
+patchKafkajsRequestQueue();
 
 export interface KafkaClientOptions {
   brokers: string[];
@@ -9,10 +14,24 @@ export interface KafkaClientOptions {
 
 const LEVEL_NAMES: Record<number, string> = { [logLevel.ERROR]: 'error', [logLevel.WARN]: 'warn', [logLevel.INFO]: 'info', [logLevel.DEBUG]: 'debug' };
 
+let logFile: WriteStream | undefined;
+
+/**
+ * Where client log lines go: stderr, or the file named by KAFKA_CLIENT_LOG_FILE. `npm test` sets it:
+ * its fault runs make the clients log hundreds of expected broker states that would bury a real
+ * failure in the test output. Appends, so the test processes and the ingestors they spawn share it.
+ */
+function logTarget(): NodeJS.WritableStream {
+  const path = process.env.KAFKA_CLIENT_LOG_FILE;
+  if (!path) return process.stderr;
+  logFile ??= createWriteStream(path, { flags: 'a' });
+  return logFile;
+}
+
 function jsonLogCreator() {
   return ({ namespace, level, log }: LogEntry) => {
     const { message, ...extra } = log;
-    process.stderr.write(`${JSON.stringify({ level: LEVEL_NAMES[level] ?? String(level), component: `kafkajs.${namespace}`, msg: message, ...extra })}\n`);
+    logTarget().write(`${JSON.stringify({ level: LEVEL_NAMES[level] ?? String(level), component: `kafkajs.${namespace}`, msg: message, ...extra })}\n`);
   };
 }
 
