@@ -10,6 +10,8 @@ module.exports = {
   },
   moduleFileExtensions: ['ts', 'tsx', 'js', 'json'],
   moduleNameMapper: pathsToModuleNameMapper(compilerOptions.paths, { prefix: `${__dirname}/` }),
-  testMatch: ['<rootDir>/**/*.spec.ts', '<rootDir>/**/*.int-spec.ts'],
+  // Two tiers by file name: `*.spec.ts` (unit, no services) and `*.int-spec.ts` (real broker and
+  // engine). `npm run test:unit` sets AUDIT_TEST_TIER=unit to run the first alone.
+  testMatch: process.env.AUDIT_TEST_TIER === 'unit' ? ['<rootDir>/**/*.spec.ts'] : ['<rootDir>/**/*.spec.ts', '<rootDir>/**/*.int-spec.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
 };
