@@ -1,5 +1,6 @@
 import { LIMITS, makeAuditEvent, serializeAuditEvent } from '@audit/contract';
 import { GENESIS, type ChainHead } from '@audit/integrity';
+import { MessageChannel } from 'node:worker_threads';
 import { chainKeys, encodeBlock, packValues, type EncodeRequest } from './block-encoding';
 
 function request(values: Array<Buffer | null>, keys: Array<string | null>, before?: Map<string, ChainHead>): EncodeRequest {
@@ -9,6 +10,20 @@ function request(values: Array<Buffer | null>, keys: Array<string | null>, befor
 describe('block encoding', () => {
   const events = [makeAuditEvent({ organizationId: 'org_a' }), makeAuditEvent({ organizationId: 'org_b' }), makeAuditEvent({ organizationId: 'org_a' })];
   const values = events.map((event) => Buffer.from(serializeAuditEvent(event)));
+
+  it('should pack a small block, and encode its body, into memory of its own, which can move between threads', () => {
+    // Small Buffers share Node's allocation pool, which Node refuses to transfer (a one-event block failed every attempt).
+    const { values: packed } = packValues([values[0]]);
+    const { body } = encodeBlock(request([values[0]], ['org_a']));
+    const { port1, port2 } = new MessageChannel();
+    try {
+      expect(() => port1.postMessage(packed, [packed.buffer as ArrayBuffer])).not.toThrow();
+      expect(() => port1.postMessage(body, [body.buffer as ArrayBuffer])).not.toThrow();
+    } finally {
+      port1.close();
+      port2.close();
+    }
+  });
 
   it('should read each message back from the packed values, a null value as an empty one', () => {
     const encoded = encodeBlock(request([values[0], null, Buffer.alloc(0), values[1]], ['org_a', null, null, 'org_b']));

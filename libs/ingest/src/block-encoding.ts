@@ -46,7 +46,9 @@ export function packValues(values: Array<Buffer | null>): { values: Uint8Array; 
   const ends = new Uint32Array(values.length);
   let total = 0;
   values.forEach((value, index) => (ends[index] = total += value?.length ?? 0));
-  const packed = Buffer.allocUnsafe(total);
+  // Not from Node's shared pool (where allocUnsafe puts small buffers): the block's memory is
+  // transferred to the encoder thread, and Node refuses to transfer the pool.
+  const packed = Buffer.allocUnsafeSlow(total);
   let at = 0;
   for (const value of values) if (value) at += value.copy(packed, at);
   return { values: packed, ends };
@@ -101,7 +103,14 @@ export function encodeBlock(request: EncodeRequest): EncodedBlock {
     after.set(columns.organization_id, link.head);
     lines.push(chainedJsonEachRowLine(link.canonicalJson, { prevHash: link.prevHash, hash: link.head.hash }, lineage, retention));
   }
-  return { body: lines.length === 0 ? new Uint8Array(0) : Buffer.from(`${lines.join('\n')}\n`), rows, occurredAt, letters, after };
+  return { body: lines.length === 0 ? new Uint8Array(0) : ownedUtf8(`${lines.join('\n')}\n`), rows, occurredAt, letters, after };
+}
+
+/** The UTF-8 bytes of `text` in memory of their own (not Node's shared pool), so they can be transferred. */
+function ownedUtf8(text: string): Buffer {
+  const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
+  bytes.write(text);
+  return bytes;
 }
 
 /**
