@@ -1,6 +1,6 @@
 export { createTestTopics, openTestClickHouse, testBrokers, testKafka, uniqueName, waitFor, type TestClickHouse } from './test-services';
 export { readTopic, type ReadMessage } from './topic.reader';
-export { startPrivateBroker, type PrivateBroker } from './private-broker';
+export { startPrivateBroker, startPrivateCluster, type PrivateBroker, type PrivateCluster } from './private-broker';
 export { signTestToken, type TestTokenOptions } from './test-token';
 export { groupProgress, makeEvents, publish, storedCounts, toMessage, topicSize, type StoredCounts } from './ingest-traffic';
 export { buildIngestor, spawnIngestor, type IngestorProcess } from './ingestor.process';
