@@ -1,5 +1,6 @@
 export { KafkaConfig } from './kafka.config';
 export { createKafka, type KafkaClientOptions } from './kafka-client.factory';
+export { createCompleteSendProducer } from './complete-send.producer';
 export { auditTopics, ensureTopics, type TopicSpec } from './topic.admin';
 export { ConsumerLagReader, type PartitionLag, type ReadLagOptions } from './consumer-lag.reader';
 export { readTopicRanges, type PartitionRange, type RangeMessage, type ReadRangeOptions } from './topic-range.reader';

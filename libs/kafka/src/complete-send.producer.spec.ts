@@ -1,0 +1,75 @@
+import { Partitioners, type Kafka, type Message, type PartitionMetadata, type Producer, type ProducerBatch, type ProducerConfig, type RecordMetadata } from 'kafkajs';
+import { createCompleteSendProducer } from './complete-send.producer';
+
+/**
+ * A kafkajs stand-in that partitions like kafkajs (through the configured partitioner, over two
+ * partitions) and acknowledges what `acknowledge` lets through: kafkajs's own bug, on demand.
+ */
+function fakeKafka(acknowledge: (partitions: number[], call: number) => number[]) {
+  const batches: ProducerBatch[] = [];
+  const warnings: unknown[] = [];
+  const partitionMetadata = [{ partitionId: 0 }, { partitionId: 1 }] as PartitionMetadata[];
+  const kafka = {
+    producer: (config: ProducerConfig) => {
+      const partitioner = config.createPartitioner!();
+      const sendBatch = async (batch: ProducerBatch): Promise<RecordMetadata[]> => {
+        batches.push(batch);
+        const partitions = new Set<number>();
+        for (const { topic, messages } of batch.topicMessages ?? []) for (const message of messages) partitions.add(partitioner({ topic, partitionMetadata, message }));
+        return acknowledge([...partitions].sort(), batches.length).map((partition) => ({ topicName: 'audit', partition, errorCode: 0 }));
+      };
+      return { sendBatch, logger: () => ({ warn: (...entry: unknown[]) => warnings.push(entry) }) } as unknown as Producer;
+    },
+  } as unknown as Kafka;
+  return { kafka, batches, warnings };
+}
+
+/** Keys the Java-compatible partitioner puts on partitions 0 and 1 of two. */
+const keyOn = (partition: number) =>
+  ['a', 'b', 'c', 'd', 'e', 'f'].find((key) => Partitioners.DefaultPartitioner()({ topic: 'audit', partitionMetadata: [{ partitionId: 0 }, { partitionId: 1 }] as PartitionMetadata[], message: { key, value: null } }) === partition)!;
+const messages = (count: number): Message[] => Array.from({ length: count }, (_, index) => ({ key: keyOn(index % 2), value: String(index) }));
+const sentValues = (batch: ProducerBatch) => batch.topicMessages!.flatMap((topic) => topic.messages.map((message) => message.value));
+
+describe('createCompleteSendProducer', () => {
+  it('should send again, by themselves, the messages of a partition that kafkajs left out of its acknowledgement', async () => {
+    // The first send acknowledges partition 0 only, as kafkajs does when partition 1's leader moved mid-send.
+    const { kafka, batches, warnings } = fakeKafka((partitions, call) => (call === 1 ? [0] : partitions));
+    const producer = createCompleteSendProducer(kafka, { createPartitioner: Partitioners.DefaultPartitioner });
+
+    const result = await producer.send({ topic: 'audit', acks: -1, messages: messages(6) });
+
+    expect(batches.map(sentValues)).toEqual([
+      ['0', '1', '2', '3', '4', '5'],
+      ['1', '3', '5'],
+    ]);
+    expect(batches[1]).toMatchObject({ acks: -1, topicMessages: [{ topic: 'audit' }] });
+    expect(result.map(({ partition }) => partition)).toEqual([0, 1]);
+    expect(warnings).toHaveLength(1);
+  });
+
+  it('should keep sending until every partition is acknowledged', async () => {
+    const { kafka, batches } = fakeKafka((partitions, call) => (call < 3 ? [] : partitions));
+    await createCompleteSendProducer(kafka).send({ topic: 'audit', messages: messages(4) });
+
+    expect(batches.map(sentValues)).toEqual([
+      ['0', '1', '2', '3'],
+      ['0', '1', '2', '3'],
+      ['0', '1', '2', '3'],
+    ]);
+  });
+
+  it('should send each message once when every partition is acknowledged', async () => {
+    const { kafka, batches, warnings } = fakeKafka((partitions) => partitions);
+    await createCompleteSendProducer(kafka).sendBatch({ topicMessages: [{ topic: 'audit', messages: messages(4) }] });
+
+    expect(batches).toHaveLength(1);
+    expect(warnings).toHaveLength(0);
+  });
+
+  it('should not wait for acknowledgements that acks 0 never brings', async () => {
+    const { kafka, batches } = fakeKafka(() => []);
+    await createCompleteSendProducer(kafka).send({ topic: 'audit', acks: 0, messages: messages(4) });
+
+    expect(batches).toHaveLength(1);
+  });
+});
