@@ -3,11 +3,14 @@
 // - the ingestor process killed with SIGKILL at FAULTS_KILLS seeded moments of a FAULTS_KILL_EVENTS run;
 // - the broker (a private one) restarted twice during production;
 // - ClickHouse unavailable (table detached) for FAULTS_OUTAGE_MS during ingestion;
-// - the consumer group growing from 1 to 3 ingestors and back.
+// - the consumer group growing from 1 to 3 ingestors and back;
+// - failover (issue #15): in a three-node cluster (replication factor 3, min.insync.replicas 2),
+//   the leader of a partition in use killed with SIGKILL three times, each restarted after a while.
 // Each prints its figure line; RELIABILITY_SEED replays a run. Expected everywhere: lost 0, duplicated 0.
 import 'reflect-metadata';
 import { printFigure, type FaultFigure } from '../test/reliability/src/lib/fault-figure';
 import { runBrokerRestarts, runClickHouseOutage, runConsumerGroupScaling, runIngestorKills } from '../test/reliability/src/lib/fault.scenarios';
+import { runLeaderFailover } from '../test/reliability/src/lib/leader-failover.scenario';
 import { runSeed } from '../test/reliability/src/lib/seeded-random';
 import { benchRow, writeBenchResults, type BenchRow } from './lib';
 
@@ -17,7 +20,10 @@ const EVENTS = Number(process.env.FAULTS_EVENTS ?? 200_000);
 const OUTAGE_MS = Number(process.env.FAULTS_OUTAGE_MS ?? 60_000);
 /** Publishing pace: faults strike while production goes on. */
 const EVENTS_PER_SECOND = Number(process.env.FAULTS_PRODUCE_RATE ?? 10_000);
-const SCENARIOS = (process.env.FAULTS_SCENARIOS ?? 'kill,broker,outage,group').split(',');
+const LEADER_KILLS = 3;
+/** Three kill-and-restart cycles of a cluster node (~15 s each here) must land while publishing goes on. */
+const FAILOVER_MIN_DURATION_MS = 90_000;
+const SCENARIOS = (process.env.FAULTS_SCENARIOS ?? 'kill,broker,outage,group,failover').split(',');
 const log = (line: string) => console.log(`[faults bench] ${line}`);
 
 async function main(): Promise<void> {
@@ -31,6 +37,7 @@ async function main(): Promise<void> {
     broker: () => runBrokerRestarts({ seed, events: EVENTS, durationMs: durationMs(EVENTS), restarts: 2, log }),
     outage: () => runClickHouseOutage({ seed, events: EVENTS, durationMs: durationMs(EVENTS), outageMs: OUTAGE_MS, log }),
     group: () => runConsumerGroupScaling({ seed, events: EVENTS, durationMs: durationMs(EVENTS), log }),
+    failover: () => runLeaderFailover({ seed, events: EVENTS, durationMs: Math.max(durationMs(EVENTS), FAILOVER_MIN_DURATION_MS), kills: LEADER_KILLS, build: false, log }),
   };
   const rows: BenchRow[] = [];
   let failed = 0;
@@ -43,7 +50,7 @@ async function main(): Promise<void> {
     const seconds = (Date.now() - started) / 1000;
     printFigure(figure);
     if (figure.lost !== 0 || figure.duplicated !== 0 || figure.produced !== figure.unique) failed += 1;
-    const config = { ...figure, seconds: Math.round(seconds), ...(name === 'kill' ? { kills: KILLS } : {}), ...(name === 'outage' ? { outageMs: OUTAGE_MS } : {}) };
+    const config = { ...figure, seconds: Math.round(seconds), ...(name === 'kill' ? { kills: KILLS } : {}), ...(name === 'outage' ? { outageMs: OUTAGE_MS } : {}), ...(name === 'failover' ? { leaderKills: LEADER_KILLS } : {}) };
     rows.push(
       benchRow({ name: `${figure.scenario}: events lost`, value: figure.lost, unit: 'events', target: { max: 0 }, config }),
       benchRow({ name: `${figure.scenario}: rows duplicated`, value: figure.duplicated, unit: 'rows', target: { max: 0 }, config }),

@@ -1,30 +1,13 @@
 // The four fault runs of issue #9. Each publishes valid events while a fault strikes at moments
 // drawn from the seed, waits until the consumer group has committed the whole topic, and returns
 // the run's figure line. The same functions serve the CI-sized tests and the full-scale bench.
-import { createClickHouseClient } from '@audit/clickhouse';
 import { createKafka } from '@audit/kafka';
 import { startIngestApp, type IngestApp } from '@audit/ingest/testing';
-import {
-  buildIngestor,
-  createTestTopics,
-  groupProgress,
-  openTestClickHouse,
-  spawnIngestor,
-  startPrivateBroker,
-  storedCounts,
-  testBrokers,
-  topicSize,
-  uniqueName,
-  waitFor,
-  type IngestorProcess,
-  type TestClickHouse,
-} from '@audit/testing';
+import { createTestTopics, groupProgress, openTestClickHouse, startPrivateBroker, storedCounts, testBrokers, topicSize, uniqueName, waitFor, type TestClickHouse } from '@audit/testing';
 import type { Kafka } from 'kafkajs';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { faultFigure, type FaultFigure } from './fault-figure';
 import { SeededRandom } from './seeded-random';
+import { StandaloneIngestor, type StoredDatabase } from './standalone-ingestor';
 import { startTraffic, type Traffic } from './steady-traffic';
 
 export interface FaultRunOptions {
@@ -37,11 +20,12 @@ export interface FaultRunOptions {
   log?: (line: string) => void;
 }
 
-const PARTITIONS = 6;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export const PARTITIONS = 6;
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const SHORT_END_SETTLE_MS = 10_000;
 
 /** Small blocks and a short session, so faults land among many inserted and committed ranges. */
-function ingestEnv(topic: string, dlqTopic: string, groupId: string, brokers: string[], events: number): Record<string, string> {
+export function ingestEnv(topic: string, dlqTopic: string, groupId: string, brokers: string[], events: number): Record<string, string> {
   return {
     KAFKA_BROKERS: brokers.join(','),
     AUDIT_TOPIC: topic,
@@ -55,7 +39,7 @@ function ingestEnv(topic: string, dlqTopic: string, groupId: string, brokers: st
   };
 }
 
-async function untilProduced(traffic: Traffic, count: number): Promise<void> {
+export async function untilProduced(traffic: Traffic, count: number): Promise<void> {
   await waitFor(async () => (traffic.produced() >= count ? true : undefined), { what: `${count} events produced`, timeoutMs: 600_000, intervalMs: 20 });
 }
 
@@ -64,7 +48,7 @@ async function untilProduced(traffic: Traffic, count: number): Promise<void> {
  * not, the error says where each partition stands and what `explain` tells about the ingestors
  * (their transports' diagnostics, or the process's last output), so a stalled run explains itself.
  */
-async function untilDrained(
+export async function untilDrained(
   kafka: Kafka,
   topic: string,
   groupId: string,
@@ -74,6 +58,10 @@ async function untilDrained(
 ): Promise<number> {
   const produced = await traffic.done;
   let last: Awaited<ReturnType<typeof groupProgress>> | undefined;
+  // Every acknowledged event is on the topic by now, so a topic that ends below `produced` lost
+  // acknowledged events: once its end has held still for SHORT_END_SETTLE_MS and is all
+  // committed, the run ends and its figure shows them as lost, rather than timing out.
+  let shortEnd: { end: number; since: number } | undefined;
   try {
     await waitFor(
       async () => {
@@ -81,7 +69,10 @@ async function untilDrained(
         // Right after a broker restart an admin request may fail: that is "not yet", not a failure.
         const progress = await groupProgress(kafka, topic, groupId).catch(() => undefined);
         last = progress ?? last;
-        return progress && progress.end >= produced && progress.committed >= progress.end ? true : undefined;
+        if (!progress || progress.committed < progress.end) return undefined;
+        if (progress.end >= produced) return true;
+        if (shortEnd?.end !== progress.end) shortEnd = { end: progress.end, since: Date.now() };
+        return Date.now() - shortEnd.since >= SHORT_END_SETTLE_MS ? true : undefined;
       },
       { what: `the group to commit all ${produced} events of ${topic}`, timeoutMs: Math.max(90_000, events), intervalMs: 250 },
     );
@@ -100,7 +91,7 @@ async function untilDrained(
 }
 
 /** When rows are doubled, which offsets of which partitions, inserted when: what a fix needs to know. */
-async function describeDuplicates({ handle, database }: TestClickHouse, log: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Promise<void> {
+export async function describeDuplicates({ handle, database }: StoredDatabase, log: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Promise<void> {
   const result = await handle.client.query({
     query: `SELECT kafka_partition AS partition, min(kafka_offset) AS first, max(kafka_offset) AS last, count() AS rows, groupUniqArray(toString(ingested_at)) AS insertedAt
             FROM (SELECT event_id, kafka_partition, kafka_offset, ingested_at FROM ${database}.audit_events WHERE event_id IN (SELECT event_id FROM ${database}.audit_events GROUP BY event_id HAVING count() > 1))
@@ -157,50 +148,27 @@ export async function runIngestorKills(options: FaultRunOptions & { kills: numbe
   const kafka = createKafka({ brokers, clientId: 'reliability-kill' });
   const { topic, dlqTopic } = await createTestTopics(kafka, PARTITIONS);
   const groupId = uniqueName('reliability-kill');
-  const database = uniqueName('audit_kill');
-  const dataPath = mkdtempSync(join(tmpdir(), 'audit-kill-'));
-  const env = { ...ingestEnv(topic, dlqTopic, groupId, brokers, options.events), CLICKHOUSE_DATA_PATH: dataPath, CLICKHOUSE_DATABASE: database, INGESTOR_PORT: '0' };
-  if (options.build !== false) buildIngestor();
-  let running: IngestorProcess | undefined;
-  const stop = async (signal: NodeJS.Signals) => {
-    running?.child.kill(signal);
-    await running?.exited;
-  };
+  const ingestor = new StandaloneIngestor(ingestEnv(topic, dlqTopic, groupId, brokers, options.events), { build: options.build });
   try {
     const traffic = startTraffic({ brokers, topic, events: options.events, durationMs: options.durationMs });
     for (const [index, point] of random.points(options.kills, 0.03, 0.97).entries()) {
-      running = spawnIngestor(env);
-      const current = running;
+      ingestor.start();
       await waitFor(
         async () => {
-          if (current.child.exitCode !== null) throw new Error(`the ingestor exited by itself:\n${current.output.join('\n')}`);
+          ingestor.checkAlive();
           return (await groupProgress(kafka, topic, groupId)).committed >= point * options.events ? true : undefined;
         },
         { what: `${Math.round(point * 100)}% committed`, timeoutMs: 300_000, intervalMs: 50 },
       );
       await sleep(random.int(0, 400));
-      await stop('SIGKILL');
+      await ingestor.stop('SIGKILL');
       options.log?.(`kill ${index + 1}/${options.kills} at ${(point * 100).toFixed(1)}% committed`);
     }
-    running = spawnIngestor(env);
-    const last = running;
-    const produced = await untilDrained(kafka, topic, groupId, traffic, options.events, {
-      check: () => {
-        if (last.child.exitCode !== null) throw new Error(`the last ingestor exited by itself:\n${last.output.join('\n')}`);
-      },
-      explain: () => last.output.slice(-40),
-    });
-    await stop('SIGTERM');
-    // The process has released the embedded engine's directory; only now may this one open it.
-    const handle = createClickHouseClient({ dataPath });
-    try {
-      return faultFigure('ingestor-sigkill', options.seed, produced, await topicSize(kafka, topic), await storedCounts(handle, database), await topicSize(kafka, dlqTopic));
-    } finally {
-      await handle.client.close();
-    }
+    ingestor.start();
+    const produced = await untilDrained(kafka, topic, groupId, traffic, options.events, { check: () => ingestor.checkAlive(), explain: () => ingestor.lastOutput() });
+    return faultFigure('ingestor-sigkill', options.seed, produced, await topicSize(kafka, topic), await ingestor.readStored(({ handle, database }) => storedCounts(handle, database)), await topicSize(kafka, dlqTopic));
   } finally {
-    await stop('SIGKILL');
-    rmSync(dataPath, { recursive: true, force: true });
+    await ingestor.dispose();
   }
 }
 
