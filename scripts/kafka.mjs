@@ -186,23 +186,27 @@ function nodeProperties(settings, node) {
     .replaceAll('${MIN_INSYNC_REPLICAS}', String(settings.minInsyncReplicas));
 }
 
-/**
- * Writes the node's properties, formats its storage on first start and starts its JVM (without
- * waiting). Returns where its log stood before, so that what this start logged can be read.
- */
-function launchNode(settings, node, clusterId) {
+const loggingOptions = (node) => [`-Dlog4j2.configurationFile=${join(infraDir, 'log4j2.properties')}`, `-Dkafka.logfile=${node.logFile}`];
+
+/** Writes the node's properties and, on its first start, formats its storage (nodes format in parallel). */
+async function prepareNode(settings, node, clusterId) {
   mkdirSync(join(node.dataDir, 'logs'), { recursive: true });
+  writeFileSync(join(node.dataDir, 'server.properties'), nodeProperties(settings, node));
+  if (formattedClusterId(node)) return;
+  // A KRaft log directory must be formatted once, with the id every node of the cluster shares.
+  const format = java([...loggingOptions(node), 'kafka.tools.StorageTool', 'format', '--ignore-formatted', `--cluster-id=${clusterId}`, '--config', join(node.dataDir, 'server.properties')]);
+  const child = spawn(format.bin, format.args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  const status = await new Promise((done) => child.once('close', done));
+  if (status !== 0) throw new Error(`formatting Kafka storage of broker ${node.id} failed: ${output}`);
+}
+
+/** Starts the node's JVM (without waiting). Returns where its log stood before, so that what this start logged can be read. */
+function launchNode(settings, node) {
   const logOffset = existsSync(node.logFile) ? statSync(node.logFile).size : 0;
-  const propertiesFile = join(node.dataDir, 'server.properties');
-  writeFileSync(propertiesFile, nodeProperties(settings, node));
-  const logging = [`-Dlog4j2.configurationFile=${join(infraDir, 'log4j2.properties')}`, `-Dkafka.logfile=${node.logFile}`];
-  if (!formattedClusterId(node)) {
-    // A KRaft log directory must be formatted once, with the id every node of the cluster shares.
-    const format = java([...logging, 'kafka.tools.StorageTool', 'format', '--ignore-formatted', `--cluster-id=${clusterId}`, '--config', propertiesFile]);
-    const result = spawnSync(format.bin, format.args, { encoding: 'utf8' });
-    if (result.status !== 0) throw new Error(`formatting Kafka storage failed: ${result.stderr || result.stdout}`);
-  }
-  const server = java([...settings.heap.split(/\s+/), '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-Djava.awt.headless=true', ...logging, 'kafka.Kafka', propertiesFile]);
+  const server = java([...settings.heap.split(/\s+/), '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-Djava.awt.headless=true', ...loggingOptions(node), 'kafka.Kafka', join(node.dataDir, 'server.properties')]);
   const out = openSync(node.logFile, 'a');
   const child = spawn(server.bin, server.args, { detached: true, stdio: ['ignore', out, out] });
   closeSync(out);
@@ -235,9 +239,10 @@ export async function startKafka({ env = process.env, timeoutMs = 90_000, node: 
   }
   ensureJars();
   const clusterId = settings.nodes.map(formattedClusterId).find(Boolean) ?? randomBytes(16).toString('base64url');
+  await Promise.all(stopped.map((node) => prepareNode(settings, node, clusterId)));
   const launch = async (node) => {
     await untilPortsBindable(node);
-    return launchNode(settings, node, clusterId);
+    return launchNode(settings, node);
   };
   const logOffsets = new Map();
   for (const node of stopped) logOffsets.set(node, await launch(node));
