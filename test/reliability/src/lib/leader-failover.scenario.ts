@@ -5,7 +5,7 @@
 // may be lost; the idempotent producer and the deduplication token must keep every one single.
 import { createKafka } from '@audit/kafka';
 import { createTestTopics, groupProgress, startPrivateCluster, storedCounts, topicSize, uniqueName, waitFor } from '@audit/testing';
-import type { Admin } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import { faultFigure, type FaultFigure } from './fault-figure';
 import { describeDuplicates, ingestEnv, PARTITIONS, sleep, untilDrained, untilProduced, type FaultRunOptions } from './fault.scenarios';
 import { SeededRandom } from './seeded-random';
@@ -35,6 +35,26 @@ async function coordinatorOf(admin: Admin, groupId: string): Promise<number> {
   return leaderOf(admin, '__consumer_offsets', (hash & 0x7fffffff) % 10);
 }
 
+/**
+ * A partition in use, seeded, and its leader: events are published to it (the run's few
+ * organizations, the keys, leave some partitions empty) and the ingestor has committed some.
+ */
+async function leaderInUse(kafka: Kafka, admin: Admin, topic: string, groupId: string, random: SeededRandom, ingestor: StandaloneIngestor) {
+  const inUse = await waitFor(
+    async () => {
+      ingestor.checkAlive();
+      const progress = await groupProgress(kafka, topic, groupId).catch(() => undefined);
+      const consumed = progress?.partitions.filter(({ committed }) => committed > 0) ?? [];
+      return consumed.length > 0 ? consumed : undefined;
+    },
+    { what: 'the ingestor to commit', timeoutMs: 120_000 },
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}\ningestor:\n${ingestor.lastOutput().join('\n')}`);
+  });
+  const { partition, committed } = random.pick(inUse);
+  return { partition, committed, leader: await leaderOf(admin, topic, partition), coordinator: await coordinatorOf(admin, groupId) };
+}
+
 export async function runLeaderFailover(options: FaultRunOptions & { kills: number; build?: boolean }): Promise<FaultFigure> {
   const random = new SeededRandom(options.seed);
   const cluster = await startPrivateCluster();
@@ -52,32 +72,29 @@ export async function runLeaderFailover(options: FaultRunOptions & { kills: numb
     const running = ingestor;
     running.start();
     const traffic = startTraffic({ brokers: cluster.brokers, topic, events: options.events, durationMs: options.durationMs });
+    // The node killed last rejoins while publishing goes on towards the next kill point.
+    let rejoined: Promise<void> = Promise.resolve();
     for (const [index, point] of random.points(options.kills, 0.1, 0.7).entries()) {
       await untilProduced(traffic, Math.floor(point * options.events));
-      await cluster.untilInSync();
-      // A partition in use: events are published to it (the run's few organizations, the keys,
-      // leave some partitions empty) and the ingestor has committed some of them.
-      const inUse = await waitFor(
-        async () => {
-          running.checkAlive();
-          const progress = await groupProgress(kafka, topic, groupId).catch(() => undefined);
-          const consumed = progress?.partitions.filter(({ committed }) => committed > 0) ?? [];
-          return consumed.length > 0 ? consumed : undefined;
-        },
-        { what: 'the ingestor to commit', timeoutMs: 120_000 },
-      ).catch((error: Error) => {
-        throw new Error(`${error.message}\ningestor:\n${running.lastOutput().join('\n')}`);
+      // On a slow machine the last node may still be rejoining: publishing waits at the kill point
+      // meanwhile, so that the rest of the run is left for this kill and the next, and each
+      // strikes mid-production.
+      const { leader, partition, committed, coordinator } = await traffic.holding(async () => {
+        await rejoined;
+        await cluster.untilInSync();
+        return leaderInUse(kafka, admin, topic, groupId, random, running);
       });
-      const { partition, committed } = random.pick(inUse);
-      const [leader, coordinator] = [await leaderOf(admin, topic, partition), await coordinatorOf(admin, groupId)];
       await cluster.kill(leader);
       const role = `leader of partition ${partition}${leader === coordinator ? ' and the group coordinator' : ''}`;
       options.log?.(`kill ${index + 1}/${options.kills}: node ${leader}, ${role} (committed there: ${committed}), at ${traffic.produced()} produced`);
       const downMs = random.int(1_000, 5_000);
-      await sleep(downMs);
-      await cluster.start(leader);
-      options.log?.(`node ${leader} restarted after ${downMs} ms down (plus its start), at ${traffic.produced()} produced`);
+      rejoined = sleep(downMs)
+        .then(() => cluster.start(leader))
+        .then(() => options.log?.(`node ${leader} restarted after ${downMs} ms down (plus its start), at ${traffic.produced()} produced`));
+      // Awaited at the next kill or after the loop; marked handled so that a failed start waits for that.
+      rejoined.catch(() => undefined);
     }
+    await rejoined;
     const produced = await untilDrained(kafka, topic, groupId, traffic, options.events, { check: () => running.checkAlive(), explain: () => running.lastOutput() });
     const counts = await running.readStored(async (clickhouse) => {
       await describeDuplicates(clickhouse, options.log);

@@ -16,6 +16,11 @@ export interface Traffic {
   produced(): number;
   /** Resolves with the number acknowledged once every event is. */
   done: Promise<number>;
+  /**
+   * Publishes no further chunk (the one under way completes) while `work` runs; the time held
+   * does not count against the schedule.
+   */
+  holding<T>(work: () => Promise<T>): Promise<T>;
 }
 
 /**
@@ -26,10 +31,16 @@ export interface Traffic {
 export function startTraffic({ brokers, topic, events, durationMs, chunk = 1000 }: TrafficOptions): Traffic {
   const producer = new AuditProducer({ brokers, topic, clientId: 'reliability-traffic', exitHooks: false });
   let produced = 0;
-  const started = Date.now();
+  let started = Date.now();
+  let held: Promise<void> | undefined;
   const done = (async () => {
     try {
       while (produced < events) {
+        if (held) {
+          const since = Date.now();
+          await held;
+          started += Date.now() - since;
+        }
         const size = Math.min(chunk, events - produced);
         await Promise.all(makeEvents(size).map((event) => producer.record(event)));
         produced += size;
@@ -42,5 +53,15 @@ export function startTraffic({ brokers, topic, events, durationMs, chunk = 1000 
       await producer.close();
     }
   })();
-  return { produced: () => produced, done };
+  const holding = async <T>(work: () => Promise<T>): Promise<T> => {
+    let release!: () => void;
+    held = new Promise<void>((resolve) => (release = resolve));
+    try {
+      return await work();
+    } finally {
+      held = undefined;
+      release();
+    }
+  };
+  return { produced: () => produced, done, holding };
 }
