@@ -18,6 +18,7 @@ function batchOf(events: AuditEvent[], first: number): PartitionBatch {
     first: String(first),
     last: String(last),
     deduplicationToken: `audit.roundtrip:0:${first}-${last}`,
+    clock: Date.now(),
     messages: events.map((event, index) => ({ offset: String(first + index), key: Buffer.from(event.organizationId), value: Buffer.from(serializeAuditEvent(event)), timestamp: '0', attributes: 0, headers: {} })),
   };
 }

@@ -10,8 +10,12 @@ import type { PartitionBatch } from './kafka-batch.transport';
 type Lineage = { kafka_topic: string; kafka_partition: number; kafka_offset: number };
 type StoredRow = Lineage & { event_id: string; organization_id: string; chain_seq: number; chain_prev_hash: string; chain_hash: string } & Record<string, unknown>;
 
+/** Stores blocks as ClickHouse does: a block whose token it has seen before is dropped, whatever its rows. */
 class FakeWriter {
   readonly blocks: Array<{ token: string; ids: string[] }> = [];
+  /** Every block received, stored or dropped as a copy. */
+  readonly attempts: StoredRow[][] = [];
+  private readonly tokens = new Set<string>();
   readonly lineage: Lineage[] = [];
   readonly rows: StoredRow[] = [];
   readonly heads: ChainHeadRecord[] = [];
@@ -30,6 +34,9 @@ class FakeWriter {
     const ids = rows.map((row) => row.event_id);
     const error = this.failure?.(ids);
     if (error) throw error;
+    this.attempts.push(rows);
+    if (this.tokens.has(options.deduplicationToken)) return;
+    this.tokens.add(options.deduplicationToken);
     this.blocks.push({ token: options.deduplicationToken, ids });
     this.rows.push(...rows);
     this.lineage.push(...rows.map(({ kafka_topic, kafka_partition, kafka_offset }) => ({ kafka_topic, kafka_partition, kafka_offset })));
@@ -38,7 +45,13 @@ class FakeWriter {
 
 class FakeDeadLetters {
   readonly letters: DeadLetter[] = [];
+  /** Publishes fail (as with the broker away) while this is above zero, once per call. */
+  failures = 0;
   async publish(letters: DeadLetter[]): Promise<void> {
+    if (this.failures > 0) {
+      this.failures -= 1;
+      throw new Error('There is no leader for this topic-partition as we are in the middle of a leadership election');
+    }
     this.letters.push(...letters);
   }
 }
@@ -61,7 +74,7 @@ function keyOf(value: string | Buffer | null): Buffer | null {
   }
 }
 
-function batchOf(values: Array<string | Buffer | null>, firstOffset = 100): PartitionBatch {
+function batchOf(values: Array<string | Buffer | null>, firstOffset = 100, clock = Date.now()): PartitionBatch {
   const messages: KafkaMessage[] = values.map((value, index) => ({
     offset: String(firstOffset + index),
     key: keyOf(value),
@@ -71,7 +84,7 @@ function batchOf(values: Array<string | Buffer | null>, firstOffset = 100): Part
     headers: {},
   }));
   const last = firstOffset + values.length - 1;
-  return { topic: 't', partition: 0, first: String(firstOffset), last: String(last), deduplicationToken: `t:0:${firstOffset}-${last}`, messages };
+  return { topic: 't', partition: 0, first: String(firstOffset), last: String(last), deduplicationToken: `t:0:${firstOffset}-${last}`, clock, messages };
 }
 
 describe('AuditBatchIngester', () => {
@@ -113,6 +126,31 @@ describe('AuditBatchIngester', () => {
     expect(deadLetters.letters).toHaveLength(1);
     expect(deadLetters.letters[0]).toMatchObject({ reason: 'rejected_by_clickhouse', message: { offset: '103' } });
     expect(deadLetters.letters[0].violations[0].rule).toBe('CANNOT_PARSE_UUID');
+  });
+
+  it('should give a retried block the outcome of its first attempt, however late the retry runs', async () => {
+    const clock = Date.parse('2026-03-01T12:00:00.000Z');
+    const now = jest.spyOn(Date, 'now').mockReturnValue(clock);
+    try {
+      // Five seconds beyond the contract's one-hour skew at the block's clock: refused then, valid ten seconds later.
+      const ahead = makeAuditEvent({ occurredAt: new Date(clock + 3_600_000 + 5_000).toISOString() });
+      const onTime = makeAuditEvent({ occurredAt: new Date(clock).toISOString() });
+      const batch = batchOf([serializeAuditEvent(onTime), serializeAuditEvent(ahead)], 100, clock);
+      const writer = new FakeWriter();
+      const deadLetters = new FakeDeadLetters();
+      deadLetters.failures = 1;
+      const ingester = new AuditBatchIngester(writer, deadLetters);
+      // The first attempt stores its rows, then cannot publish its dead letters: the transport retries the block.
+      await expect(ingester.ingest(batch)).rejects.toThrow(/leader/);
+      now.mockReturnValue(clock + 10_000);
+      await ingester.ingest(batch);
+
+      const stored = writer.rows.map((row) => row.event_id);
+      const deadLettered = deadLetters.letters.map((letter) => letter.message.offset);
+      expect({ stored, deadLettered }).toEqual({ stored: [onTime.id], deadLettered: ['101'] });
+    } finally {
+      now.mockRestore();
+    }
   });
 
   it('should throw a retryable error without dead-lettering, so the same block is retried', async () => {
@@ -170,7 +208,8 @@ describe('AuditBatchIngester', () => {
       const landed = writer.rows.slice(2).map((row) => row.chain_hash);
       // A new process (crash before the commit) replays offsets 102-105: the heads table already holds that block's heads.
       await chained(writer).ingest(batchOf(mixed.slice(2).map(serializeAuditEvent), 102));
-      expect(writer.rows.slice(6).map((row) => row.chain_hash)).toEqual(landed);
+      expect(writer.attempts[2].map((row) => row.chain_hash)).toEqual(landed);
+      expect(writer.rows).toHaveLength(6);
     });
 
     it('should dead-letter an event whose Kafka key is not its organization, before it gets a sequence number', async () => {

@@ -66,8 +66,9 @@ export class AuditBatchIngester {
 
   async ingest(batch: PartitionBatch): Promise<IngestOutcome> {
     const { chains, encoder } = this.options;
-    // One clock for the contract's time rules, so a bisected block's halves see what the block saw.
-    const now = Date.now();
+    // The block's recorded clock for the contract's time rules: every attempt, replay and bisected
+    // half sees what the first attempt saw, so a landed block is never re-sent with other rows.
+    const now = batch.clock;
     const keys = batch.messages.map((message) => message.key?.toString() ?? null);
     let rows: number[] = [];
     const letters: DeadLetter[] = [];

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import type { Admin, Consumer, ConsumerRunConfig, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { isObservable, lastValueFrom } from 'rxjs';
-import { deduplicationToken, nextOffset, parsePendingMetadata, pendingMetadata, type OffsetRange } from './offset-range';
+import { deduplicationToken, nextOffset, parsePendingMetadata, pendingMetadata, type OffsetRange, type RecordedRange } from './offset-range';
 import { PartitionBuffer, type FlushThresholds, type TakenBlock } from './partition.buffer';
 
 /** The pattern of the handler that receives each flushed block: `@EventPattern(INGEST_BATCH_PATTERN)`. */
@@ -14,6 +14,11 @@ export interface PartitionBatch extends OffsetRange {
   partition: number;
   /** Derived from topic, partition and offset range: the same range always carries the same token. */
   deduplicationToken: string;
+  /**
+   * Epoch ms the block's events are validated at (the contract's clock-skew rule): recorded with
+   * the range, so a retry or a replay of the block has the outcome of its first attempt.
+   */
+  clock: number;
   messages: KafkaMessage[];
 }
 
@@ -281,7 +286,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
     return lane;
   }
 
-  private async pendingRange(partition: number): Promise<OffsetRange | undefined> {
+  private async pendingRange(partition: number): Promise<RecordedRange | undefined> {
     for (let attempt = 1; ; attempt++) {
       try {
         const [topicOffsets] = await this.admin!.fetchOffsets({ groupId: this.options.groupId, topics: [this.options.topic] });
@@ -324,6 +329,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
       first: block.first,
       last: block.last,
       deduplicationToken: deduplicationToken(topic, lane.partition, block),
+      clock: block.clock,
       messages: block.messages,
     };
     // Record the range before inserting: a crash after the insert landed replays this exact range.

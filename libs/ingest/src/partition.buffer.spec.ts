@@ -37,21 +37,28 @@ describe('PartitionBuffer', () => {
     const buffer = new PartitionBuffer();
     expect(buffer.append(messages(0, 3), 0)).toBe(30);
     expect(buffer.append(messages(1, 4), 0)).toBe(20);
-    expect(buffer.take(0)).toMatchObject({ first: '0', last: '4', bytes: 50, replay: false });
+    expect(buffer.take(7)).toMatchObject({ first: '0', last: '4', bytes: 50, replay: false, clock: 7 });
     expect(buffer.bytes).toBe(0);
   });
 
   it('should give exactly the recorded pending range first, whatever the thresholds', () => {
-    const buffer = new PartitionBuffer({ first: '10', last: '14' });
+    const buffer = new PartitionBuffer({ first: '10', last: '14', clock: 1000 });
     buffer.append(messages(10, 3), 0);
     expect(buffer.awaitingReplay).toBe(true);
     expect(buffer.due(thresholds, 0)).toBe(false);
     expect(buffer.take(0)).toBeUndefined();
     buffer.append(messages(13, 4), 0);
     expect(buffer.due(thresholds, 0)).toBe(true);
-    const block = buffer.take(0);
-    expect(block).toMatchObject({ first: '10', last: '14', replay: true });
+    const block = buffer.take(5000);
+    // The replayed block is validated at the clock recorded with its range, not at the replay's.
+    expect(block).toMatchObject({ first: '10', last: '14', replay: true, clock: 1000 });
     expect(block?.messages.map((message) => message.offset)).toEqual(['10', '11', '12', '13', '14']);
-    expect(buffer.take(0)).toMatchObject({ first: '15', last: '16', replay: false });
+    expect(buffer.take(6000)).toMatchObject({ first: '15', last: '16', replay: false, clock: 6000 });
+  });
+
+  it('should validate a replayed range recorded without a clock at the time it is taken', () => {
+    const buffer = new PartitionBuffer({ first: '0', last: '1' });
+    buffer.append(messages(0, 2), 0);
+    expect(buffer.take(42)).toMatchObject({ first: '0', last: '1', replay: true, clock: 42 });
   });
 });

@@ -1,5 +1,5 @@
 import type { KafkaMessage } from 'kafkajs';
-import type { OffsetRange } from './offset-range';
+import type { RecordedRange } from './offset-range';
 
 export interface FlushThresholds {
   rows: number;
@@ -8,7 +8,7 @@ export interface FlushThresholds {
 }
 
 /** Messages taken out of a buffer to be inserted as one block. */
-export interface TakenBlock extends OffsetRange {
+export interface TakenBlock extends Required<RecordedRange> {
   messages: KafkaMessage[];
   bytes: number;
   /** True when the block is the recorded pending range being replayed (its metadata is already committed). */
@@ -29,7 +29,7 @@ export class PartitionBuffer {
   private expected?: bigint;
   bytes = 0;
 
-  constructor(private replay?: OffsetRange) {}
+  constructor(private replay?: RecordedRange) {}
 
   get length(): number {
     return this.messages.length;
@@ -78,9 +78,10 @@ export class PartitionBuffer {
     const bytes = messages.reduce((sum, message) => sum + messageBytes(message), 0);
     this.bytes -= bytes;
     this.since = now;
-    // A replayed block keeps the recorded bounds, so its token is the one recorded before the crash.
+    // A replayed block keeps the recorded bounds and clock, so its token and its bytes are the ones
+    // of the attempt before the crash; a fresh block's clock is the time it is taken.
     const range = replay ?? { first: messages[0].offset, last: messages[messages.length - 1].offset };
-    return { ...range, messages, bytes, replay: replay !== undefined };
+    return { first: range.first, last: range.last, clock: replay?.clock ?? now, messages, bytes, replay: replay !== undefined };
   }
 
   private replayComplete(): boolean {
