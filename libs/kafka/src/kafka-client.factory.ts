@@ -1,5 +1,6 @@
 import { Kafka, logLevel, type KafkaConfig as KafkajsConfig, type LogEntry } from 'kafkajs';
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { registerCompressionCodecs } from './codecs/compression-codecs.registry';
 import { patchKafkajsRequestQueue } from './request-queue.patch';
 
 // Every Kafka client of the project is made here, so the patch applies before any connection opens.
@@ -35,7 +36,9 @@ function jsonLogCreator() {
   };
 }
 
+/** A kafkajs client that reads every codec Kafka has (gzip, Snappy, LZ4, ZSTD), as every client of the project must. */
 export function createKafka(options: KafkaClientOptions): Kafka {
+  registerCompressionCodecs();
   return new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,

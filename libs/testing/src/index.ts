@@ -5,5 +5,6 @@ export { signTestToken, type TestTokenOptions } from './test-token';
 export { groupProgress, makeEvents, publish, storedCounts, toMessage, topicSize, type StoredCounts } from './ingest-traffic';
 export { buildIngestor, spawnIngestor, type IngestorProcess } from './ingestor.process';
 export { repoRoot } from './repo-root';
+export { JavaProducerScript, type ForeignAck, type ForeignRecord, type ForeignRun } from './java-producer';
 export { buildVerifiedExport, exportTamperings, exportTestColumns, runExportVerifier, type ExportTestColumns, type VerifierRun } from './export-verifier';
 export { chainEvents, storeChain, testSigningKey, type StoredTestChain, type StoredTestLink } from './chain.fixtures';
