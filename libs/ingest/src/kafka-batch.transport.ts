@@ -74,6 +74,10 @@ interface PartitionLane {
   retrying: boolean;
   step?: string;
   lastError?: string;
+  /** The offset after the last record fetched, events or not (control records and aborted ones are not handed over). */
+  fetchedNext?: string;
+  /** The offset this lane last committed past. */
+  committedNext?: string;
 }
 
 class Revoked extends Error {}
@@ -190,6 +194,10 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => this.onAssignment(payload.memberAssignment[topic] ?? []));
     consumer.on(consumer.events.CRASH, ({ payload }) => this.onCrash(payload.error, payload.restart));
+    // kafkajs hands no batch over when every record it fetched was filtered out (transaction markers, aborted records).
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      if (payload.batchSize === 0 && payload.topic === topic) void this.fetchedFiltered(payload.partition, payload.lastOffset);
+    });
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
     this.runConfig = { autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.receive(payload) };
@@ -260,12 +268,29 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
     const buffer = await lane.ready;
     if (generation !== this.generation || this.closing) return;
     const added = buffer.append(batch.messages, Date.now());
+    lane.fetchedNext = nextOffset(batch.lastOffset());
     this.bufferedBytes += added;
     this.counters.peakBufferedBytes = Math.max(this.counters.peakBufferedBytes, this.bufferedBytes);
     resolveOffset(batch.lastOffset());
     this.schedule(lane, false);
     this.refreshPause();
     await heartbeat();
+  }
+
+  /**
+   * Records fetched and filtered out by kafkajs: a transaction's commit or abort marker, aborted
+   * records. No block holds them, so offsets move past them when the lane has nothing else to
+   * commit; otherwise a partition that ends in a marker (every transactional producer's) stays one
+   * message behind forever, and the lag reader waits for a message that never comes.
+   */
+  private async fetchedFiltered(partition: number, lastOffset: string): Promise<void> {
+    const generation = this.generation;
+    const lane = this.lane(partition);
+    await lane.ready.catch(() => undefined);
+    if (generation !== this.generation || this.closing || this.lanes.get(partition) !== lane) return;
+    const next = nextOffset(lastOffset);
+    if (lane.fetchedNext === undefined || BigInt(next) > BigInt(lane.fetchedNext)) lane.fetchedNext = next;
+    this.schedule(lane, false);
   }
 
   /** A partition's lane, created on its first batch of a generation with the recorded pending range. */
@@ -305,20 +330,27 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
     const buffer = lane.buffer;
     if (!buffer || lane.flushing || this.lanes.get(lane.partition) !== lane) return;
     const now = Date.now();
-    if (!force && !buffer.due(this.options.thresholds, now)) return;
-    const block = buffer.take(now);
-    if (!block) return;
-    lane.flushing = this.flush(lane, block)
+    const block = force || buffer.due(this.options.thresholds, now) ? buffer.take(now) : undefined;
+    const skip = block ? undefined : this.filteredTail(lane, buffer);
+    if (!block && !skip) return;
+    const work = block ? this.flush(lane, block) : this.retrying(lane, `commit past filtered records to ${skip}`, () => this.commit(lane, skip!, null));
+    lane.flushing = work
       .catch((error: unknown) => {
         if (!(error instanceof Revoked)) this.logger.error(`partition ${lane.partition}: ${(error as Error).message}`);
       })
       .finally(() => {
-        if (lane.generation === this.generation) this.bufferedBytes -= block.bytes;
+        if (lane.generation === this.generation) this.bufferedBytes -= block?.bytes ?? 0;
         lane.flushing = undefined;
         lane.retrying = false;
         this.refreshPause();
         if (this.closing === undefined || force) this.schedule(lane, force);
       });
+  }
+
+  /** The offset to commit past filtered records when the lane holds nothing else, if it is ahead of the last commit. */
+  private filteredTail(lane: PartitionLane, buffer: PartitionBuffer): string | undefined {
+    if (buffer.length > 0 || buffer.awaitingReplay || lane.fetchedNext === undefined) return undefined;
+    return lane.committedNext === undefined || BigInt(lane.fetchedNext) > BigInt(lane.committedNext) ? lane.fetchedNext : undefined;
   }
 
   private async flush(lane: PartitionLane, block: TakenBlock): Promise<void> {
@@ -392,6 +424,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
     if (entry?.offset !== offset || (metadata !== null && entry.metadata !== metadata)) {
       throw new Error(`the broker does not have the commit of offset ${offset} (it has ${entry?.offset ?? 'none'}): the consumer is not running`);
     }
+    if (metadata === null) lane.committedNext = offset;
   }
 
   /**

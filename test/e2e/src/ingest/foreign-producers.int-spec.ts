@@ -7,6 +7,7 @@ import { startIngestApp, type IngestApp } from '@audit/ingest/testing';
 import {
   JavaProducerScript,
   createTestTopics,
+  groupProgress,
   makeEvents,
   openTestClickHouse,
   testBrokers,
@@ -83,11 +84,12 @@ describe('events published by a Java service (the Kafka Java client)', () => {
     expect(run.acks.filter((ack) => ack === undefined)).toHaveLength(0);
 
     const committed = events.filter((event) => !aborted.includes(event));
+    const groupId = uniqueName('ingest-foreign');
     ingestor = await startIngestApp(clickhouse.handle, clickhouse.database, {
       KAFKA_BROKERS: process.env.KAFKA_BROKERS,
       AUDIT_TOPIC: topic,
       AUDIT_DLQ_TOPIC: dlqTopic,
-      INGEST_GROUP_ID: uniqueName('ingest-foreign'),
+      INGEST_GROUP_ID: groupId,
       INGEST_FLUSH_INTERVAL_MS: '250',
     });
     const stored = await waitFor(
@@ -101,5 +103,11 @@ describe('events published by a Java service (the Kafka Java client)', () => {
     expect(stored.length).toBe(committed.length);
     expect(new Set(stored)).toEqual(new Set(committed.map((event) => event.id)));
     expect(await topicSize(kafka, dlqTopic)).toBe(0);
+    // Transactions end in control records, which are no events: the group's offsets still reach the end of every partition.
+    const progress = await waitFor(async () => {
+      const now = await groupProgress(kafka, topic, groupId);
+      return now.committed >= now.end ? now : undefined;
+    }, { what: 'offsets committed to the end of every partition', timeoutMs: 10_000 }).catch(async () => groupProgress(kafka, topic, groupId));
+    expect(progress.partitions.map(({ committed, end }) => ({ committed, end }))).toEqual(progress.partitions.map(({ end }) => ({ committed: end, end })));
   }, 180_000);
 });
