@@ -11,4 +11,12 @@ export const DLQ_HEADERS = {
   partition: 'x-audit-original-partition',
   offset: 'x-audit-original-offset',
   firstSeenAt: 'x-audit-dlq-first-seen-at',
+  /**
+   * On a quarantine record only: why the dead letter itself could not be published (the broker's
+   * refusal, e.g. MESSAGE_TOO_LARGE). Such a record carries no value: the original stays on its
+   * topic (at the original partition and offset) until retention, with this size and SHA-256.
+   */
+  quarantined: 'x-audit-dlq-quarantined',
+  originalValueBytes: 'x-audit-original-value-bytes',
+  originalValueSha256: 'x-audit-original-value-sha256',
 } as const;

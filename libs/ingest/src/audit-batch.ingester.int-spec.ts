@@ -37,7 +37,7 @@ describe('AuditBatchIngester on the real engine', () => {
     const letters: DeadLetter[] = [];
     const ingester = new AuditBatchIngester(
       new AuditEventsWriteRepository(client, clickhouse.database, clickhouse.handle.chdb),
-      { publish: async (batch: DeadLetter[]) => void letters.push(...batch) },
+      { publish: async (batch: DeadLetter[]) => (letters.push(...batch), []) },
       { chains: new ChainHeadsCache(new AuditChainHeadsReader(client, clickhouse.database)) },
     );
     const events = AWKWARD.map((text, index) =>
@@ -67,7 +67,7 @@ describe('AuditBatchIngester on the real engine', () => {
     const { client } = clickhouse.handle;
     const ingester = new AuditBatchIngester(
       new AuditEventsWriteRepository(client, clickhouse.database, clickhouse.handle.chdb),
-      { publish: async () => undefined },
+      { publish: async () => [] },
       { chains: new ChainHeadsCache(new AuditChainHeadsReader(client, clickhouse.database)), retentionDaysFor: new RetentionPolicy(2192, 'org_short=365').retentionDaysFor },
     );
     await ingester.ingest(batchOf([makeAuditEvent({ organizationId: 'org_short' }), makeAuditEvent({ organizationId: 'org_long' })], 100));

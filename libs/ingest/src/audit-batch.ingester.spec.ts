@@ -4,7 +4,7 @@ import { GENESIS_HASH, canonicalEventJson, linkHash } from '@audit/integrity';
 import type { KafkaMessage } from 'kafkajs';
 import { AuditBatchIngester } from './audit-batch.ingester';
 import { ChainHeadsCache } from './chain-heads.cache';
-import type { DeadLetter } from './dead-letter.publisher';
+import type { DeadLetter, QuarantinedLetter } from './dead-letter.publisher';
 import type { PartitionBatch } from './kafka-batch.transport';
 
 type Lineage = { kafka_topic: string; kafka_partition: number; kafka_offset: number };
@@ -47,12 +47,15 @@ class FakeDeadLetters {
   readonly letters: DeadLetter[] = [];
   /** Publishes fail (as with the broker away) while this is above zero, once per call. */
   failures = 0;
-  async publish(letters: DeadLetter[]): Promise<void> {
+  /** Letters above this size are published by reference (quarantined), as the topic refuses them. */
+  maxBytes = Number.POSITIVE_INFINITY;
+  async publish(letters: DeadLetter[]): Promise<QuarantinedLetter[]> {
     if (this.failures > 0) {
       this.failures -= 1;
       throw new Error('There is no leader for this topic-partition as we are in the middle of a leadership election');
     }
     this.letters.push(...letters);
+    return letters.filter((letter) => (letter.message.value?.length ?? 0) > this.maxBytes).map((letter) => ({ letter, refusal: 'MESSAGE_TOO_LARGE' }));
   }
 }
 
@@ -96,7 +99,7 @@ describe('AuditBatchIngester', () => {
     const outcome = await new AuditBatchIngester(writer, deadLetters).ingest(
       batchOf([serializeAuditEvent(events[0]), 'not json', null, serializeAuditEvent(events[1]), JSON.stringify({ ...events[2], action: 'Bad Verb' })]),
     );
-    expect(outcome).toEqual({ stored: 2, deadLettered: 3 });
+    expect(outcome).toEqual({ stored: 2, deadLettered: 3, quarantined: 0 });
     expect(writer.blocks).toEqual([{ token: 't:0:100-104', ids: [events[0].id, events[1].id] }]);
     expect(deadLetters.letters.map((letter) => [letter.message.offset, letter.reason])).toEqual([
       ['101', 'not_json'],
@@ -119,7 +122,7 @@ describe('AuditBatchIngester', () => {
     writer.failure = (ids) => (ids.includes(events[3].id) ? new Error('Code: 376. DB::Exception: Cannot parse uuid (CANNOT_PARSE_UUID)') : undefined);
     const deadLetters = new FakeDeadLetters();
     const outcome = await new AuditBatchIngester(writer, deadLetters).ingest(batchOf(events.map(serializeAuditEvent)));
-    expect(outcome).toEqual({ stored: 5, deadLettered: 1 });
+    expect(outcome).toEqual({ stored: 5, deadLettered: 1, quarantined: 0 });
     expect(writer.blocks.flatMap((block) => block.ids).sort()).toEqual(events.filter((_, index) => index !== 3).map((event) => event.id).sort());
     expect(new Set(writer.blocks.map((block) => block.token)).size).toBe(writer.blocks.length);
     expect(writer.blocks.every((block) => block.token.startsWith('t:0:100-105/'))).toBe(true);
@@ -151,6 +154,16 @@ describe('AuditBatchIngester', () => {
     } finally {
       now.mockRestore();
     }
+  });
+
+  it('should report a dead letter the topic refused as quarantined, with its reason and the refusal', async () => {
+    const deadLetters = new FakeDeadLetters();
+    deadLetters.maxBytes = 100;
+    const observed: string[] = [];
+    const observer = { consumed: () => undefined, timeInsert: <T>(_at: readonly string[], insert: () => Promise<T>) => insert(), deadLettered: () => undefined, quarantined: (reason: string, refusal: string) => void observed.push(`${reason} ${refusal}`) };
+    const outcome = await new AuditBatchIngester(new FakeWriter(), deadLetters, { observer }).ingest(batchOf([serializeAuditEvent(events[0]), 'x'.repeat(200), 'not json']));
+    expect(outcome).toEqual({ stored: 1, deadLettered: 2, quarantined: 1 });
+    expect(observed).toEqual(['not_json MESSAGE_TOO_LARGE']);
   });
 
   it('should throw a retryable error without dead-lettering, so the same block is retried', async () => {

@@ -6,22 +6,25 @@ import type { KafkaMessage } from 'kafkajs';
 import { chainKeys, encodeBlock, packValues, type EncodedBlock, type EncodeRequest } from './block-encoding';
 import type { BlockEncoder } from './block.encoder';
 import type { ChainHeadsCache } from './chain-heads.cache';
-import { DeadLetterPublisher, type DeadLetter } from './dead-letter.publisher';
+import { DeadLetterPublisher, type DeadLetter, type QuarantinedLetter } from './dead-letter.publisher';
 import { insertErrorCode, isRetryableInsertError } from './insert-error.classifier';
 import type { PartitionBatch } from './kafka-batch.transport';
 
 /** What the ingester reports, when the app has metrics (ObservabilityModule's IngestMetrics). */
-export type IngestObserver = Pick<IngestMetrics, 'consumed' | 'timeInsert' | 'deadLettered'>;
+export type IngestObserver = Pick<IngestMetrics, 'consumed' | 'timeInsert' | 'deadLettered' | 'quarantined'>;
 
 const unobserved: IngestObserver = {
   consumed: () => undefined,
   timeInsert: (_occurredAt, insert) => insert(),
   deadLettered: () => undefined,
+  quarantined: () => undefined,
 };
 
 export interface IngestOutcome {
   stored: number;
   deadLettered: number;
+  /** Of the dead letters, those the dead-letter topic refused for good, published by reference instead. */
+  quarantined: number;
 }
 
 export interface AuditBatchIngesterOptions {
@@ -72,6 +75,7 @@ export class AuditBatchIngester {
     const keys = batch.messages.map((message) => message.key?.toString() ?? null);
     let rows: number[] = [];
     const letters: DeadLetter[] = [];
+    let quarantined: QuarantinedLetter[] = [];
     try {
       // The keys name every organization a valid row can belong to (see chainKeys): their heads are
       // read first, so the whole block is encoded in one pass, on the encoder's thread.
@@ -88,13 +92,17 @@ export class AuditBatchIngester {
         chains.advance(batch, after);
       }
       // Dead letters go out after the insert: a retry re-inserts (deduplicated), then publishes.
-      await this.deadLetters.publish(letters);
+      quarantined = await this.deadLetters.publish(letters);
       for (const letter of letters) this.observer.deadLettered(letter.reason);
+      for (const { letter, refusal } of quarantined) {
+        this.observer.quarantined(letter.reason, refusal);
+        this.logger.warn(`quarantined ${batch.topic}/${batch.partition}/${letter.message.offset} (${letter.reason}): its dead letter was refused (${refusal}); the original stays on its topic until retention`);
+      }
     } catch (error) {
       this.logger.warn(`block ${batch.deduplicationToken} (${batch.messages.length} messages) failed: ${(error as Error).message ?? error}`);
       throw error;
     }
-    return { stored: rows.length - letters.filter((letter) => letter.reason === 'rejected_by_clickhouse').length, deadLettered: letters.length };
+    return { stored: rows.length - letters.filter((letter) => letter.reason === 'rejected_by_clickhouse').length, deadLettered: letters.length, quarantined: quarantined.length };
   }
 
   private request(batch: PartitionBatch, now: number, keys: Array<string | null>, messages: KafkaMessage[], before: Heads | undefined, organizations: Set<string>): EncodeRequest {

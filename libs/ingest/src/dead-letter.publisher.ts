@@ -1,5 +1,7 @@
-import { DLQ_HEADERS, type Violation } from '@audit/contract';
+import type { Violation } from '@audit/contract';
 import type { IHeaders, KafkaMessage, Message, Producer } from 'kafkajs';
+import { letterRecord, quarantineRecord } from './dead-letter.records';
+import { permanentRefusal } from './publish-error.classifier';
 
 /** Why a message was dead-lettered; the `x-audit-dlq-reason` header. */
 export type DeadLetterReason = 'empty' | 'too_large' | 'not_utf8' | 'not_json' | 'contract' | 'wrong_key' | 'rejected_by_clickhouse';
@@ -9,6 +11,13 @@ export interface DeadLetter {
   partition: number;
   reason: DeadLetterReason;
   violations: Violation[];
+}
+
+/** A dead letter the topic refused for good, published as a quarantine record (by reference) instead. */
+export interface QuarantinedLetter {
+  letter: DeadLetter;
+  /** The broker's refusal, e.g. MESSAGE_TOO_LARGE. */
+  refusal: string;
 }
 
 const ENVELOPE_REASONS: Record<string, DeadLetterReason> = { notEmpty: 'empty', maxEventBytes: 'too_large', utf8: 'not_utf8', json: 'not_json' };
@@ -28,17 +37,17 @@ function bytesOf(message: Message): number {
   return sizeOf(message.value) + sizeOf(message.key) + Object.entries(message.headers ?? {}).reduce((sum, [name, value]) => sum + name.length + sizeOf(value), 0);
 }
 
-/** Consecutive runs of messages whose bytes stay within `budget` (at least one message each). */
-function chunksOf(messages: Message[], budget: number): Message[][] {
-  const chunks: Message[][] = [];
+/** Consecutive runs of letters whose records stay within `budget` bytes (at least one each). */
+function chunksOf<T extends { record: Message }>(entries: T[], budget: number): T[][] {
+  const chunks: T[][] = [];
   let bytes = 0;
-  for (const message of messages) {
-    const size = bytesOf(message);
+  for (const entry of entries) {
+    const size = bytesOf(entry.record);
     if (chunks.length === 0 || bytes + size > budget) {
       chunks.push([]);
       bytes = 0;
     }
-    chunks[chunks.length - 1].push(message);
+    chunks[chunks.length - 1].push(entry);
     bytes += size;
   }
   return chunks;
@@ -48,6 +57,11 @@ function chunksOf(messages: Message[], budget: number): Message[][] {
  * Sends what the ingestor cannot store to the dead-letter topic: the original key, value and
  * headers, plus the reason, the violations and where the message came from. At least once: a
  * block replayed after a crash may dead-letter its bad messages again.
+ *
+ * A letter the topic refuses for good (larger than its max.message.bytes, say: a producer may
+ * compress on the main topic, or the main topic may take larger records) would fail its block
+ * forever; it is replaced by a quarantine record that names the original by reference. A refusal
+ * worth retrying (a broker away, a leader moving, a missing topic) is thrown: the block is retried.
  */
 export class DeadLetterPublisher {
   constructor(
@@ -56,28 +70,40 @@ export class DeadLetterPublisher {
     private readonly dlqTopic: string,
   ) {}
 
-  async publish(letters: DeadLetter[]): Promise<void> {
-    if (letters.length === 0) return;
+  /** Publishes the letters in order; returns those that had to be quarantined. */
+  async publish(letters: DeadLetter[]): Promise<QuarantinedLetter[]> {
+    if (letters.length === 0) return [];
     const firstSeenAt = new Date().toISOString();
-    const messages: Message[] = letters.map(({ message, partition, reason, violations }) => ({
-      key: message.key,
-      value: message.value,
-      headers: {
-        ...message.headers,
-        [DLQ_HEADERS.reason]: reason,
-        [DLQ_HEADERS.violations]: JSON.stringify(violations),
-        [DLQ_HEADERS.topic]: this.sourceTopic,
-        [DLQ_HEADERS.partition]: String(partition),
-        [DLQ_HEADERS.offset]: message.offset,
-        // A message re-driven and rejected again keeps the time it was first seen.
-        [DLQ_HEADERS.firstSeenAt]: message.headers?.[DLQ_HEADERS.firstSeenAt]?.toString() ?? firstSeenAt,
-      },
-    }));
+    const entries = letters.map((letter) => ({ letter, record: letterRecord(letter, this.sourceTopic, firstSeenAt) }));
+    const quarantined: QuarantinedLetter[] = [];
     // One send puts a partition's letters in one record batch, which the broker refuses above
-    // `message.max.bytes` (1 MiB by default): a burst of large bad messages would otherwise fail
-    // this block forever. Sends stay under a budget (a single larger letter goes alone).
-    for (const chunk of chunksOf(messages, SEND_BUDGET_BYTES)) {
-      await this.producer.send({ topic: this.dlqTopic, acks: -1, messages: chunk });
+    // `message.max.bytes` (1 MiB by default): sends stay under a budget (a larger letter goes alone).
+    for (const chunk of chunksOf(entries, SEND_BUDGET_BYTES)) {
+      const refusal = await this.send(chunk.map(({ record }) => record));
+      if (refusal === undefined) continue;
+      // Refused for good: each letter alone, to find which the topic refuses.
+      for (const { letter, record } of chunk) {
+        const alone = chunk.length === 1 ? refusal : await this.send([record]);
+        if (alone === undefined) continue;
+        const refusedAgain = await this.send([quarantineRecord(letter, this.sourceTopic, firstSeenAt, alone)]);
+        if (refusedAgain !== undefined) {
+          throw new Error(`${this.dlqTopic} refused the quarantine record of ${this.sourceTopic}/${letter.partition}/${letter.message.offset} (${refusedAgain}) after the dead letter itself (${alone}): check the topic's configuration`);
+        }
+        quarantined.push({ letter, refusal: alone });
+      }
+    }
+    return quarantined;
+  }
+
+  /** Sends `messages` as one record batch; returns the broker's refusal if it is for good, throws any other error. */
+  private async send(messages: Message[]): Promise<string | undefined> {
+    try {
+      await this.producer.send({ topic: this.dlqTopic, acks: -1, messages });
+      return undefined;
+    } catch (error) {
+      const refusal = permanentRefusal(error);
+      if (refusal === undefined) throw error;
+      return refusal;
     }
   }
 }

@@ -12,7 +12,10 @@ export interface RedriveOptions {
 
 export interface RedriveReport {
   redriven: number;
+  /** Of another reason than asked for. */
   skipped: number;
+  /** Quarantine records passed over: they carry no value, their originals are only on their topic. */
+  quarantined: number;
 }
 
 const DROPPED_HEADERS = new Set<string>([DLQ_HEADERS.reason, DLQ_HEADERS.violations, DLQ_HEADERS.topic, DLQ_HEADERS.partition, DLQ_HEADERS.offset]);
@@ -21,6 +24,7 @@ const DROPPED_HEADERS = new Set<string>([DLQ_HEADERS.reason, DLQ_HEADERS.violati
  * Sends the dead letters present now back to the topic each came from (after a fix in the
  * contract or the ingestor), with their original key, value and headers; the first-seen time
  * travels along so a letter rejected again keeps it. Stops at the end offsets read at the start.
+ * Quarantine records are left where they are: they name an original but do not hold it.
  */
 export async function redriveDeadLetters(kafka: Kafka, options: RedriveOptions): Promise<RedriveReport> {
   const groupId = options.groupId ?? 'audit-dlq-redrive';
@@ -31,7 +35,7 @@ export async function redriveDeadLetters(kafka: Kafka, options: RedriveOptions):
   const [committed] = await admin.fetchOffsets({ groupId, topics: [options.dlqTopic] }).catch(() => []);
   const done = new Map((committed?.partitions ?? []).map(({ partition, offset }) => [partition, BigInt(offset)]));
   await admin.disconnect();
-  const report: RedriveReport = { redriven: 0, skipped: 0 };
+  const report: RedriveReport = { redriven: 0, skipped: 0, quarantined: 0 };
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false });
   const remaining = new Set([...ends].filter(([partition, end]) => end > 0n && (done.get(partition) ?? -1n) < end).map(([partition]) => partition));
@@ -50,6 +54,10 @@ export async function redriveDeadLetters(kafka: Kafka, options: RedriveOptions):
         const wanted = messages.filter((message) => !options.reason || message.headers?.[DLQ_HEADERS.reason]?.toString() === options.reason);
         report.skipped += messages.length - wanted.length;
         for (const message of wanted) {
+          if (message.headers?.[DLQ_HEADERS.quarantined] !== undefined) {
+            report.quarantined += 1;
+            continue;
+          }
           const topic = message.headers?.[DLQ_HEADERS.topic]?.toString();
           if (!topic) throw new Error(`dead letter ${batch.partition}:${message.offset} has no ${DLQ_HEADERS.topic} header`);
           const headers: IHeaders = Object.fromEntries(Object.entries(message.headers ?? {}).filter(([name]) => !DROPPED_HEADERS.has(name)));

@@ -118,6 +118,15 @@ describe('IngestMetrics', () => {
     expect(await value(registry, 'audit_ingest_dead_letters_total', { reason: 'other' })).toBe(1);
   });
 
+  it('should count quarantined dead letters by reason and by the broker refusal, within bounded vocabularies', async () => {
+    metrics.quarantined('too_large', 'MESSAGE_TOO_LARGE');
+    metrics.quarantined('too_large', 'MESSAGE_TOO_LARGE');
+    metrics.quarantined('contract', 'The request included a message larger than the max message size');
+
+    expect(await value(registry, 'audit_ingest_quarantined_total', { reason: 'too_large', refusal: 'message_too_large' })).toBe(2);
+    expect(await value(registry, 'audit_ingest_quarantined_total', { reason: 'contract', refusal: 'other' })).toBe(1);
+  });
+
   it('should read paused partitions and new retries from the transport at scrape time', async () => {
     const stats = { paused: [0, 2], retries: 4 };
     metrics.trackTransport('audit.events.v1', () => stats);

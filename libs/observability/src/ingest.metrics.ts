@@ -51,6 +51,7 @@ export class IngestMetrics {
   readonly insertErrors: Counter<'retryable'>;
   readonly retries: Counter;
   readonly deadLetters: Counter<'reason'>;
+  readonly quarantinedLetters: Counter<'reason' | 'refusal'>;
   readonly pausedPartitions: Gauge<'topic'>;
   readonly freshness: BulkHistogram;
   private lagSource?: LagSource;
@@ -105,6 +106,12 @@ export class IngestMetrics {
       collect: () => this.collectTransport(),
     });
     this.deadLetters = new Counter({ name: 'audit_ingest_dead_letters_total', help: 'Messages sent to the dead-letter topic, by reason.', labelNames: ['reason'], registers });
+    this.quarantinedLetters = new Counter({
+      name: 'audit_ingest_quarantined_total',
+      help: 'Dead letters the dead-letter topic refused for good (e.g. too large), published instead as a record naming the original by topic, partition and offset; by reason and refusal.',
+      labelNames: ['reason', 'refusal'],
+      registers,
+    });
     this.pausedPartitions = new Gauge({
       name: 'audit_ingest_paused_partitions',
       help: 'Partitions the ingestor paused: buffers full (backpressure) or a block being retried.',
@@ -153,6 +160,11 @@ export class IngestMetrics {
 
   deadLettered(reason: string, messages = 1): void {
     this.deadLetters.inc({ reason: boundedLabel(reason) }, messages);
+  }
+
+  /** A dead letter published by reference only: its original must be fetched from its topic before retention removes it. */
+  quarantined(reason: string, refusal: string): void {
+    this.quarantinedLetters.inc({ reason: boundedLabel(reason), refusal: boundedLabel(refusal) });
   }
 
   /** Reads paused partitions and retries from the transport at scrape time. */

@@ -25,7 +25,7 @@ describe('audit CLI against the broker and the ClickHouse engine', () => {
     await producer?.disconnect();
   });
 
-  async function deadLetter(dlqTopic: string, origin: { topic: string; partition: number; offset: string }, reason: string, value: string) {
+  async function deadLetter(dlqTopic: string, origin: { topic: string; partition: number; offset: string }, reason: string, value: string | null, extraHeaders: Record<string, string> = {}) {
     await producer.send({
       topic: dlqTopic,
       acks: -1,
@@ -34,6 +34,7 @@ describe('audit CLI against the broker and the ClickHouse engine', () => {
           key: 'org_cli',
           value,
           headers: {
+            ...extraHeaders,
             'x-original-header': 'kept',
             [DLQ_HEADERS.reason]: reason,
             [DLQ_HEADERS.violations]: JSON.stringify([{ field: 'action', rule: 'pattern', message: 'action must be a lowercase verb' }]),
@@ -101,6 +102,19 @@ describe('audit CLI against the broker and the ClickHouse engine', () => {
     expect(onlyJson.stdout().trim().split('\n').map((line) => JSON.parse(line))).toEqual([
       expect.objectContaining({ dlqPartition: 0, dlqOffset: '3', reason: 'not_json', originTopic: topic, originPartition: 0, originOffset: '13' }),
     ]);
+  });
+
+  it('dlq list should show a quarantine record with the refusal, and dlq redrive should leave it where it is', async () => {
+    const { topic, dlqTopic } = await createTestTopics(kafka, 1);
+    await deadLetter(dlqTopic, { topic, partition: 0, offset: '20' }, 'too_large', null, { [DLQ_HEADERS.quarantined]: 'MESSAGE_TOO_LARGE', [DLQ_HEADERS.originalValueBytes]: '2097152' });
+
+    const shown = captureIo(env());
+    expect(await runCli(['dlq', 'list', '--topic', dlqTopic], shown.io)).toBe(0);
+    expect(shown.stdout()).toMatch(new RegExp(`^0:0 +2026-11-25T10:00:00.000Z +too_large, quarantined \\(MESSAGE_TOO_LARGE\\) +${topic.replace(/\./g, '\\.')}/0/20 `, 'm'));
+    const redriven = captureIo(env());
+    expect(await runCli(['dlq', 'redrive', '--topic', dlqTopic, '--group', uniqueName('redrive'), '--yes'], redriven.io)).toBe(0);
+    expect(redriven.stdout()).toContain('re-drove 0 dead letters');
+    expect(redriven.stdout()).toContain('1 quarantine record left: its original is only on its topic');
   });
 
   it('dlq redrive should only count without --yes, then send the dead letters back to their topic without the dead-letter headers', async () => {

@@ -21,7 +21,8 @@ Run \`audit dlq list --help\` or \`audit dlq redrive --help\` for their options.
 const LIST_HELP = `Usage: audit dlq list [options]
 
 Lists the most recent dead letters (newest last) with their reason, origin (topic/partition/offset),
-first-seen time and the violated rules. Event payloads are not printed.
+first-seen time and the violated rules. Event payloads are not printed. A quarantine record (a dead
+letter the topic refused, e.g. too large, published by reference) shows "quarantined (<refusal>)".
 
 Options:
   --topic <name>     dead-letter topic (default: $AUDIT_DLQ_TOPIC or audit.events.v1.dlq)
@@ -34,7 +35,8 @@ Options:
 const REDRIVE_HELP = `Usage: audit dlq redrive --yes [options]
 
 Sends the dead letters present now back to the topic each came from, with their original key,
-value and headers, so a fixed ingestor (or contract) can store them. A consumer group remembers
+value and headers, so a fixed ingestor (or contract) can store them. Quarantine records are left:
+they have no value to send. A consumer group remembers
 how far re-driving got, so running it again does not resend. Without --yes it only counts what
 would be sent.
 
@@ -56,6 +58,8 @@ interface DeadLetterEntry {
   originOffset: string;
   firstSeenAt: string;
   violations: Violation[];
+  /** On a quarantine record: the broker's refusal of the dead letter (its original is only on its topic). */
+  quarantined: string | null;
 }
 
 function header(message: KafkaMessage, name: string): string {
@@ -83,6 +87,7 @@ function toDeadLetterEntry(partition: number, message: KafkaMessage): DeadLetter
     originOffset: header(message, DLQ_HEADERS.offset),
     firstSeenAt: header(message, DLQ_HEADERS.firstSeenAt) || new Date(Number(message.timestamp)).toISOString(),
     violations: parseViolations(header(message, DLQ_HEADERS.violations)),
+    quarantined: header(message, DLQ_HEADERS.quarantined) || null,
   };
 }
 
@@ -111,7 +116,7 @@ function renderDeadLetters(entries: DeadLetterEntry[], topic: string): string {
   const rows = entries.map((entry) => [
     `${entry.dlqPartition}:${entry.dlqOffset}`,
     entry.firstSeenAt,
-    entry.reason,
+    entry.quarantined ? `${entry.reason}, quarantined (${entry.quarantined})` : entry.reason,
     `${entry.originTopic}/${entry.originPartition ?? '?'}/${entry.originOffset}`,
     entry.violations.length === 0 ? '-' : `${entry.violations[0].field}: ${entry.violations[0].rule}${entry.violations.length > 1 ? ` (+${entry.violations.length - 1})` : ''}`,
   ]);
@@ -158,6 +163,8 @@ async function redrive(args: string[], io: CliIo): Promise<number> {
     timeoutMs: positiveInteger('timeout', values.timeout, 60) * 1000,
   });
   io.stdout.write(`re-drove ${report.redriven} dead letters from ${topic} to their original topics; skipped ${report.skipped}\n`);
+  if (report.quarantined === 1) io.stdout.write('1 quarantine record left: its original is only on its topic (runbook: AuditDeadLetterQuarantined)\n');
+  if (report.quarantined > 1) io.stdout.write(`${report.quarantined} quarantine records left: their originals are only on their topics (runbook: AuditDeadLetterQuarantined)\n`);
   return 0;
 }
 
