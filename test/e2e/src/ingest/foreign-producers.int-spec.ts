@@ -3,20 +3,18 @@
 // transactions (committed and aborted), with binary headers, and in batches as large as the broker
 // takes; a kafkajs consumer used to crash on the first Snappy, LZ4 or ZSTD batch and stop everything.
 import { serializeAuditEvent, type AuditEvent } from '@audit/contract';
-import { startIngestApp, type IngestApp } from '@audit/ingest/testing';
 import {
   JavaProducerScript,
   createTestTopics,
   groupProgress,
   makeEvents,
-  openTestClickHouse,
   testBrokers,
   testKafka,
   topicSize,
   uniqueName,
   waitFor,
-  type TestClickHouse,
 } from '@audit/testing';
+import { InProcessIngestor } from './in-process-ingestor';
 
 const CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
 const PER_CODEC = 200;
@@ -30,17 +28,9 @@ const HEADERS: Array<[string, Buffer | string | null]> = [
 
 describe('events published by a Java service (the Kafka Java client)', () => {
   const kafka = testKafka('ingest-foreign');
-  let clickhouse: TestClickHouse;
-  let ingestor: IngestApp | undefined;
-
-  beforeAll(async () => {
-    clickhouse = await openTestClickHouse();
-  });
-
-  afterAll(async () => {
-    await ingestor?.app.close();
-    await clickhouse.close();
-  }, 30_000);
+  const stack = new InProcessIngestor();
+  beforeAll(() => stack.open());
+  afterAll(() => stack.close(), 30_000);
 
   it('should store exactly once every event committed with each codec, idempotent or transactional, and none of an aborted transaction', async () => {
     const { topic, dlqTopic } = await createTestTopics(kafka, 3);
@@ -85,13 +75,8 @@ describe('events published by a Java service (the Kafka Java client)', () => {
 
     const committed = events.filter((event) => !aborted.includes(event));
     const groupId = uniqueName('ingest-foreign');
-    ingestor = await startIngestApp(clickhouse.handle, clickhouse.database, {
-      KAFKA_BROKERS: process.env.KAFKA_BROKERS,
-      AUDIT_TOPIC: topic,
-      AUDIT_DLQ_TOPIC: dlqTopic,
-      INGEST_GROUP_ID: groupId,
-      INGEST_FLUSH_INTERVAL_MS: '250',
-    });
+    await stack.start({ topic, dlqTopic }, { INGEST_GROUP_ID: groupId, INGEST_FLUSH_INTERVAL_MS: '250' });
+    const { clickhouse } = stack;
     const stored = await waitFor(
       async () => {
         const result = await clickhouse.handle.client.query({ query: `SELECT toString(event_id) AS id FROM ${clickhouse.database}.audit_events`, format: 'JSONEachRow' });
