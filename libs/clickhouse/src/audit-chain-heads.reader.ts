@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import { chunksWithinUrlBudget } from './url-parameter.chunks';
 
 /** One row of `audit_chain_heads`: an organization's chain head after a stored block, and before it. */
 export interface ChainHeadRecord {
@@ -23,10 +24,20 @@ export class AuditChainHeadsReader {
 
   /**
    * The newest head per organization among `organizationIds`; absent = no chain yet. argMax rather
-   * than FINAL: correct whether or not the table's merges have dropped the older heads yet.
+   * than FINAL: correct whether or not the table's merges have dropped the older heads yet. A block
+   * may name thousands of organizations: they are asked for in requests whose URL stays small
+   * (MAX_URL_PARAMETER_BYTES), concurrently (the client's connection pool bounds how many at once).
    */
   async latest(organizationIds: string[]): Promise<Map<string, ChainHeadRecord>> {
-    if (organizationIds.length === 0) return new Map();
+    const heads = new Map<string, ChainHeadRecord>();
+    const chunks = await Promise.all(chunksWithinUrlBudget(organizationIds).map((organizations) => this.latestOf(organizations)));
+    for (const row of chunks.flat()) {
+      heads.set(row.organization_id, { ...row, chain_seq: Number(row.chain_seq), prev_seq: Number(row.prev_seq), kafka_partition: Number(row.kafka_partition) });
+    }
+    return heads;
+  }
+
+  private async latestOf(organizations: string[]): Promise<ChainHeadRecord[]> {
     const result = await this.client.query({
       query: `
         SELECT organization_id, head.1 AS chain_seq, head.2 AS chain_hash, head.3 AS prev_seq, head.4 AS prev_hash,
@@ -39,13 +50,9 @@ export class AuditChainHeadsReader {
           GROUP BY organization_id
         )
         SETTINGS max_execution_time = 30`,
-      query_params: { organizations: organizationIds },
+      query_params: { organizations },
       format: 'JSONEachRow',
     });
-    const heads = new Map<string, ChainHeadRecord>();
-    for (const row of await result.json<ChainHeadRecord>()) {
-      heads.set(row.organization_id, { ...row, chain_seq: Number(row.chain_seq), prev_seq: Number(row.prev_seq), kafka_partition: Number(row.kafka_partition) });
-    }
-    return heads;
+    return result.json<ChainHeadRecord>();
   }
 }

@@ -1,5 +1,5 @@
 import { AuditChainHeadsReader, AuditEventsWriteRepository, toClickHouseTime } from '@audit/clickhouse';
-import { makeAuditEvent, serializeAuditEvent, validateAuditEvent, type AuditEvent } from '@audit/contract';
+import { LIMITS, makeAuditEvent, serializeAuditEvent, validateAuditEvent, type AuditEvent } from '@audit/contract';
 import { canonicalEventJson, GENESIS_HASH, linkHash, RetentionPolicy, type ChainedColumns } from '@audit/integrity';
 import { openTestClickHouse, type TestClickHouse } from '@audit/testing';
 import { AuditBatchIngester } from './audit-batch.ingester';
@@ -62,6 +62,33 @@ describe('AuditBatchIngester on the real engine', () => {
     }
     expect(rows.map((row) => row.actor_name)).toEqual(AWKWARD);
   });
+
+  it('should chain thousands of organizations with long keys in one block, reading their heads in requests of bounded size', async () => {
+    const { client } = clickhouse.handle;
+    const organizations = Array.from({ length: 3000 }, (_, index) => `org_${String(index).padStart(6, '0')}_`.padEnd(LIMITS.organizationIdLength, 'k'));
+    const asked: number[] = [];
+    // The real client, counting the organizations each heads query asks for.
+    const counting = new Proxy(client, {
+      get: (target, name) => (name === 'query' ? (params: { query_params?: { organizations?: string[] } }) => (asked.push(params.query_params?.organizations?.length ?? 0), target.query(params as never)) : Reflect.get(target, name)),
+    });
+    const ingesterFor = () =>
+      new AuditBatchIngester(new AuditEventsWriteRepository(client, clickhouse.database, clickhouse.handle.chdb), { publish: async () => [] }, { chains: new ChainHeadsCache(new AuditChainHeadsReader(counting, clickhouse.database)) });
+    await ingesterFor().ingest(batchOf(organizations.map((organizationId) => makeAuditEvent({ organizationId })), 1000));
+    // A new ingester (a restart) reads every head back before chaining the next block on.
+    asked.length = 0;
+    await ingesterFor().ingest(batchOf(organizations.map((organizationId) => makeAuditEvent({ organizationId })), 4000));
+
+    expect(asked.length).toBeGreaterThan(10);
+    expect(asked.reduce((sum, count) => sum + count, 0)).toBe(organizations.length);
+    const result = await client.query({
+      query: `SELECT uniqExact(organization_id) AS organizations, countIf(chain_seq = 2) AS second, countIf(chain_seq > 2) AS beyond FROM ${clickhouse.database}.audit_events WHERE length(organization_id) = {length:UInt32}`,
+      query_params: { length: LIMITS.organizationIdLength },
+      format: 'JSONEachRow',
+    });
+    // UInt64 comes back as a string from a server, as a number from chDB.
+    const [counts] = (await result.json<Record<string, string | number>>()).map((row) => Object.fromEntries(Object.entries(row).map(([name, value]) => [name, Number(value)])));
+    expect(counts).toEqual({ organizations: organizations.length, second: organizations.length, beyond: 0 });
+  }, 120_000);
 
   it("should store each row with its organization's retention, which the table's TTL reads", async () => {
     const { client } = clickhouse.handle;
