@@ -1,12 +1,8 @@
-import * as zlib from 'node:zlib';
 import { promisify } from 'node:util';
+import { zstdDecompress } from 'node:zlib';
 import { skippableFrameEnd } from './skippable-frame';
 
-type Decompress = (input: Buffer, callback: (error: Error | null, result: Buffer) => void) => void;
-
-/** Node's own Zstandard (zlib, Node.js ≥ 22.15; @types/node of the project's floor does not know it yet). */
-const zstdDecompress = (zlib as unknown as { zstdDecompress?: Decompress }).zstdDecompress;
-const decompress = zstdDecompress && promisify(zstdDecompress);
+const decompress = promisify(zstdDecompress);
 
 const FRAME_MAGIC = 0xfd2fb528;
 const DICTIONARY_ID_BYTES = [0, 1, 2, 4];
@@ -14,11 +10,10 @@ const CONTENT_SIZE_BYTES = [0, 2, 4, 8];
 
 /**
  * Zstandard as Kafka producers write it: standard frames (zstd-jni in Java, klauspost in Go,
- * libzstd in librdkafka). Node's zlib decodes only the first frame of its input, so the frames are
- * found first (from their headers and block sizes) and each is decoded on its own.
+ * libzstd in librdkafka), decoded by Node's own zlib. It decodes only the first frame of its input,
+ * so the frames are found first (from their headers and block sizes) and each is decoded on its own.
  */
 export async function decodeZstd(input: Buffer): Promise<Buffer> {
-  if (!decompress) throw new Error(`zstd: this Node.js (${process.version}) has no zlib.zstdDecompress; run Node.js 22.15 or newer`);
   const frames = zstdFrames(input);
   if (frames.length === 1) return decompress(frames[0]);
   return Buffer.concat(await Promise.all(frames.map((frame) => decompress(frame))));
