@@ -123,7 +123,7 @@ describe('dead letters: malformed messages mixed with valid ones', () => {
   it('should re-drive dead letters to the main topic, where they are rejected again with their first-seen time', async () => {
     const first = await readAll(kafka, dlqTopic, MALFORMED.length);
     const report = await redriveDeadLetters(kafka, { dlqTopic, groupId: uniqueName('redrive'), reason: 'not_json' });
-    expect(report).toEqual({ redriven: 2, skipped: MALFORMED.length - 2 });
+    expect(report).toEqual({ redriven: 2, skipped: MALFORMED.length - 2, quarantined: 0 });
     const all = await readAll(kafka, dlqTopic, MALFORMED.length + 2);
     const again = all.slice(MALFORMED.length);
     expect(again.map((letter) => letter.headers?.[DLQ_HEADERS.reason]?.toString())).toEqual(['not_json', 'not_json']);
@@ -136,7 +136,7 @@ describe('dead letters: malformed messages mixed with valid ones', () => {
   it('should return at once, not wait for its timeout, when the group has already re-driven to the end', async () => {
     const groupId = uniqueName('redrive-twice');
     // Nothing has this reason: the first run skips every letter and commits the end.
-    expect(await redriveDeadLetters(kafka, { dlqTopic, groupId, reason: 'wrong_key' })).toEqual({ redriven: 0, skipped: expect.any(Number) });
-    await expect(redriveDeadLetters(kafka, { dlqTopic, groupId, reason: 'wrong_key', timeoutMs: 5_000 })).resolves.toEqual({ redriven: 0, skipped: 0 });
+    expect(await redriveDeadLetters(kafka, { dlqTopic, groupId, reason: 'wrong_key' })).toEqual({ redriven: 0, skipped: expect.any(Number), quarantined: 0 });
+    await expect(redriveDeadLetters(kafka, { dlqTopic, groupId, reason: 'wrong_key', timeoutMs: 5_000 })).resolves.toEqual({ redriven: 0, skipped: 0, quarantined: 0 });
   }, 60_000);
 });
