@@ -1,4 +1,5 @@
 import { DLQ_HEADERS } from '@audit/contract';
+import { createCompleteSendProducer } from '@audit/kafka';
 import type { IHeaders, Kafka } from 'kafkajs';
 
 export interface RedriveOptions {
@@ -36,7 +37,7 @@ export async function redriveDeadLetters(kafka: Kafka, options: RedriveOptions):
   const done = new Map((committed?.partitions ?? []).map(({ partition, offset }) => [partition, BigInt(offset)]));
   await admin.disconnect();
   const report: RedriveReport = { redriven: 0, skipped: 0, quarantined: 0 };
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer = createCompleteSendProducer(kafka, { idempotent: true, maxInFlightRequests: 1 });
   const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false });
   const remaining = new Set([...ends].filter(([partition, end]) => end > 0n && (done.get(partition) ?? -1n) < end).map(([partition]) => partition));
   try {

@@ -1,6 +1,6 @@
 import { AuditChainHeadsReader, AuditEventsWriteRepository, CLICKHOUSE, ClickHouseConfig, type ClickHouseHandle } from '@audit/clickhouse';
 import { loadConfig } from '@audit/config';
-import { ConsumerLagReader, KafkaConfig, auditTopics, createKafka, ensureTopics } from '@audit/kafka';
+import { ConsumerLagReader, KafkaConfig, auditTopics, createCompleteSendProducer, createKafka, ensureTopics } from '@audit/kafka';
 import { RetentionPolicy } from '@audit/integrity';
 import { IngestMetrics } from '@audit/observability';
 import { Module, type DynamicModule, type INestApplication, type OnApplicationShutdown } from '@nestjs/common';
@@ -58,7 +58,7 @@ export class IngestModule {
               kafka,
               auditTopics(kafkaConfig.AUDIT_TOPIC_PARTITIONS, kafkaConfig.AUDIT_TOPIC_RETENTION_MS, { main: config.AUDIT_TOPIC, dlq: config.AUDIT_DLQ_TOPIC }),
             );
-            const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+            const producer = createCompleteSendProducer(kafka, { idempotent: true, maxInFlightRequests: 1 });
             await producer.connect();
             return new IngestKafkaClients(kafka, producer);
           },

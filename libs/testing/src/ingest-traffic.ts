@@ -1,5 +1,6 @@
 import type { ClickHouseHandle } from '@audit/clickhouse';
 import { makeAuditEvent, serializeAuditEvent, type AuditEvent } from '@audit/contract';
+import { createCompleteSendProducer } from '@audit/kafka';
 import type { Admin, Kafka, Message } from 'kafkajs';
 
 /** Events spread over a few organizations (the Kafka key), like product services publish them. */
@@ -16,7 +17,7 @@ export function toMessage(event: AuditEvent): Message {
 
 /** Publishes in chunks (several record batches per partition, as a live producer would). */
 export async function publish(kafka: Kafka, topic: string, messages: Message[], chunk = 500): Promise<void> {
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer = createCompleteSendProducer(kafka, { idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   try {
     for (let start = 0; start < messages.length; start += chunk) {
