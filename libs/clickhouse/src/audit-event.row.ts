@@ -18,6 +18,13 @@ export interface AuditEventRow extends ChainedColumns {
   chain_hash?: string;
   /** How long this row is kept (the organization's retention when it was stored). */
   retention_days?: number;
+  /**
+   * SHA-256 of the event's columns, computed by ClickHouse at insert (migration 0003), as
+   * lower-case hex when read: identical copies share it, a reused id with other content does not.
+   */
+  content_digest?: string;
+  /** Read-side only: the organization also stored other content under this id and time (a page marks both). */
+  id_conflict?: boolean;
 }
 
 /** Where a row came from in Kafka: every stored row can be traced back to its message. */

@@ -1,5 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { fromClickHouseTime, toClickHouseTime, type AuditEventRow } from './audit-event.row';
+import { keyOf, sameSlot, type EventKey } from './event.key';
+import { readTextBatch, type KeyedTextBatch, type TextBatch } from './text-batch.reader';
 
 /**
  * Whose events a read may see. Every method takes it first, so no query can forget the tenant;
@@ -20,17 +22,6 @@ export interface AuditEventsFilter {
   status?: string;
 }
 
-/** A position in the newest-first order: the sort key's (time, id) of one row. */
-export interface EventKey {
-  occurredAt: string;
-  eventId: string;
-}
-
-/** A position in storage order (organization, time, id): the export's resume point. */
-export interface StorageKey extends EventKey {
-  organizationId: string;
-}
-
 export interface PageRequest {
   limit: number;
   /** Rows strictly older than this key (the next page). */
@@ -40,7 +31,10 @@ export interface PageRequest {
 }
 
 export interface Page {
-  /** Newest first, at most `limit` rows, each event once. */
+  /**
+   * Newest first, at most `limit` rows, each content once: an identical re-send is dropped, a
+   * reused id with other content is a row of its own and both carry `id_conflict`.
+   */
   rows: AuditEventRow[];
   /** More rows exist beyond the page in the direction it was read. */
   hasMore: boolean;
@@ -111,8 +105,16 @@ export const AUDIT_EVENT_COLUMNS = [
   'schema_version',
 ] as const satisfies ReadonlyArray<keyof AuditEventRow>;
 const COLUMNS = AUDIT_EVENT_COLUMNS.join(', ');
+/** The contract's columns and the content digest (pages and row exports compare and resume on it). */
+const KEYED_COLUMNS = [...AUDIT_EVENT_COLUMNS, 'content_digest'] as const satisfies ReadonlyArray<keyof AuditEventRow>;
 /** The contract's columns and the row's link in its organization's hash chain (verified exports). */
 const CHAINED_COLUMNS = [...AUDIT_EVENT_COLUMNS, 'chain_seq', 'chain_prev_hash', 'chain_hash'] as const satisfies ReadonlyArray<keyof AuditEventRow>;
+/**
+ * Columns as SELECT expressions: the digest travels as hex text, under another name (an alias
+ * `content_digest` would replace the column in WHERE and ORDER BY). Rows are read by position.
+ */
+const selectList = (columns: ReadonlyArray<keyof AuditEventRow>) =>
+  columns.map((column) => (column === 'content_digest' ? 'lower(hex(content_digest)) AS content_digest_hex' : column)).join(', ');
 
 type Params = Record<string, unknown>;
 
@@ -152,44 +154,58 @@ function filterCondition(scope: TenantScope, filter: AuditEventsFilter): Conditi
   return { sql, params };
 }
 
+function keyParams(key: EventKey): Params {
+  return { keyOrg: key.organizationId, keyTime: toClickHouseTime(key.occurredAt), keyId: key.eventId, keyDigest: key.contentDigest };
+}
+
+const KEY_DIGEST = 'unhex({keyDigest:String})';
+
 /**
- * Keyset bound on (occurred_at, event_id). Spelled as a range on occurred_at plus a tie-break,
- * so the primary index narrows the read to the granules after the key: page 1000 reads what
- * page 1 reads.
+ * Keyset bound on the page order (occurred_at, event_id, organization_id, content_digest).
+ * Spelled as a range on occurred_at plus a tie-break, so the primary index narrows the read to
+ * the granules after the key: page 1000 reads what page 1 reads.
  */
 function keyCondition(key: EventKey, direction: 'older' | 'newer'): Condition {
-  const [range, strict, tie] = direction === 'older' ? ['<=', '<', '<'] : ['>=', '>', '>'];
+  const [range, strict] = direction === 'older' ? ['<=', '<'] : ['>=', '>'];
   return {
     sql: [
       `occurred_at ${range} {keyTime:DateTime64(3, 'UTC')}`,
-      `(occurred_at ${strict} {keyTime:DateTime64(3, 'UTC')} OR event_id ${tie} {keyId:UUID})`,
+      `(occurred_at ${strict} {keyTime:DateTime64(3, 'UTC')} OR (event_id, organization_id, content_digest) ${strict} ({keyId:UUID}, {keyOrg:String}, ${KEY_DIGEST}))`,
     ],
-    params: { keyTime: toClickHouseTime(key.occurredAt), keyId: key.eventId },
+    params: keyParams(key),
   };
 }
 
-/** Keyset bound on the whole sort key, ascending: exports resume where the last batch ended. */
-function storageKeyCondition(key: StorageKey): Condition {
+/** Keyset bound on storage order (organization_id, occurred_at, event_id, content_digest), ascending: exports resume where the last batch ended. */
+function storageKeyCondition(key: EventKey): Condition {
   return {
     sql: [
       'organization_id >= {keyOrg:String}',
       `(organization_id > {keyOrg:String} OR (occurred_at >= {keyTime:DateTime64(3, 'UTC')}
-        AND (occurred_at > {keyTime:DateTime64(3, 'UTC')} OR event_id > {keyId:UUID})))`,
+        AND (occurred_at > {keyTime:DateTime64(3, 'UTC')} OR (event_id, content_digest) > ({keyId:UUID}, ${KEY_DIGEST}))))`,
     ],
-    params: { keyOrg: key.organizationId, keyTime: toClickHouseTime(key.occurredAt), keyId: key.eventId },
+    params: keyParams(key),
   };
 }
 
-/** Rows in sort order with re-sent copies (same id, hence same sort key: adjacent) dropped. */
-function withoutAdjacentCopies(rows: AuditEventRow[], previous?: string): AuditEventRow[] {
-  const unique: AuditEventRow[] = [];
-  let last = previous;
-  for (const row of rows) {
-    if (row.event_id === last) continue;
-    unique.push(row);
-    last = row.event_id;
-  }
-  return unique;
+/** Rows in a read order with identical copies (same digest, hence the same key: adjacent) dropped. */
+function withoutAdjacentCopies(rows: AuditEventRow[]): AuditEventRow[] {
+  return rows.filter((row, index) => index === 0 || row.content_digest !== rows[index - 1].content_digest);
+}
+
+/**
+ * Marks the rows of a page whose organization stored other content under the same id and time.
+ * After copies are dropped such rows are neighbours in the read order; `before` is the cursor's
+ * row (the page's predecessor) and `rows` ends with the look-ahead row, so a pair split by a page
+ * boundary is marked on both pages.
+ */
+function markReusedIds(rows: AuditEventRow[], before: EventKey | undefined): void {
+  const keys = rows.map(keyOf);
+  keys.forEach((key, index) => {
+    const previous = index === 0 ? before : keys[index - 1];
+    const next = keys[index + 1];
+    if ((previous && sameSlot(previous, key)) || (next && sameSlot(next, key))) rows[index].id_conflict = true;
+  });
 }
 
 /** One JSONCompactEachRow array (about half the bytes and parse time of JSONEachRow) as a row. */
@@ -198,13 +214,6 @@ function toRow(values: unknown[], columns: ReadonlyArray<keyof AuditEventRow> = 
   for (let i = 0; i < columns.length; i++) row[columns[i]] = values[i];
   row.occurred_at = fromClickHouseTime(row.occurred_at as string);
   return row as unknown as AuditEventRow;
-}
-
-/** One export batch as text: the rows' lines (UTF-8), ready to send. */
-export interface TextBatch {
-  /** Events in the batch, each once. */
-  rows: number;
-  text: Buffer;
 }
 
 /** A stored DateTime64(3) as ISO-8601 with `Z` (what {@link fromClickHouseTime} gives), whatever the output settings. */
@@ -254,55 +263,6 @@ function csvLineSql(columns: ReadonlyArray<keyof AuditEventRow>): string {
   return `concat(${cells.join(", ',', ")}, '\\r\\n')`;
 }
 
-/** A text batch and the key of its last row (where the next batch starts). */
-export type KeyedTextBatch = TextBatch & { last?: StorageKey };
-
-/**
- * A batch in RowBinary: (line String, organization_id String, occurred_at Int64 ms, event_id
- * String) per row. Throws on bytes that do not end on a row boundary (a server can end a 200
- * response with an error text mid-stream): a half row must not become part of an export.
- */
-export function readTextBatch(data: Buffer): KeyedTextBatch {
-  let read = 0;
-  let write = 0;
-  let rows = 0;
-  let last: StorageKey | undefined;
-  /** Skips `bytes` and returns where they start. */
-  const take = (bytes: number) => {
-    const at = read;
-    read += bytes;
-    if (read > data.length) throw new Error(`export batch: RowBinary ends inside row ${rows + 1} (${data.length} bytes)`);
-    return at;
-  };
-  /** A string's length (LEB128), and skips the string. */
-  const string = () => {
-    let length = 0;
-    for (let shift = 0; ; shift += 7) {
-      const byte = data[take(1)];
-      length += (byte & 0x7f) * 2 ** shift;
-      if (byte < 0x80) return { at: take(length), length };
-    }
-  };
-  while (read < data.length) {
-    const line = string();
-    // Lines move left over the length prefixes and keys already read: the batch's own buffer becomes its text.
-    data.copy(data, write, line.at, line.at + line.length);
-    write += line.length;
-    const organization = string();
-    const millis = data.readBigInt64LE(take(8));
-    const id = string();
-    rows += 1;
-    if (read === data.length) {
-      last = {
-        organizationId: data.toString('utf8', organization.at, organization.at + organization.length),
-        occurredAt: new Date(Number(millis)).toISOString(),
-        eventId: data.toString('latin1', id.at, id.at + id.length),
-      };
-    }
-  }
-  return { rows, text: data.subarray(0, write), last };
-}
-
 /**
  * Read side of the audit log. All SQL of the query API lives here; every value is a bound
  * parameter and every query carries the {@link ReadLimits}. Data access throws; mapping errors to
@@ -321,20 +281,26 @@ export class AuditEventsReadRepository {
 
   /**
    * One page, newest first. Reads `limit + 1` rows to learn whether more exist; if re-sent copies
-   * made the page short, it reads on from the last key (rare: copies are merged away).
+   * made the page short, it reads on from the last key (rare: copies of one link are merged away,
+   * and re-sends are few). The order's last tie-breaks (organization, content digest) keep one
+   * organization's event from hiding another's with the same id and time in the all-organizations
+   * view, and let a cursor stop between two contents of one reused id.
    */
   async findPage(scope: TenantScope, filter: AuditEventsFilter, page: PageRequest, signal?: AbortSignal): Promise<Page> {
     const direction = page.newerThan ? 'newer' : 'older';
-    let key = page.newerThan ?? page.olderThan;
+    const start = page.newerThan ?? page.olderThan;
+    let key = start;
     const unique: AuditEventRow[] = [];
     for (;;) {
       const want = page.limit + 1 - unique.length;
       const rows = await this.select(scope, filter, key, direction, want, signal);
-      unique.push(...withoutAdjacentCopies(rows, unique.at(-1)?.event_id ?? key?.eventId));
+      // Copies of the row a read starts after are excluded by its strict bound: only adjacent ones are left.
+      unique.push(...withoutAdjacentCopies(rows));
       const last = rows.at(-1);
       if (rows.length < want || unique.length > page.limit || !last) break;
-      key = { occurredAt: last.occurred_at, eventId: last.event_id };
+      key = keyOf(last);
     }
+    markReusedIds(unique, start);
     const hasMore = unique.length > page.limit;
     const rows = unique.slice(0, page.limit);
     return { rows: direction === 'newer' ? rows.reverse() : rows, hasMore };
@@ -352,13 +318,14 @@ export class AuditEventsReadRepository {
     const bound = key ? keyCondition(key, direction) : { sql: [], params: {} };
     const order = direction === 'older' ? 'DESC' : 'ASC';
     return this.rows(
-      `SELECT ${COLUMNS} FROM ${this.database}.audit_events
+      `SELECT ${selectList(KEYED_COLUMNS)} FROM ${this.database}.audit_events
        WHERE ${[...where.sql, ...bound.sql].join(' AND ')}
-       ORDER BY occurred_at ${order}, event_id ${order}
+       ORDER BY occurred_at ${order}, event_id ${order}, organization_id ${order}, content_digest ${order}
        LIMIT {limit:UInt32}
        ${this.settings}`,
       { ...where.params, ...bound.params, limit },
       signal,
+      KEYED_COLUMNS,
     );
   }
 
@@ -393,7 +360,7 @@ export class AuditEventsReadRepository {
    * engine's threads and the caller's event loop overlap, and at most two batches are held.
    */
   private async *streamText(where: Condition, line: string, batchRows: number, signal?: AbortSignal): AsyncGenerator<TextBatch> {
-    const read = (key?: StorageKey): Promise<KeyedTextBatch> => {
+    const read = (key?: EventKey): Promise<KeyedTextBatch> => {
       const batch = this.textBatch(where, line, key, batchRows, signal);
       // Handled here so that a batch read ahead and then abandoned (client gone) rejects quietly.
       batch.catch(() => undefined);
@@ -403,28 +370,29 @@ export class AuditEventsReadRepository {
     while (next && !signal?.aborted) {
       const batch: KeyedTextBatch = await next;
       next = batch.last ? read(batch.last) : undefined;
-      if (batch.rows > 0) yield { rows: batch.rows, text: batch.text };
+      if (batch.rows > 0) yield { rows: batch.rows, text: batch.text, organizations: batch.organizations };
     }
   }
 
   /**
    * One batch: the inner query reads at most `batchRows` rows in primary-key order and stops (a
    * `LIMIT 1 BY` over the table itself would make ClickHouse read the whole rest of the range for
-   * every batch); the outer one drops re-sent copies (same key, adjacent) and writes each line.
-   * A copy that straddles two batches is dropped by the next batch's strict bound.
+   * every batch); the outer one drops identical copies (same digest, adjacent) and writes each
+   * line. A copy that straddles two batches is dropped by the next batch's strict bound. The digest
+   * covers organization, time and id, so it alone tells a copy from another event.
    */
-  private async textBatch(where: Condition, line: string, key: StorageKey | undefined, batchRows: number, signal?: AbortSignal): Promise<KeyedTextBatch> {
+  private async textBatch(where: Condition, line: string, key: EventKey | undefined, batchRows: number, signal?: AbortSignal): Promise<KeyedTextBatch> {
     const bound = key ? storageKeyCondition(key) : { sql: [], params: {} };
     const result = await this.client.exec({
-      query: `SELECT ${line}, organization_id, toUnixTimestamp64Milli(occurred_at), toString(event_id)
+      query: `SELECT ${line}, organization_id, toUnixTimestamp64Milli(occurred_at), toString(event_id), content_digest
               FROM (
-                SELECT ${COLUMNS} FROM ${this.database}.audit_events
+                SELECT ${COLUMNS}, content_digest FROM ${this.database}.audit_events
                 WHERE ${[...where.sql, ...bound.sql].join(' AND ')}
-                ORDER BY organization_id, occurred_at, event_id
+                ORDER BY organization_id, occurred_at, event_id, content_digest
                 LIMIT {limit:UInt32}
               )
-              ORDER BY organization_id, occurred_at, event_id
-              LIMIT 1 BY organization_id, occurred_at, event_id
+              ORDER BY organization_id, occurred_at, event_id, content_digest
+              LIMIT 1 BY content_digest
               ${this.settings}, output_format_json_escape_forward_slashes = 0
               FORMAT RowBinary`,
       query_params: { ...where.params, ...bound.params, limit: batchRows },
@@ -435,20 +403,21 @@ export class AuditEventsReadRepository {
     return readTextBatch(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
   }
 
-  /** Rows matching `where` in storage order, keyset batches, re-sent copies (same id, adjacent) dropped. */
+  /** Rows matching `where` in storage order, keyset batches, identical copies (same digest, adjacent) dropped. */
   private async *streamInStorageOrder(
     where: Condition,
-    columns: ReadonlyArray<keyof AuditEventRow>,
+    contentColumns: ReadonlyArray<keyof AuditEventRow>,
     batchRows: number,
     signal?: AbortSignal,
   ): AsyncGenerator<AuditEventRow[]> {
-    let key: StorageKey | undefined;
+    const columns = [...contentColumns, 'content_digest' as const];
+    let key: EventKey | undefined;
     while (!signal?.aborted) {
       const bound = key ? storageKeyCondition(key) : { sql: [], params: {} };
       const rows = await this.rows(
-        `SELECT ${columns.join(', ')} FROM ${this.database}.audit_events
+        `SELECT ${selectList(columns)} FROM ${this.database}.audit_events
          WHERE ${[...where.sql, ...bound.sql].join(' AND ')}
-         ORDER BY organization_id, occurred_at, event_id
+         ORDER BY organization_id, occurred_at, event_id, content_digest
          LIMIT {limit:UInt32}
          ${this.settings}`,
         { ...where.params, ...bound.params, limit: batchRows },
@@ -457,10 +426,11 @@ export class AuditEventsReadRepository {
       );
       const last = rows.at(-1);
       if (!last) return;
-      const unique = withoutAdjacentCopies(rows, key?.eventId);
+      // Copies of the previous batch's last row are excluded by the strict bound.
+      const unique = withoutAdjacentCopies(rows);
       if (unique.length > 0) yield unique;
       if (rows.length < batchRows) return;
-      key = { organizationId: last.organization_id, occurredAt: last.occurred_at, eventId: last.event_id };
+      key = keyOf(last);
     }
   }
 
@@ -520,9 +490,10 @@ export class AuditEventsReadRepository {
   }
 
   /**
-   * Counts by resource type, action and status in one scan. A re-sent copy of an event (same id,
-   * same time) is a row of its own — the hash chain counts every delivery, so the engine never
-   * merges one away — and `LIMIT 1 BY` the event's key makes it count once, as pages show it once.
+   * Counts by resource type, action and status in one scan. A re-sent copy of an event (same
+   * content) is a row of its own — the hash chain counts every delivery, so the engine never
+   * merges one away — and `LIMIT 1 BY` its content digest makes it count once, as pages show it
+   * once; other content under a reused id counts as the event it is.
    */
   async countFacets(scope: TenantScope, filter: AuditEventsFilter, signal?: AbortSignal): Promise<Facets> {
     const where = filterCondition(scope, filter);
@@ -533,7 +504,7 @@ export class AuditEventsReadRepository {
           SELECT resource_type, action, status
           FROM ${this.database}.audit_events
           WHERE ${where.sql.join(' AND ')}
-          LIMIT 1 BY organization_id, occurred_at, event_id
+          LIMIT 1 BY content_digest
         )
         ARRAY JOIN [('resourceType', toString(resource_type)), ('action', toString(action)), ('status', toString(status))] AS facet
         GROUP BY name, value

@@ -9,17 +9,16 @@ export {
   DEFAULT_READ_LIMITS,
   readSettingsClause,
   type AuditEventsFilter,
-  type EventKey,
   type FacetCount,
   type OldestStoredEvent,
   type Facets,
   type Page,
   type PageRequest,
   type ReadLimits,
-  type StorageKey,
   type TenantScope,
-  type TextBatch,
 } from './audit-events-read.repository';
+export { keyOf, type EventKey } from './event.key';
+export { type TextBatch } from './text-batch.reader';
 export { ClickHouseModule, CLICKHOUSE } from './clickhouse.module';
 export { AuditChainHeadsReader, type ChainHeadRecord } from './audit-chain-heads.reader';
 export { AuditChainRepository, type AuditChainRepositoryOptions, type OrganizationHead } from './audit-chain.repository';

@@ -1,4 +1,4 @@
-import { AuditEventsReadRepository, AuditEventsWriteRepository, loadMigrations, renderMigration, toAuditEventRow } from '@audit/clickhouse';
+import { AuditEventsReadRepository, AuditEventsWriteRepository, keyOf, loadMigrations, renderMigration, toAuditEventRow } from '@audit/clickhouse';
 import { makeAuditEvent, type AuditEvent } from '@audit/contract';
 import { openTestClickHouse, uniqueName, type TestClickHouse } from '@audit/testing';
 
@@ -70,9 +70,11 @@ describe('audit_events storage', () => {
   });
 
   it('should read a page of one organization in primary-key order, not the whole window', async () => {
+    // The page order's last tie-breaks (organization, digest) only finish sorting rows that share a time and an id.
     const result = await clickhouse.handle.client.query({
-      query: `EXPLAIN indexes = 1 SELECT event_id FROM ${clickhouse.database}.audit_events
-              WHERE organization_id = 'org_7' AND occurred_at >= '2026-01-01' ORDER BY occurred_at DESC, event_id DESC LIMIT 51`,
+      query: `EXPLAIN indexes = 1 SELECT event_id, lower(hex(content_digest)) FROM ${clickhouse.database}.audit_events
+              WHERE organization_id = 'org_7' AND occurred_at >= '2026-01-01'
+              ORDER BY occurred_at DESC, event_id DESC, organization_id DESC, content_digest DESC LIMIT 51`,
       format: 'TabSeparatedRaw',
     });
     const plan = await result.text();
@@ -97,8 +99,7 @@ describe('audit_events storage', () => {
     let page = await reader.findPage(scope, filter, { limit: 7 });
     seen.push(...page.rows.map((r) => r.event_id));
     while (page.hasMore) {
-      const last = page.rows.at(-1)!;
-      page = await reader.findPage(scope, filter, { limit: 7, olderThan: { occurredAt: last.occurred_at, eventId: last.event_id } });
+      page = await reader.findPage(scope, filter, { limit: 7, olderThan: keyOf(page.rows.at(-1)!) });
       seen.push(...page.rows.map((r) => r.event_id));
     }
     expect(seen).toHaveLength(30);
@@ -143,6 +144,15 @@ describe('cluster topology', () => {
     expect(migration.statements[0]).toContain('CREATE TABLE IF NOT EXISTS audit.audit_events ');
     expect(migration.statements[0]).toContain('ENGINE = ReplacingMergeTree');
     expect(migration.statements[0]).toContain('toIntervalDay(30)');
+  });
+
+  it('should render the content digest for the shard tables and the Distributed table, and once on one server', () => {
+    const digest = (topology: 'single' | 'cluster') =>
+      loadMigrations({ database: 'audit', retentionDays: 30, topology, cluster: 'audit_cluster' }).find((migration) => migration.name === 'content_digest')!.statements;
+    const [local, distributed] = digest('cluster');
+    expect(local).toMatch(/^ALTER TABLE audit\.audit_events_local ON CLUSTER audit_cluster\s+ADD COLUMN IF NOT EXISTS content_digest FixedString\(32\) MATERIALIZED SHA256/);
+    expect(distributed).toMatch(/^ALTER TABLE audit\.audit_events ON CLUSTER audit_cluster\s+ADD COLUMN IF NOT EXISTS content_digest FixedString\(32\) MATERIALIZED SHA256/);
+    expect(digest('single')).toEqual([local.replace('audit_events_local ON CLUSTER audit_cluster', 'audit_events ')]);
   });
 
   it('should refuse an unknown template directive', () => {

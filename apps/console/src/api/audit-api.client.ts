@@ -1,8 +1,11 @@
 import type { AuditEvent } from '@audit/contract';
 import { apiFilterParams, PAGE_SIZE, type AuditFilters } from '../filters/audit-filters';
 
+/** An event as the list shows it: `idConflict` when its organization stored other content under the same id and time. */
+export type ShownEvent = AuditEvent & { idConflict?: true };
+
 export interface AuditPage {
-  data: AuditEvent[];
+  data: ShownEvent[];
   nextCursor: string | null;
   prevCursor: string | null;
 }

@@ -1,7 +1,7 @@
-import type { AuditEvent } from '@audit/contract';
 import { Fragment, useState } from 'react';
+import type { ShownEvent } from '../api/audit-api.client';
 import { localDateTime, utcTime } from '../format/event.format';
-import { ResourceBadge, StatusBadge } from './badges';
+import { IdConflictBadge, ResourceBadge, StatusBadge } from './badges';
 import { EventDetails } from './event-details';
 
 /** A narrow column wraps an email before its `@`, never inside a word (`<wbr>` is not copied with the text). */
@@ -18,7 +18,13 @@ function BreakableEmail({ email }: { email: string }) {
   );
 }
 
-export function AuditTable({ events, loading }: { events: AuditEvent[]; loading: boolean }) {
+/**
+ * A row's identity on the page: an id alone is not one (a reused id shows each content, and the
+ * security role sees organizations whose events share an id).
+ */
+const rowKey = (event: ShownEvent, index: number) => `${index}:${event.organizationId}:${event.id}`;
+
+export function AuditTable({ events, loading }: { events: ShownEvent[]; loading: boolean }) {
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
   const toggle = (id: string) =>
     setExpanded((current) => {
@@ -44,12 +50,13 @@ export function AuditTable({ events, loading }: { events: AuditEvent[]; loading:
           </tr>
         </thead>
         <tbody>
-          {events.map((event) => {
-            const open = expanded.has(event.id);
-            const detailsId = `event-${event.id}`;
+          {events.map((event, index) => {
+            const key = rowKey(event, index);
+            const open = expanded.has(key);
+            const detailsId = `event-${index}-${event.id}`;
             return (
-              <Fragment key={event.id}>
-                <tr className={`events__row${open ? ' events__row--open' : ''}`} data-event-id={event.id} onClick={() => toggle(event.id)}>
+              <Fragment key={key}>
+                <tr className={`events__row${open ? ' events__row--open' : ''}`} data-event-id={event.id} onClick={() => toggle(key)}>
                   <td className="events__toggle">
                     <button
                       type="button"
@@ -59,7 +66,7 @@ export function AuditTable({ events, loading }: { events: AuditEvent[]; loading:
                       aria-label={`${open ? 'Hide' : 'Show'} details of ${event.action} on ${event.resource.type} ${event.resource.name ?? event.resource.id}`}
                       onClick={(click) => {
                         click.stopPropagation();
-                        toggle(event.id);
+                        toggle(key);
                       }}
                     >
                       <span aria-hidden="true">›</span>
@@ -88,6 +95,7 @@ export function AuditTable({ events, loading }: { events: AuditEvent[]; loading:
                   </td>
                   <td data-column="status">
                     <StatusBadge status={event.status} />
+                    {event.idConflict ? <IdConflictBadge /> : null}
                   </td>
                 </tr>
                 {open ? (

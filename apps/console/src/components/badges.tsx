@@ -17,3 +17,15 @@ export function StatusBadge({ status }: { status: AuditEvent['status'] }) {
     </span>
   );
 }
+
+/**
+ * The organization stored another event with this id and time but other content: both are shown
+ * (an identical re-send would be shown once). Words and an icon, not color alone.
+ */
+export function IdConflictBadge() {
+  return (
+    <span className="status status--conflict" data-testid="id-conflict" title="Another event of this organization has the same id and time but different content; both are shown.">
+      <span aria-hidden="true">⚠</span> ID reused
+    </span>
+  );
+}

@@ -41,8 +41,18 @@ export class AuditEventView {
   @ApiProperty({ enum: [1] }) schemaVersion!: 1;
 }
 
+export class ShownAuditEventView extends AuditEventView {
+  @ApiPropertyOptional({
+    enum: [true],
+    description:
+      'Present when the organization stored other content under the same id and time: each version is shown, none is hidden ' +
+      '(an identical re-send is shown once).',
+  })
+  idConflict?: true;
+}
+
 export class AuditLogPageView {
-  @ApiProperty({ type: [AuditEventView], description: 'Newest first.' }) data!: AuditEventView[];
+  @ApiProperty({ type: [ShownAuditEventView], description: 'Newest first.' }) data!: ShownAuditEventView[];
   @ApiProperty({ type: String, nullable: true, description: 'Older events; null on the last page.' }) nextCursor!: string | null;
   @ApiProperty({ type: String, nullable: true, description: 'Newer events; null on the first page.' }) prevCursor!: string | null;
 }

@@ -1,4 +1,4 @@
-import { AuditChainHeadsReader, AuditEventsReadRepository, fromAuditEventRow, type AuditEventRow, type AuditEventsFilter, type Facets, type TenantScope } from '@audit/clickhouse';
+import { AuditChainHeadsReader, AuditEventsReadRepository, fromAuditEventRow, keyOf, type AuditEventRow, type AuditEventsFilter, type Facets, type TenantScope } from '@audit/clickhouse';
 import { LIMITS, type AuditEvent } from '@audit/contract';
 import type { SigningKey } from '@audit/integrity';
 import { Inject, Injectable } from '@nestjs/common';
@@ -20,8 +20,11 @@ const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const EARLIEST_INSTANT = Date.UTC(1900, 0, 1);
 const LATEST_INSTANT = Date.UTC(2300, 0, 1);
 
+/** An event as a page shows it: `idConflict` when its organization stored other content under the same id and time. */
+export type ShownEvent = AuditEvent & { idConflict?: true };
+
 export interface AuditLogPage {
-  data: AuditEvent[];
+  data: ShownEvent[];
   nextCursor: string | null;
   prevCursor: string | null;
 }
@@ -87,14 +90,14 @@ export class AuditLogsService {
     const first = page.rows[0];
     const last = page.rows.at(-1);
     const make = (direction: PageCursor['direction'], row: AuditEventRow | undefined) => {
-      const key = row ? { occurredAt: row.occurred_at, eventId: row.event_id } : cursor?.key;
+      const key = row ? keyOf(row) : cursor?.key;
       return key ? this.cursors.encode({ direction, key, from: filter.from, to: filter.to, filters: resolved.fingerprint }) : null;
     };
     // Read backwards (prev), the page ends where the cursor started, so older rows exist; read
     // forwards, newer rows exist exactly when the page was reached through a cursor.
     const backwards = cursor?.direction === 'newer';
     const response: AuditLogPage = {
-      data: page.rows.map(fromAuditEventRow),
+      data: page.rows.map(toShownEvent),
       nextCursor: (backwards || page.hasMore) && (last || cursor) ? make('older', last) : null,
       prevCursor: (backwards ? page.hasMore : cursor !== undefined) ? make('newer', first) : null,
     };
@@ -172,6 +175,11 @@ export class AuditLogsService {
     });
     return { scope, filter, fingerprint };
   }
+}
+
+function toShownEvent(row: AuditEventRow): ShownEvent {
+  const event = fromAuditEventRow(row);
+  return row.id_conflict ? { ...event, idConflict: true } : event;
 }
 
 /** The filters as flat audit metadata. */

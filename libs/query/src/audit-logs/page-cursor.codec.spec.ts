@@ -2,7 +2,7 @@ import { filterFingerprint, PageCursorCodec, type PageCursor } from './page-curs
 
 const cursor: PageCursor = {
   direction: 'older',
-  key: { occurredAt: '2026-11-01T10:00:00.000Z', eventId: '0190a8f4-3b1c-7cde-8f00-000000000001' },
+  key: { occurredAt: '2026-11-01T10:00:00.000Z', eventId: '0190a8f4-3b1c-7cde-8f00-000000000001', organizationId: 'org_1', contentDigest: 'ab'.repeat(32) },
   from: '2026-10-02T10:00:00.000Z',
   to: '2026-11-01T11:00:00.000Z',
   filters: filterFingerprint({ scope: 'org_1', status: 'failure' }),

@@ -13,11 +13,17 @@ export interface PageCursor {
   filters: string;
 }
 
+/**
+ * Version 2 names the whole key (organization and content digest too, so a page can stop between
+ * two events that share an id); a version-1 cursor, issued before, is refused like a foreign one.
+ */
 interface Wire {
-  v: 1;
+  v: 2;
   d: 'o' | 'n';
   t: string;
   i: string;
+  o: string;
+  g: string;
   f: string;
   u: string;
   h: string;
@@ -48,10 +54,12 @@ export class PageCursorCodec {
 
   encode(cursor: PageCursor): string {
     const wire: Wire = {
-      v: 1,
+      v: 2,
       d: cursor.direction === 'older' ? 'o' : 'n',
       t: cursor.key.occurredAt,
       i: cursor.key.eventId,
+      o: cursor.key.organizationId,
+      g: cursor.key.contentDigest,
       f: cursor.from,
       u: cursor.to,
       h: cursor.filters,
@@ -68,9 +76,15 @@ export class PageCursorCodec {
     const given = Buffer.from(signature);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalidCursor('cursor is not one this server issued');
     const wire = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Wire;
-    if (wire.v !== 1) throw invalidCursor('cursor version is not supported');
+    if (wire.v !== 2) throw invalidCursor('cursor version is not supported; start again from the first page');
     if (wire.h !== filters) throw invalidCursor('cursor was made for other filters; start again from the first page');
-    return { direction: wire.d === 'o' ? 'older' : 'newer', key: { occurredAt: wire.t, eventId: wire.i }, from: wire.f, to: wire.u, filters: wire.h };
+    return {
+      direction: wire.d === 'o' ? 'older' : 'newer',
+      key: { occurredAt: wire.t, eventId: wire.i, organizationId: wire.o, contentDigest: wire.g },
+      from: wire.f,
+      to: wire.u,
+      filters: wire.h,
+    };
   }
 
   private sign(payload: string): string {
