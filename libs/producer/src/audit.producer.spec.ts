@@ -53,6 +53,16 @@ describe('AuditProducer', () => {
     await producer.close();
   });
 
+  it('connects ahead of the first send when asked, once, even with a send starting meanwhile', async () => {
+    const producer = producerWith(kafka);
+    const early = producer.connect();
+    const acknowledged = producer.record(input());
+    await Promise.all([early, acknowledged]);
+    expect(kafka.connects).toBe(1);
+    expect(kafka.sent).toHaveLength(1);
+    await producer.close();
+  });
+
   it('keeps a given id and occurredAt, and accepts a Date', async () => {
     const producer = producerWith(kafka);
     const id = '0190f3a2-7b1c-7def-8abc-0123456789ab';

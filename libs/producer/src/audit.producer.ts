@@ -71,6 +71,7 @@ export class AuditProducer {
   private drainSoon: NodeJS.Immediate | undefined;
   private draining = false;
   private connected = false;
+  private connecting: Promise<void> | undefined;
   private closing = false;
   private aborted = false;
   private closed: Promise<void> | undefined;
@@ -126,6 +127,23 @@ export class AuditProducer {
       throw error;
     } else this.wait(pending);
     return acknowledged;
+  }
+
+  /**
+   * Connects now (and starts the worker thread) instead of at the first send, so a caller that
+   * waits for its first acknowledgement does not also wait for the connection. Optional; a send
+   * that finds it in progress shares it, and a failure is left to the sends, which retry.
+   */
+  connect(): Promise<void> {
+    this.connecting ??= this.kafka
+      .connect()
+      .then(() => {
+        this.connected = true;
+      })
+      .finally(() => {
+        this.connecting = undefined;
+      });
+    return this.connecting;
   }
 
   /** Resolves when every event accepted so far (including those waiting for room) is acknowledged. */
@@ -298,10 +316,7 @@ export class AuditProducer {
     const messages = batch.map((pending) => pending.message);
     for (let attempt = 0; !this.aborted; attempt += 1) {
       try {
-        if (!this.connected) {
-          await this.kafka.connect();
-          this.connected = true;
-        }
+        if (!this.connected) await this.connect();
         const started = performance.now();
         await this.kafka.send({ topic: this.topic, acks: -1, messages });
         if (this.aborted) return;

@@ -1,3 +1,4 @@
+import { EnvBoolean } from '@audit/config';
 import { AUDIT_EVENTS_TOPIC } from '@audit/contract';
 import { IsInt, IsOptional, IsString, IsUrl, Max, Min, MinLength, ValidateIf } from 'class-validator';
 
@@ -123,6 +124,23 @@ export class QueryConfig {
   /** Topic that receives the audit events of reads and exports. */
   @IsString()
   AUDIT_TOPIC: string = AUDIT_EVENTS_TOPIC;
+
+  /**
+   * How long a read waits for the broker to acknowledge its own audit event before it is refused
+   * with 503, in ms. No byte of the answer leaves before the acknowledgement.
+   */
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  QUERY_AUDIT_ACK_TIMEOUT_MS: number = 2000;
+
+  /**
+   * Wait for that acknowledgement. On in every deployment; `false` exists for the load benchmark's
+   * baseline only (a read is then served once its event is accepted into the producer's buffer, and
+   * a crash right after can lose the record of a served read).
+   */
+  @EnvBoolean()
+  QUERY_AUDIT_WAIT_FOR_ACK: boolean = true;
 
   /** Key for page cursors: its own, else the token secret. */
   get cursorSecret(): string {

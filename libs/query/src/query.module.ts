@@ -4,7 +4,7 @@ import { RetentionPolicy, type SigningKey } from '@audit/integrity';
 import { KafkaConfig } from '@audit/kafka';
 import { ProducerMetrics, QueryCacheMetrics } from '@audit/observability';
 import { AuditProducer } from '@audit/producer';
-import { Inject, Injectable, Module, OnApplicationShutdown, type DynamicModule } from '@nestjs/common';
+import { Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { AuditLogsController } from './audit-logs/audit-logs.controller';
 import { AuditLogsService } from './audit-logs/audit-logs.service';
@@ -23,10 +23,23 @@ import { KafkaHealth } from './health/kafka.health';
 import { ApiExceptionFilter } from './http/api-exception.filter';
 import { QueryConfig } from './query.config';
 
-/** Flushes the audit events of the last reads before the process ends. */
+const RECORDER_CONNECT_WAIT_MS = 10_000;
+
+/** Connects the recorder at boot (a read waits for its event's acknowledgement), and flushes the events of the last reads before the process ends. */
 @Injectable()
-class AuditRecorderLifecycle implements OnApplicationShutdown {
+class AuditRecorderLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('AuditRecorder');
+
   constructor(@Inject(AUDIT_RECORDER) private readonly producer: AuditProducer) {}
+
+  /** Waits up to RECORDER_CONNECT_WAIT_MS: a broker that is down at boot must not stop the app; reads are refused (503) until it answers. */
+  async onApplicationBootstrap(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<'waited'>((resolve) => (timer = setTimeout(() => resolve('waited'), RECORDER_CONNECT_WAIT_MS)));
+    const outcome = await Promise.race([this.producer.connect().then(() => 'connected' as const, (error: unknown) => String(error)), waited]);
+    clearTimeout(timer);
+    if (outcome !== 'connected') this.logger.warn(`the recorder of reads is not connected yet (${outcome}); reads are refused until the broker answers`);
+  }
 
   async onApplicationShutdown(): Promise<void> {
     await this.producer.close({ timeoutMs: 10_000 });
@@ -89,6 +102,11 @@ export class QueryModule {
               topic: config.AUDIT_TOPIC,
               // A full buffer refuses the read at once (503) rather than holding the request.
               bufferFullPolicy: 'reject',
+              // Every read waits for its event's acknowledgement: a batch goes out almost at once, and
+              // reads arriving while one is in flight share the next produce request.
+              lingerMs: 2,
+              // …and after a broker outage, reads are served again within a second of its return.
+              retryMaxMs: 1000,
               // Nest's shutdown hooks close it (AuditRecorderLifecycle), in order with the app.
               exitHooks: false,
               ...(metrics && { metrics: metrics.hooks() }),

@@ -1,7 +1,7 @@
 import { AuditEventsWriteRepository, CLICKHOUSE, ClickHouseConfig, ClickHouseModule, toAuditEventRow, type ClickHouseHandle } from '@audit/clickhouse';
 import { loadConfig } from '@audit/config';
 import type { AuditEvent } from '@audit/contract';
-import { KafkaConfig } from '@audit/kafka';
+import { createKafka, KafkaConfig } from '@audit/kafka';
 import { createTestTopics, testKafka, uniqueName, signTestToken, waitFor } from '@audit/testing';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
@@ -27,7 +27,9 @@ export interface QueryTestApp {
 export async function startQueryTestApp(env: Record<string, string> = {}): Promise<QueryTestApp> {
   const dataPath = mkdtempSync(join(tmpdir(), 'audit-query-'));
   const database = uniqueName('audit_query');
-  const { topic } = await createTestTopics(testKafka('query-test'), 1);
+  // On the broker the app records to (a test's own broker when env names one).
+  const kafka = env.KAFKA_BROKERS ? createKafka({ brokers: env.KAFKA_BROKERS.split(','), clientId: 'query-test' }) : testKafka('query-test');
+  const { topic } = await createTestTopics(kafka, 1);
   const config = {
     KAFKA_BROKERS: process.env.KAFKA_BROKERS,
     CLICKHOUSE_URL: process.env.CLICKHOUSE_URL,

@@ -1,6 +1,7 @@
-import { Controller, Get, Query, Req, Res, UseGuards, UsePipes } from '@nestjs/common';
+import { Controller, Get, Query, Req, Res, UseGuards, UseInterceptors, UsePipes } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { ReadRefusalInterceptor } from '../audit-trail/read-refusal.interceptor';
 import { JwtAuthGuard, type AuthenticatedRequest } from '../auth/jwt-auth.guard';
 import { queryValidationPipe } from '../http/query-validation.pipe';
 import { AuditLogsExportQueryDto, AuditLogsFilterDto, AuditLogsListQueryDto } from './audit-logs-query.dto';
@@ -24,6 +25,7 @@ export function untilClientGone(response: Response): AbortController {
 @ApiResponse({ status: 403, description: 'The role may not read this log (`forbidden`).', type: ApiErrorView })
 @Controller('v1/audit-logs')
 @UseGuards(JwtAuthGuard)
+@UseInterceptors(ReadRefusalInterceptor)
 @UsePipes(queryValidationPipe())
 export class AuditLogsController {
   constructor(private readonly service: AuditLogsService) {}
@@ -65,7 +67,7 @@ export class AuditLogsController {
   @ApiOkResponse({ description: 'The file (Content-Disposition: attachment).' })
   @ApiResponse({ status: 503, description: 'verified=true but no signing key is configured (`signing_key_missing`).', type: ApiErrorView })
   async export(@Req() request: AuthenticatedRequest, @Query() query: AuditLogsExportQueryDto, @Res() response: Response): Promise<void> {
-    const resolved = this.service.startExport(request.principal, query);
+    const resolved = await this.service.startExport(request.principal, query);
     const abort = untilClientGone(response);
     const owner = resolved.scope === 'all' ? 'all-organizations' : resolved.scope.organizationId;
     const filename = `audit-log-${owner}-${new Date().toISOString().replace(/[:.]/g, '-')}${resolved.verified ? '-verified' : ''}`;

@@ -11,7 +11,7 @@ import type { AuditLogsExportQueryDto, AuditLogsFilterDto, AuditLogsListQueryDto
 import { CSV_EXPORT_COLUMNS, encodeBatches, EXPORT_ENCODERS, type ExportBatch, type ExportEncoder } from './export.format';
 import { VerifiedExportEncoder } from './verified-export.encoder';
 import { filterFingerprint, PageCursorCodec, type PageCursor } from './page-cursor.codec';
-import { AuditReadCaches } from './audit-read.caches';
+import { AuditReadCaches, type StoredPage } from './audit-read.caches';
 
 const DAY_MS = 86_400_000;
 const HAS_ZONE = /(Z|[+-]\d{2}(:?\d{2})?)$/i;
@@ -41,6 +41,24 @@ export interface ResolvedExport extends ResolvedQuery {
   format: ExportFormat;
   verified: boolean;
   encoder: ExportEncoder;
+  /** Records the export in organizations whose rows are about to be sent (cross-organization exports). */
+  recordSources(organizations: readonly string[]): Promise<void>;
+}
+
+/**
+ * Passes batches on, each only after every organization it holds a row of has been recorded
+ * (once per organization; rows come grouped by organization).
+ */
+async function* recordedFirst<T>(batches: AsyncIterable<T>, organizationsOf: (batch: T) => Iterable<string>, record: (organizations: string[]) => Promise<void>): AsyncGenerator<T> {
+  const recorded = new Set<string>();
+  for await (const batch of batches) {
+    const fresh = [...new Set(organizationsOf(batch))].filter((organization) => !recorded.has(organization));
+    if (fresh.length > 0) {
+      await record(fresh);
+      for (const organization of fresh) recorded.add(organization);
+    }
+    yield batch;
+  }
 }
 
 /** ISO-8601 text without a zone is UTC (a server's local zone must not change an answer). */
@@ -65,22 +83,29 @@ export class AuditLogsService {
   ) {}
 
   /**
-   * One page. Every request is audited; the rows come from the read cache when the same tenant
-   * asked for the same page (same filters, window as given, limit, cursor) within QUERY_CACHE_MS.
-   * A page resolved with the default window carries that window in its cursors, so a reused page
-   * is exactly the page an earlier request got, cursors included.
+   * One page. Every request is audited, and its answer waits for the audit event's
+   * acknowledgement (the query runs meanwhile); a security-role read of every organization is
+   * recorded also in each organization its rows come from. The rows come from the read cache when
+   * the same tenant asked for the same page (same filters, window as given, limit, cursor) within
+   * QUERY_CACHE_MS. A page resolved with the default window carries that window in its cursors, so
+   * a reused page is exactly the page an earlier request got, cursors included.
    */
   async list(principal: Principal, query: AuditLogsListQueryDto, signal?: AbortSignal): Promise<string> {
     const resolved = this.resolve(principal, query);
     const cursor = query.cursor === undefined ? undefined : this.cursors.decode(query.cursor, resolved.fingerprint);
     const filter = cursor ? { ...resolved.filter, from: cursor.from, to: cursor.to } : resolved.filter;
-    this.trail.record(principal, 'view', resolved.scope, { endpoint: 'list', ...describe(filter), cursor: cursor !== undefined });
+    const details = { endpoint: 'list', ...describe(filter), cursor: cursor !== undefined };
     // The fingerprint holds the scope and every filter; the cursor (signed over it) the position.
     const key = `${resolved.fingerprint}|${query.limit}|${query.cursor ?? ''}`;
-    return this.caches.pages.read(key, (shared) => this.readPage(resolved, filter, cursor, query.limit, shared), signal);
+    const [, page] = await Promise.all([
+      this.trail.record(principal, 'view', resolved.scope, details),
+      this.caches.pages.read(key, (shared) => this.readPage(resolved, filter, cursor, query.limit, shared), signal),
+    ]);
+    if (resolved.scope === 'all') await this.trail.recordSources(principal, 'view', page.organizations, details);
+    return page.json;
   }
 
-  private async readPage(resolved: ResolvedQuery, filter: AuditEventsFilter, cursor: PageCursor | undefined, limit: number, signal: AbortSignal): Promise<string> {
+  private async readPage(resolved: ResolvedQuery, filter: AuditEventsFilter, cursor: PageCursor | undefined, limit: number, signal: AbortSignal): Promise<StoredPage> {
     const page = await this.events.findPage(
       resolved.scope,
       filter,
@@ -101,40 +126,56 @@ export class AuditLogsService {
       nextCursor: (backwards || page.hasMore) && (last || cursor) ? make('older', last) : null,
       prevCursor: (backwards ? page.hasMore : cursor !== undefined) ? make('newer', first) : null,
     };
-    return JSON.stringify(response);
+    const organizations = resolved.scope === 'all' ? [...new Set(page.rows.map((row) => row.organization_id))] : [];
+    return { json: JSON.stringify(response), organizations };
   }
 
+  /**
+   * Counts of the filtered events, sent once the read's audit event is acknowledged. A
+   * cross-organization count is recorded once, in the reader's organization: it returns counts
+   * over all of them, no organization's rows.
+   */
   async facets(principal: Principal, query: AuditLogsFilterDto, signal?: AbortSignal): Promise<Facets> {
     const resolved = this.resolve(principal, query);
-    this.trail.record(principal, 'view', resolved.scope, { endpoint: 'facets', ...describe(resolved.filter) });
-    return this.caches.facets.read(resolved.fingerprint, (shared) => this.events.countFacets(resolved.scope, resolved.filter, shared), signal);
+    const [, facets] = await Promise.all([
+      this.trail.record(principal, 'view', resolved.scope, { endpoint: 'facets', ...describe(resolved.filter) }),
+      this.caches.facets.read(resolved.fingerprint, (shared) => this.events.countFacets(resolved.scope, resolved.filter, shared), signal),
+    ]);
+    return facets;
   }
 
   /**
    * Resolves and audits an export; the rows come from {@link exportBatches}. A verified export is
-   * NDJSON only (its manifest is a line) and needs the signing key: both are checked before any
-   * byte is sent, so a refusal is a plain 400 or 503.
+   * NDJSON only (its manifest is a line) and needs the signing key: both are checked, and the
+   * export's audit event acknowledged, before any byte is sent, so a refusal is a plain 400 or 503.
    */
-  startExport(principal: Principal, query: AuditLogsExportQueryDto): ResolvedExport {
+  async startExport(principal: Principal, query: AuditLogsExportQueryDto): Promise<ResolvedExport> {
     if (query.verified && query.format !== 'ndjson') throw invalidParameter('verified', 'ndjsonOnly', 'verified exports are NDJSON: use format=ndjson');
     const key = query.verified ? requireSigningKey(this.signingKey) : undefined;
     const resolved = this.resolve(principal, query);
-    this.trail.record(principal, 'export', resolved.scope, { endpoint: 'export', format: query.format, verified: query.verified, ...describe(resolved.filter) });
+    const details = { endpoint: 'export', format: query.format, verified: query.verified, ...describe(resolved.filter) };
+    await this.trail.record(principal, 'export', resolved.scope, details);
     const encoder = key ? new VerifiedExportEncoder(key, this.heads, resolved.scope, resolved.filter) : EXPORT_ENCODERS[query.format];
-    return { ...resolved, format: query.format, verified: query.verified, encoder };
+    const recordSources = (organizations: readonly string[]) => this.trail.recordSources(principal, 'export', organizations, details);
+    return { ...resolved, format: query.format, verified: query.verified, encoder, recordSources };
   }
 
   /**
    * The export's rows as text. Plain: storage order, the text written by ClickHouse and passed
-   * through. Verified: chain order (every link, copies included), each row encoded here.
+   * through. Verified: chain order (every link, copies included), each row encoded here. Both come
+   * by organization: a cross-organization export is recorded in each organization before its first
+   * row is sent.
    */
   exportBatches(resolved: ResolvedExport, signal: AbortSignal): AsyncGenerator<ExportBatch> {
     const { scope, filter } = resolved;
     const batchRows = this.config.QUERY_EXPORT_BATCH_ROWS;
-    if (resolved.verified) return encodeBatches(this.events.streamChained(scope, filter, batchRows, signal), resolved.encoder);
-    return resolved.format === 'csv'
-      ? this.events.streamCsv(scope, filter, CSV_EXPORT_COLUMNS, batchRows, signal)
-      : this.events.streamNdjson(scope, filter, batchRows, signal);
+    if (resolved.verified) {
+      const rows = this.events.streamChained(scope, filter, batchRows, signal);
+      return encodeBatches(scope === 'all' ? recordedFirst(rows, (batch) => batch.map((row) => row.organization_id), resolved.recordSources) : rows, resolved.encoder);
+    }
+    const text =
+      resolved.format === 'csv' ? this.events.streamCsv(scope, filter, CSV_EXPORT_COLUMNS, batchRows, signal) : this.events.streamNdjson(scope, filter, batchRows, signal);
+    return scope === 'all' ? recordedFirst(text, (batch) => batch.organizations, resolved.recordSources) : text;
   }
 
   /**

@@ -1,8 +1,9 @@
-import { Controller, Get, Query, Req, Res, UseGuards, UsePipes } from '@nestjs/common';
+import { Controller, Get, Query, Req, Res, UseGuards, UseInterceptors, UsePipes } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { untilClientGone } from '../audit-logs/audit-logs.controller';
 import { ApiErrorView } from '../audit-logs/audit-logs-response.dto';
+import { ReadRefusalInterceptor } from '../audit-trail/read-refusal.interceptor';
 import { JwtAuthGuard, type AuthenticatedRequest } from '../auth/jwt-auth.guard';
 import { queryValidationPipe } from '../http/query-validation.pipe';
 import { ChainVerifyQueryDto } from './chain-verify-query.dto';
@@ -16,6 +17,7 @@ import { ChainVerifyService } from './chain-verify.service';
 @ApiResponse({ status: 403, description: 'The role may not read this log (`forbidden`).', type: ApiErrorView })
 @Controller('v1/audit-logs')
 @UseGuards(JwtAuthGuard)
+@UseInterceptors(ReadRefusalInterceptor)
 @UsePipes(queryValidationPipe())
 export class ChainVerifyController {
   constructor(private readonly service: ChainVerifyService) {}

@@ -42,22 +42,26 @@ export class ChainVerifyService {
   ) {}
 
   /**
-   * Audited like a read (action `view`, endpoint `verify`) before it runs; checks at most
-   * QUERY_VERIFY_MAX_ROWS links (`complete: false` and `nextSeq` say where it stopped).
+   * Audited like a read (action `view`, endpoint `verify`): the report is sent once the event is
+   * acknowledged (the check runs meanwhile). Checks at most QUERY_VERIFY_MAX_ROWS links
+   * (`complete: false` and `nextSeq` say where it stopped).
    */
   async verify(principal: Principal, query: ChainVerifyQueryDto, signal?: AbortSignal): Promise<ChainReport> {
     const organizationId = singleOrganization(principal, query.organizationId, 'a chain is per organization');
     const from = query.from === undefined ? undefined : new Date(parseInstant('from', query.from)).toISOString();
     const to = query.to === undefined ? undefined : new Date(parseInstant('to', query.to)).toISOString();
     if (from !== undefined && to !== undefined && from > to) throw invalidParameter('from', 'notAfterTo', 'from must not be after to');
-    this.trail.record(principal, 'view', { organizationId }, { endpoint: 'verify', from, to });
-    return verifyStoredChain(this.chains, {
-      organizationId,
-      from,
-      to,
-      maxRows: this.config.QUERY_VERIFY_MAX_ROWS,
-      ...(this.publicKey && { publicKey: this.publicKey }),
-      signal,
-    });
+    const [, report] = await Promise.all([
+      this.trail.record(principal, 'view', { organizationId }, { endpoint: 'verify', from, to }),
+      verifyStoredChain(this.chains, {
+        organizationId,
+        from,
+        to,
+        maxRows: this.config.QUERY_VERIFY_MAX_ROWS,
+        ...(this.publicKey && { publicKey: this.publicKey }),
+        signal,
+      }),
+    ]);
+    return report;
   }
 }

@@ -1,7 +1,8 @@
 import { publicKeyPem, type SigningKey } from '@audit/integrity';
-import { Controller, Get, Inject, Query, Req, Res, UseGuards, UsePipes } from '@nestjs/common';
+import { Controller, Get, Inject, Query, Req, Res, UseGuards, UseInterceptors, UsePipes } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { ReadRefusalInterceptor } from '../audit-trail/read-refusal.interceptor';
 import { JwtAuthGuard, type AuthenticatedRequest } from '../auth/jwt-auth.guard';
 import { ApiErrorView } from '../audit-logs/audit-logs-response.dto';
 import { queryValidationPipe } from '../http/query-validation.pipe';
@@ -42,6 +43,7 @@ export class EvidenceController {
   }
 
   @Get('retention')
+  @UseInterceptors(ReadRefusalInterceptor)
   @ApiOperation({ summary: 'How long this organization’s audit events are kept, and the oldest one still stored.' })
   @ApiOkResponse({ type: RetentionView })
   @ApiResponse({ status: 400, description: 'The security role must name `organizationId`.', type: ApiErrorView })

@@ -33,9 +33,12 @@ export class RetentionService {
   /** Owners and admins see their organization's; the security role names one with `organizationId`. */
   async describe(principal: Principal, organizationId: string | undefined, signal?: AbortSignal): Promise<OrganizationRetentionView> {
     const organization = singleOrganization(principal, organizationId, 'retention is per organization');
-    this.trail.record(principal, 'view', { organizationId: organization }, { endpoint: 'retention' });
     const policy = this.policy.describe(organization);
-    const oldest = await this.events.oldestEvent({ organizationId: organization }, signal);
+    // Sent once the read's audit event is acknowledged; the query runs meanwhile.
+    const [, oldest] = await Promise.all([
+      this.trail.record(principal, 'view', { organizationId: organization }, { endpoint: 'retention' }),
+      this.events.oldestEvent({ organizationId: organization }, signal),
+    ]);
     return {
       ...policy,
       defaultRetentionDays: this.policy.defaultDays,
