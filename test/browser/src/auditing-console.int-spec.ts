@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { csvFields, rangeShows, rangeText, rows, settled } from './console-page';
 import { launchChromium, SCREENSHOT_DIR, startConsoleStack, type ConsoleStack } from './console-stack';
 
 // testTimeout in a project's jest config is ignored under the root config's `projects`: set it here.
@@ -15,46 +16,8 @@ const DAY = 24 * 60 * MINUTE;
 const LAPTOP = { width: 1280, height: 900 };
 const TABLET = { width: 820, height: 1180 };
 
-interface Row {
-  id: string;
-  time: string;
-  type: string;
-  action: string;
-  user: string;
-  status: string;
-}
-
-/** The view has loaded what the address bar says; the page marks an older answer still on screen as loading. */
-async function settled(page: Page): Promise<void> {
-  await page.locator('[data-testid=results]:not([data-state=loading])').waitFor();
-}
-
-function rows(page: Page): Promise<Row[]> {
-  return page.$$eval('tr.events__row', (trs) =>
-    trs.map((tr) => ({
-      id: tr.getAttribute('data-event-id') ?? '',
-      time: tr.querySelector('time')?.getAttribute('datetime') ?? '',
-      type: tr.querySelector('[data-column=resourceType]')?.textContent ?? '',
-      action: tr.querySelector('[data-column=action]')?.textContent ?? '',
-      user: tr.querySelector('.events__user')?.textContent ?? '',
-      status: tr.querySelector('[data-column=status]')?.textContent ?? '',
-    })),
-  );
-}
-
-const rangeText = (page: Page) => page.locator('.results__range').innerText();
-
-/** The total comes from the facets, which may answer after the page of events. */
-async function rangeShows(page: Page, pattern: RegExp): Promise<void> {
-  await waitFor(async () => (pattern.test(await rangeText(page)) ? true : undefined), { what: `the range indicator to match ${pattern}`, timeoutMs: 10_000 });
-}
 const ids = (events: AuditEvent[]) => events.map((event) => event.id);
 const newestFirst = (events: AuditEvent[]) => [...events].sort((a, b) => b.occurredAt.localeCompare(a.occurredAt));
-
-/** One CSV line into fields (quoted fields may hold commas; the contract forbids line breaks in values). */
-function csvFields(line: string): string[] {
-  return [...line.matchAll(/(?:^|,)(?:"((?:[^"]|"")*)"|([^,]*))/g)].map((match) => (match[1] !== undefined ? match[1].replace(/""/g, '"') : match[2]));
-}
 
 describe('the Auditing console in Chromium against the real stack', () => {
   const now = Date.now();

@@ -33,8 +33,8 @@ export function launchChromium(): Promise<Browser> {
 export interface ConsoleStack {
   baseUrl: string;
   organizationId: string;
-  /** A bearer token of the organization; `expiresIn` accepts jose's forms ('5m') or a past epoch second. */
-  token(role?: string, expiresIn?: string | number): Promise<string>;
+  /** A bearer token of the organization (or another); `expiresIn` accepts jose's forms ('5m') or a past epoch second. */
+  token(role?: string, expiresIn?: string | number, organization?: string): Promise<string>;
   publish(events: AuditEvent[]): Promise<void>;
   close(): Promise<void>;
 }
@@ -73,8 +73,8 @@ export async function startConsoleStack(): Promise<ConsoleStack> {
   return {
     baseUrl: await app.getUrl(),
     organizationId,
-    token: (role = 'owner', expiresIn: string | number = '30m') =>
-      signTestToken({ secret: SECRET, organizationId, role, email: `${role}@demo.test`, expiresIn }),
+    token: (role = 'owner', expiresIn: string | number = '30m', organization = organizationId) =>
+      signTestToken({ secret: SECRET, organizationId: organization, role, email: `${role}@demo.test`, expiresIn }),
     publish: async (events) => {
       await producer.send({ topic: topics.topic, acks: -1, messages: events.map((event) => ({ key: event.organizationId, value: serializeAuditEvent(event) })) });
     },

@@ -1,5 +1,5 @@
 import type { AuditEvent } from '@audit/contract';
-import { apiFilterParams, PAGE_SIZE, type AuditFilters } from '../filters/audit-filters';
+import { apiFilterParams, PAGE_SIZE, type AuditFilters, type ViewWindow } from '../filters/audit-filters';
 
 /** An event as the list shows it: `idConflict` when its organization stored other content under the same id and time. */
 export type ShownEvent = AuditEvent & { idConflict?: true };
@@ -54,28 +54,28 @@ export class AuditApiClient {
     private readonly baseUrl = '',
   ) {}
 
-  async list(filters: AuditFilters, cursor: string, now: number, signal?: AbortSignal): Promise<AuditPage> {
-    const params = apiFilterParams(filters, now);
+  async list(filters: AuditFilters, viewWindow: ViewWindow, cursor: string, signal?: AbortSignal): Promise<AuditPage> {
+    const params = apiFilterParams(filters, viewWindow);
     params.set('limit', String(PAGE_SIZE));
     if (cursor) params.set('cursor', cursor);
     return (await this.get(`/v1/audit-logs?${params}`, signal)).json() as Promise<AuditPage>;
   }
 
   /** Counts per resource type, action and status; the resource-type filter is left out so every type keeps its count. */
-  async facets(filters: AuditFilters, now: number, signal?: AbortSignal): Promise<AuditFacets> {
-    return (await this.get(`/v1/audit-logs/facets?${apiFilterParams(filters, now, { omitResourceTypes: true })}`, signal)).json() as Promise<AuditFacets>;
+  async facets(filters: AuditFilters, viewWindow: ViewWindow, signal?: AbortSignal): Promise<AuditFacets> {
+    return (await this.get(`/v1/audit-logs/facets?${apiFilterParams(filters, viewWindow, { omitResourceTypes: true })}`, signal)).json() as Promise<AuditFacets>;
   }
 
   /**
    * Downloads the export of the current filters. The token must not appear in a URL, so the file
    * is fetched with the Authorization header and handed to the browser as a blob.
    */
-  async export(filters: AuditFilters, format: ExportFormat, now: number): Promise<{ blob: Blob; fileName: string }> {
-    const params = apiFilterParams(filters, now);
+  async export(filters: AuditFilters, viewWindow: ViewWindow, format: ExportFormat): Promise<{ blob: Blob; fileName: string }> {
+    const params = apiFilterParams(filters, viewWindow);
     params.set('format', format);
     const response = await this.get(`/v1/audit-logs/export?${params}`);
     const disposition = response.headers.get('content-disposition') ?? '';
-    const fileName = /filename="?([^";]+)"?/.exec(disposition)?.[1] ?? `audit-logs-${new Date(now).toISOString().slice(0, 10)}.${format}`;
+    const fileName = /filename="?([^";]+)"?/.exec(disposition)?.[1] ?? `audit-logs-${viewWindow.to.slice(0, 10)}.${format}`;
     return { blob: await response.blob(), fileName };
   }
 

@@ -1,6 +1,7 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { AuditApiClient } from '../api/audit-api.client';
 import { EMPTY_FILTERS, hasFilters, PAGE_SIZE, type AuditFilters } from '../filters/audit-filters';
+import { ViewWindows } from '../filters/view-windows';
 import { formatCount } from '../format/event.format';
 import { AuditTable } from './audit-table';
 import { ExportButtons } from './export-buttons';
@@ -11,10 +12,13 @@ import { useAuditResults, useFilterOptions } from './use-audit-data';
 import { useUrlView } from './use-url-view';
 
 export function AuditingPage({ api }: { api: AuditApiClient }) {
-  const { view, search, navigate } = useUrlView();
+  const { view, search, navigate, replace } = useUrlView();
   const [attempt, setAttempt] = useState(0);
-  const results = useAuditResults(api, view, search, attempt);
-  const options = useFilterOptions(api, view, attempt);
+  const windows = useMemo(() => new ViewWindows(), []);
+  // Resolved when the view changes (a first page opens a fresh window), not at every request.
+  const viewWindow = useMemo(() => windows.windowOf(view, Date.now()), [windows, view]);
+  const results = useAuditResults(api, view, viewWindow, windows, search, attempt);
+  const options = useFilterOptions(api, view, viewWindow, attempt);
   const heading = useRef<HTMLHeadingElement>(null);
   const pagedByUser = useRef(false);
 
@@ -23,6 +27,11 @@ export function AuditingPage({ api }: { api: AuditApiClient }) {
     pagedByUser.current = true;
     navigate({ filters: view.filters, cursor: page > 1 ? cursor : '', page });
   };
+
+  // A paged view whose window this page does not know (reloaded, or a shared link) starts again at page 1.
+  useEffect(() => {
+    if (!viewWindow) replace({ filters: view.filters, cursor: '', page: 1 });
+  }, [viewWindow, view, replace]);
 
   // After Previous/Next, move focus to the results heading so keyboard and screen-reader users
   // land on the new page instead of on a button that may now be disabled.
@@ -56,12 +65,14 @@ export function AuditingPage({ api }: { api: AuditApiClient }) {
         data-testid="results"
         data-state={state === 'ready' && shown === 0 ? 'empty' : state}
         data-query={results.query}
+        data-window-from={viewWindow?.from}
+        data-window-to={viewWindow?.to}
       >
         <div className="results__toolbar">
           <h2 id="results-heading" ref={heading} tabIndex={-1}>
             Events <span className="results__range" aria-live="polite">{rangeText}</span>
           </h2>
-          <ExportButtons api={api} filters={view.filters} disabled={state !== 'ready' || shown === 0} />
+          <ExportButtons api={api} filters={view.filters} viewWindow={viewWindow} disabled={state !== 'ready' || shown === 0} />
         </div>
         {state === 'error' && results.state === 'error' ? (
           <ErrorState error={results.error} onRetry={() => setAttempt((n) => n + 1)} />

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { ApiError, type AuditApiClient, type ExportFormat } from '../api/audit-api.client';
 import { digestExport, type ExportDigest } from '../api/export-digest';
-import type { AuditFilters } from '../filters/audit-filters';
+import type { AuditFilters, ViewWindow } from '../filters/audit-filters';
 
 type ExportState =
   | { state: 'idle' }
@@ -21,13 +21,14 @@ function saveFile(blob: Blob, fileName: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-/** Export of every event matching the current filters (all pages), for external auditors. */
-export function ExportButtons({ api, filters, disabled }: { api: AuditApiClient; filters: AuditFilters; disabled: boolean }) {
+/** Export of every event the view reads (all its pages, its window), for external auditors. */
+export function ExportButtons({ api, filters, viewWindow, disabled }: { api: AuditApiClient; filters: AuditFilters; viewWindow: ViewWindow | undefined; disabled: boolean }) {
   const [status, setStatus] = useState<ExportState>({ state: 'idle' });
   const run = async (format: ExportFormat) => {
+    if (!viewWindow) return;
     setStatus({ state: 'running', format });
     try {
-      const { blob, fileName } = await api.export(filters, format, Date.now());
+      const { blob, fileName } = await api.export(filters, viewWindow, format);
       saveFile(blob, fileName);
       setStatus({ state: 'done', fileName, digest: await digestExport(blob, format) });
     } catch (error) {
@@ -54,10 +55,10 @@ export function ExportButtons({ api, filters, disabled }: { api: AuditApiClient;
         ) : null}
         {status.state === 'failed' ? <span className="export__error">Export failed: {status.message}</span> : null}
       </span>
-      <button type="button" className="button" disabled={disabled || running} onClick={() => void run('csv')}>
+      <button type="button" className="button" disabled={disabled || running || !viewWindow} onClick={() => void run('csv')}>
         Export CSV
       </button>
-      <button type="button" className="button" disabled={disabled || running} onClick={() => void run('ndjson')}>
+      <button type="button" className="button" disabled={disabled || running || !viewWindow} onClick={() => void run('ndjson')}>
         Export NDJSON
       </button>
     </div>

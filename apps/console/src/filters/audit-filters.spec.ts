@@ -1,4 +1,4 @@
-import { apiFilterParams, EMPTY_FILTERS, formatView, hasFilters, parseView, type AuditView } from './audit-filters';
+import { apiFilterParams, EMPTY_FILTERS, formatView, hasFilters, isFixedWindow, openWindow, parseView, type AuditView } from './audit-filters';
 
 describe('the console view in the URL', () => {
   it('should read an empty query string as the first page of the default 30-day window', () => {
@@ -36,22 +36,33 @@ describe('the console view in the URL', () => {
   });
 });
 
-describe('the API parameters of a view', () => {
+describe('the window of a view and its API parameters', () => {
   const now = Date.parse('2026-11-25T12:00:00.000Z');
 
-  it('should turn a quick range into a from bound computed at request time', () => {
-    const params = apiFilterParams({ ...EMPTY_FILTERS, range: '24h', resourceTypes: ['Member', 'Session'], status: 'success' }, now);
-    expect(params.toString()).toBe('resourceType=Member&resourceType=Session&status=success&from=2026-11-24T12%3A00%3A00.000Z');
+  it('should open a quick range as the range up to the moment the view opens', () => {
+    expect(openWindow({ ...EMPTY_FILTERS, range: '24h' }, now)).toEqual({ from: '2026-11-24T12:00:00.000Z', to: '2026-11-25T12:00:00.000Z' });
+    expect(isFixedWindow({ ...EMPTY_FILTERS, range: '24h' })).toBe(false);
   });
 
-  it('should pass explicit bounds and the user through', () => {
-    const params = apiFilterParams({ ...EMPTY_FILTERS, range: '', from: '2026-11-01T00:00:00.000Z', to: '2026-11-02T00:00:00.000Z', actor: 'ada@acme.test' }, now);
-    expect(Object.fromEntries(params)).toEqual({ actor: 'ada@acme.test', from: '2026-11-01T00:00:00.000Z', to: '2026-11-02T00:00:00.000Z' });
+  it('should keep explicit bounds, close an open end at the moment the view opens, and call only an explicit end fixed', () => {
+    const both = { ...EMPTY_FILTERS, range: '' as const, from: '2026-11-01T00:00:00.000Z', to: '2026-11-02T00:00:00.000Z' };
+    expect(openWindow(both, now)).toEqual({ from: both.from, to: both.to });
+    expect(isFixedWindow(both)).toBe(true);
+    expect(openWindow({ ...both, to: '' }, now)).toEqual({ from: both.from, to: '2026-11-25T12:00:00.000Z' });
+    expect(isFixedWindow({ ...both, to: '' })).toBe(false);
+    expect(isFixedWindow({ ...both, from: '' })).toBe(true);
+  });
+
+  it('should send the window and the filters, the same for every request of the view', () => {
+    const filters = { ...EMPTY_FILTERS, range: '24h' as const, resourceTypes: ['Member', 'Session'], status: 'success' as const };
+    const params = apiFilterParams(filters, openWindow(filters, now));
+    expect(params.toString()).toBe('resourceType=Member&resourceType=Session&status=success&from=2026-11-24T12%3A00%3A00.000Z&to=2026-11-25T12%3A00%3A00.000Z');
+    expect(apiFilterParams(filters, { from: '', to: '2026-11-02T00:00:00.000Z' }).has('from')).toBe(false);
   });
 
   it('should leave out the resource types when their options are being counted, and only them', () => {
     const filters = { ...EMPTY_FILTERS, resourceTypes: ['Member'], action: 'invite' };
-    const params = apiFilterParams(filters, now, { omitResourceTypes: true });
+    const params = apiFilterParams(filters, openWindow(filters, now), { omitResourceTypes: true });
     expect(params.getAll('resourceType')).toEqual([]);
     expect(params.get('action')).toBe('invite');
   });

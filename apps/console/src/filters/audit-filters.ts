@@ -84,20 +84,44 @@ export function formatView({ filters, cursor, page }: AuditView): string {
 }
 
 /**
- * The API's filter parameters for a view (shared by list, facets and export). A quick range is
- * turned into `from` at request time, so a shared "last 7 days" link means the last 7 days.
+ * The time window a view reads, ISO-8601 UTC; an empty `from` leaves it to the server (30 days
+ * before `to`). Resolved once, when the view opens at page 1, and kept while it is paged: the
+ * pages, the facets and the export of a view all read this one window, and new events arriving
+ * meanwhile neither shift its pages nor show twice.
+ */
+export interface ViewWindow {
+  from: string;
+  to: string;
+}
+
+/**
+ * The window of a view opened at `now`: a quick range is the range up to now (so a shared "last
+ * 7 days" link means the 7 days before it is opened); explicit bounds as given, an open end closed
+ * at now.
+ */
+export function openWindow(filters: AuditFilters, now: number): ViewWindow {
+  const range = QUICK_RANGES.find((quick) => quick.id === filters.range);
+  if (range) return { from: new Date(now - range.ms).toISOString(), to: new Date(now).toISOString() };
+  return { from: filters.from, to: filters.to || new Date(now).toISOString() };
+}
+
+/** The address alone fixes the window (explicit `to`): its cursors stay valid after a reload or in a shared link. */
+export function isFixedWindow(filters: AuditFilters): boolean {
+  return !filters.range && filters.to !== '';
+}
+
+/**
+ * The API's filter parameters for a view in its window (shared by list, facets and export).
  * `omitResourceTypes` serves the options of that filter, which are counted without it.
  */
-export function apiFilterParams(filters: AuditFilters, now: number, { omitResourceTypes = false } = {}): URLSearchParams {
+export function apiFilterParams(filters: AuditFilters, viewWindow: ViewWindow, { omitResourceTypes = false } = {}): URLSearchParams {
   const params = new URLSearchParams();
   if (!omitResourceTypes) for (const type of filters.resourceTypes) params.append('resourceType', type);
   if (filters.action) params.set('action', filters.action);
   if (filters.actor) params.set('actor', filters.actor);
   if (filters.status) params.set('status', filters.status);
-  const range = QUICK_RANGES.find((quick) => quick.id === filters.range);
-  if (range) params.set('from', new Date(now - range.ms).toISOString());
-  else if (filters.from) params.set('from', filters.from);
-  if (!range && filters.to) params.set('to', filters.to);
+  if (viewWindow.from) params.set('from', viewWindow.from);
+  params.set('to', viewWindow.to);
   return params;
 }
 

@@ -51,10 +51,22 @@ export class ShownAuditEventView extends AuditEventView {
   idConflict?: true;
 }
 
+export class PageWindowView {
+  @ApiProperty({ format: 'date-time', description: 'Inclusive.' }) from!: string;
+  @ApiProperty({ format: 'date-time', description: 'Exclusive.' }) to!: string;
+}
+
 export class AuditLogPageView {
   @ApiProperty({ type: [ShownAuditEventView], description: 'Newest first.' }) data!: ShownAuditEventView[];
   @ApiProperty({ type: String, nullable: true, description: 'Older events; null on the last page.' }) nextCursor!: string | null;
   @ApiProperty({ type: String, nullable: true, description: 'Newer events; null on the first page.' }) prevCursor!: string | null;
+  @ApiProperty({
+    type: PageWindowView,
+    description:
+      'The window this page was read in: resolved on the first page (a default or open-ended window is fixed then) and kept by its ' +
+      'cursors however much later they are used. Pass it as from/to to facets and export to describe exactly these pages.',
+  })
+  window!: PageWindowView;
 }
 
 export class FacetCountView {

@@ -27,6 +27,11 @@ export interface AuditLogPage {
   data: ShownEvent[];
   nextCursor: string | null;
   prevCursor: string | null;
+  /**
+   * The window the page was read in, resolved on page 1 and carried by its cursors: a client that
+   * pages without `from`/`to` can ask facets and export for exactly the window its pages show.
+   */
+  window: { from: string; to: string };
 }
 
 /** A request's filters resolved against the principal: whose rows, which window, which fingerprint. */
@@ -125,6 +130,7 @@ export class AuditLogsService {
       data: page.rows.map(toShownEvent),
       nextCursor: (backwards || page.hasMore) && (last || cursor) ? make('older', last) : null,
       prevCursor: (backwards ? page.hasMore : cursor !== undefined) ? make('newer', first) : null,
+      window: { from: filter.from, to: filter.to },
     };
     const organizations = resolved.scope === 'all' ? [...new Set(page.rows.map((row) => row.organization_id))] : [];
     return { json: JSON.stringify(response), organizations };
