@@ -8,6 +8,8 @@
 //   LOAD_CONNECTIONS     concurrent connections (default 200)
 //   LOAD_SECONDS         length of the loaded run (default 60)
 //   LOAD_UNCACHED_SECONDS length of the same load with the read cache off (QUERY_CACHE_MS=0; default 20, 0 skips)
+//   LOAD_NO_ACK_SECONDS  length of the same load served without waiting for each read's audit event to be
+//                        acknowledged (QUERY_AUDIT_WAIT_FOR_ACK=false, the behaviour before; default LOAD_SECONDS, 0 skips)
 //   LOAD_BENCH_DATA      chDB data directory, reused when it already holds the same rows (default .data/bench-load)
 import 'reflect-metadata';
 import { AuditEventsReadRepository, createClickHouseClient, runMigrations } from '@audit/clickhouse';
@@ -39,6 +41,7 @@ const ORGS = 1000;
 const CONNECTIONS = Number(process.env.LOAD_CONNECTIONS ?? 200);
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 60);
 const UNCACHED_SECONDS = Number(process.env.LOAD_UNCACHED_SECONDS ?? 20);
+const NO_ACK_SECONDS = Number(process.env.LOAD_NO_ACK_SECONDS ?? SECONDS);
 const DATA_PATH = resolve(process.env.LOAD_BENCH_DATA ?? '.data/bench-load');
 const DATABASE = 'audit_load';
 const SECRET = randomBytes(32).toString('hex');
@@ -246,17 +249,22 @@ async function main(): Promise<void> {
         `(no-query: ${noQuery.cpuMsPerRequest.toFixed(1)}), ${loaded.cores.toFixed(2)} cores busy, event-loop lag p99 ${loaded.eventLoopLagP99Ms.toFixed(1)} ms; ` +
         `page reads ${JSON.stringify(loaded.cacheShares)}; server-side > 1 s: ${loaded.slowerThan1s}`,
     );
-    // The same load with the read cache off: every request a query of its own (what distinct reads get).
-    let uncached: Measured | undefined;
-    if (UNCACHED_SECONDS > 0) {
+    /** The same load on a fresh app with other settings (briefly warmed up). */
+    const loadWith = async (what: string, env: Record<string, string>, seconds: number): Promise<Measured> => {
       await stopBuiltApp(app);
-      app = await startApp(port, { QUERY_CACHE_MS: '0' });
+      app = await startApp(port, env);
       await run(port, mix, 10, 3);
-      log(`read cache off (QUERY_CACHE_MS=0): ${CONNECTIONS} connections for ${UNCACHED_SECONDS} s`);
-      uncached = await measured(port, () => run(port, mix, CONNECTIONS, UNCACHED_SECONDS));
-      const u = uncached.result;
-      log(`cache off: ${Math.round(u.requests.average)} req/s, p50 ${u.latency.p50} ms, p99 ${u.latency.p99} ms, errors ${u.errors}, non-2xx ${u.non2xx}`);
-    }
+      log(`${what}: ${CONNECTIONS} connections for ${seconds} s`);
+      const other = await measured(port, () => run(port, mix, CONNECTIONS, seconds));
+      const o = other.result;
+      log(`${what}: ${Math.round(o.requests.average)} req/s, p50 ${o.latency.p50} ms, p99 ${o.latency.p99} ms, errors ${o.errors}, non-2xx ${o.non2xx}`);
+      return other;
+    };
+    // The previous behaviour: each read served once its audit event is accepted into the producer's
+    // buffer, not acknowledged by the broker. The difference is what the acknowledgement costs.
+    const noAck = NO_ACK_SECONDS > 0 ? await loadWith('audit event not awaited (QUERY_AUDIT_WAIT_FOR_ACK=false)', { QUERY_AUDIT_WAIT_FOR_ACK: 'false' }, NO_ACK_SECONDS) : undefined;
+    // The same load with the read cache off: every request a query of its own (what distinct reads get).
+    const uncached = UNCACHED_SECONDS > 0 ? await loadWith('read cache off (QUERY_CACHE_MS=0)', { QUERY_CACHE_MS: '0' }, UNCACHED_SECONDS) : undefined;
     const config = {
       rows: ROWS,
       organizations: ORGS,
@@ -264,7 +272,7 @@ async function main(): Promise<void> {
       seconds: SECONDS,
       requests: result.requests.total,
       mix: '100 first pages (limit=50) of admins of the 20 largest orgs: 60 % unfiltered, 40 % resourceType / status / action / actor',
-      app: 'dist/apps/query-api (own process, chDB, pino request logs, audit event per read)',
+      app: 'dist/apps/query-api (own process, chDB, pino request logs, audit event per read acknowledged before the answer)',
       statusCodes: result.statusCodeStats,
       timeouts: result.timeouts,
       latencyMs: { p90: result.latency.p90, p97_5: result.latency.p97_5, p99: result.latency.p99, max: result.latency.max },
@@ -299,6 +307,27 @@ async function main(): Promise<void> {
               config,
             }),
           ]
+        : []),
+      ...(noAck
+        ? (['p50', 'p99'] as const)
+            .map((percentile) =>
+              benchRow({
+                name: `first pages ${at}: ${percentile} with each read's audit event acknowledged before the answer`,
+                value: result.latency[percentile],
+                unit: 'ms',
+                baseline: { name: `${percentile} with the event only accepted into the producer's buffer (QUERY_AUDIT_WAIT_FOR_ACK=false, ${NO_ACK_SECONDS} s)`, value: noAck.result.latency[percentile] },
+                config: { ...config, noAck: { requestsPerSecond: noAck.result.requests.average, errors: noAck.result.errors, non2xx: noAck.result.non2xx } },
+              }),
+            )
+            .concat(
+              benchRow({
+                name: `first pages ${at}: throughput with each read's audit event acknowledged before the answer`,
+                value: result.requests.average,
+                unit: 'req/s',
+                baseline: { name: 'req/s with the event only accepted (QUERY_AUDIT_WAIT_FOR_ACK=false)', value: noAck.result.requests.average },
+                config,
+              }),
+            )
         : []),
       benchRow({ name: `first pages ${at}: errors (incl. timeouts)`, value: result.errors, unit: 'requests', target: { max: 0 }, config }),
       benchRow({ name: `first pages ${at}: non-2xx responses`, value: result.non2xx, unit: 'requests', target: { max: 0 }, config }),
