@@ -13,6 +13,7 @@ import {
   ClickHouseConfig,
   ClickHouseModule,
   createClickHouseClient,
+  defaultMigrationsDir,
   runMigrations,
   toAuditEventRow,
   toEventColumns,
@@ -30,7 +31,7 @@ import { NestFactory } from '@nestjs/core';
 import type { Kafka, Message } from 'kafkajs';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchRow, percentile, writeBenchResults, type BenchRow } from './lib';
@@ -97,20 +98,46 @@ async function rawConsume(kafka: Kafka, topic: string): Promise<{ perSecond: num
   return { perSecond: EVENTS / ((doneAt - joinedAt) / 1000), values };
 }
 
-/** Raw insert of the same rows, pre-serialized, in blocks of the ingestor's default size. */
-async function rawInsert(dataPath: string, lines: string[]): Promise<number> {
-  const database = `bench_raw_${suffix}`;
+/** The migrations before `version`, in a folder of their own: the table as it was before that migration. */
+function migrationsBefore(version: number): string {
+  const directory = mkdtempSync(join(tmpdir(), 'audit-migrations-'));
+  for (const file of readdirSync(defaultMigrationsDir())) if (Number(file.slice(0, 4)) < version) copyFileSync(join(defaultMigrationsDir(), file), join(directory, file));
+  return directory;
+}
+
+/**
+ * Raw insert of the same rows, pre-serialized, in blocks of the ingestor's default size, into the
+ * table as migrated and, alternating (best of 3 each, a fresh database per round), into the table
+ * before 0003: what computing the content digest at insert costs.
+ */
+async function rawInsert(dataPath: string, lines: string[]): Promise<{ current: number; withoutDigest: number; storedBytesPerRow: { digest: number; table: number } }> {
   const handle = createClickHouseClient({ dataPath });
+  const before0003 = migrationsBefore(3);
+  const bodies: Buffer[] = [];
+  for (let start = 0; start < lines.length; start += BLOCK_ROWS) bodies.push(Buffer.from(`${lines.slice(start, start + BLOCK_ROWS).join('\n')}\n`));
+  const best = { current: 0, withoutDigest: 0 };
   try {
-    await runMigrations(handle.client, { database, retentionDays: 2192, topology: 'single' });
-    const writer = new AuditEventsWriteRepository(handle.client, database, handle.chdb);
-    const bodies: Buffer[] = [];
-    for (let start = 0; start < lines.length; start += BLOCK_ROWS) bodies.push(Buffer.from(`${lines.slice(start, start + BLOCK_ROWS).join('\n')}\n`));
-    const started = performance.now();
-    for (const [index, body] of bodies.entries()) await writer.insertJsonEachRow(body, { deduplicationToken: `raw:${index}` });
-    return lines.length / ((performance.now() - started) / 1000);
+    for (let round = 0; round < 6; round++) {
+      const variant = round % 2 === 0 ? 'current' : 'withoutDigest';
+      const database = `bench_raw_${suffix}_${round}`;
+      await runMigrations(handle.client, { database, retentionDays: 2192, topology: 'single', ...(variant === 'withoutDigest' && { directory: before0003 }) });
+      const writer = new AuditEventsWriteRepository(handle.client, database, handle.chdb);
+      const started = performance.now();
+      for (const [index, body] of bodies.entries()) await writer.insertJsonEachRow(body, { deduplicationToken: `raw:${index}` });
+      best[variant] = Math.max(best[variant], lines.length / ((performance.now() - started) / 1000));
+    }
+    // What the digest adds on disk (SHA-256 does not compress), against the whole row as stored.
+    const result = await handle.client.query({
+      query: `SELECT sumIf(data_compressed_bytes, name = 'content_digest') AS digest, sum(data_compressed_bytes) AS total
+              FROM system.columns WHERE database = {database:String} AND table = 'audit_events'`,
+      query_params: { database: `bench_raw_${suffix}_0` },
+      format: 'JSONEachRow',
+    });
+    const [bytes] = await result.json<{ digest: string; total: string }>();
+    return { ...best, storedBytesPerRow: { digest: Number(bytes.digest) / lines.length, table: Number(bytes.total) / lines.length } };
   } finally {
     await handle.client.close();
+    rmSync(before0003, { recursive: true, force: true });
   }
 }
 
@@ -205,8 +232,12 @@ async function main(): Promise<void> {
     const parseLinkMicros = ((performance.now() - linkStarted) * 1000) / EVENTS;
     log(`parse + row encoding + chain link: ${parseLinkMicros.toFixed(2)} µs/event`);
 
-    const inserted = await rawInsert(dataPath, lines);
-    log(`raw ClickHouse insert: ${Math.round(inserted)} rows/s`);
+    const raw = await rawInsert(dataPath, lines);
+    const inserted = raw.current;
+    log(
+      `raw ClickHouse insert: ${Math.round(inserted)} rows/s (without the content digest: ${Math.round(raw.withoutDigest)} rows/s); ` +
+        `stored ${raw.storedBytesPerRow.table.toFixed(1)} bytes/row, ${raw.storedBytesPerRow.digest.toFixed(1)} of them the digest`,
+    );
 
     // With and without the hash chain, alternating (the machine's noise hits both alike), best of each.
     // And the chained pipeline with its encoding on the main thread (INGEST_ENCODER_THREADS=0), to
@@ -275,6 +306,13 @@ async function main(): Promise<void> {
       }),
       benchRow({ name: 'raw kafkajs consumption (no processing)', value: consumed.perSecond, unit: 'events/s', config }),
       benchRow({ name: 'raw ClickHouse insert (pre-serialized rows)', value: inserted, unit: 'rows/s', config: { ...config, blockRows: BLOCK_ROWS } }),
+      benchRow({
+        name: 'raw ClickHouse insert with the content digest computed at insert (0003)',
+        value: inserted,
+        unit: 'rows/s',
+        baseline: { name: 'the same rows into the table before 0003 (best of 3 each, alternating)', value: raw.withoutDigest },
+        config: { ...config, blockRows: BLOCK_ROWS, storedBytesPerRow: raw.storedBytesPerRow },
+      }),
       benchRow({ name: 'parse + validate + encode row (hot path)', value: parseMicros, unit: 'µs/event', target: { max: 10 }, config }),
       benchRow({
         name: 'parse + validate + encode chained row (hot path with the chain)',
