@@ -79,8 +79,8 @@ async function main(): Promise<void> {
       AUDIT_TOPIC: topic,
       AUDIT_DLQ_TOPIC: `${topic}.dlq`,
       INGEST_GROUP_ID: `soak-${suffix}`,
-      INGESTOR_PORT: String(port),
-      INGESTOR_HOST: '127.0.0.1',
+      OPS_PORT: String(port),
+      OPS_HOST: '127.0.0.1',
     },
     `http://127.0.0.1:${port}/health/ready`,
   );

@@ -78,12 +78,12 @@ async function prepareData(): Promise<{ queriesPerSecond: number; concurrency: n
 }
 
 /** The built app, as `npx nx serve query-api` runs it, on the generated data. */
-async function startApp(port: number, extraEnv: Record<string, string> = {}): Promise<ChildProcess> {
+async function startApp(port: number, opsPort: number, extraEnv: Record<string, string> = {}): Promise<ChildProcess> {
   const kafka = loadConfig(KafkaConfig);
   // Reads are recorded to the audit topic: it must exist (the broker does not auto-create topics).
   await ensureTopics(createKafka({ brokers: kafka.brokers, clientId: 'load-bench' }), auditTopics(kafka.AUDIT_TOPIC_PARTITIONS, kafka.AUDIT_TOPIC_RETENTION_MS));
-  const env = { CLICKHOUSE_DATA_PATH: DATA_PATH, CLICKHOUSE_DATABASE: DATABASE, AUTH_JWT_SECRET: SECRET, PORT: String(port), HOST: '127.0.0.1', ...extraEnv };
-  return startBuiltApp('query-api', env, `http://127.0.0.1:${port}/health/ready`);
+  const env = { CLICKHOUSE_DATA_PATH: DATA_PATH, CLICKHOUSE_DATABASE: DATABASE, AUTH_JWT_SECRET: SECRET, PORT: String(port), HOST: '127.0.0.1', OPS_PORT: String(opsPort), ...extraEnv };
+  return startBuiltApp('query-api', env, `http://127.0.0.1:${opsPort}/health/ready`);
 }
 
 /** The read cache's settings the app ran with: its defaults unless this process's environment sets them. */
@@ -164,8 +164,9 @@ interface ServerSample {
   cache: Record<CacheOutcome, number>;
 }
 
-async function serverSample(port: number): Promise<ServerSample> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+/** The server's own metrics, from its operations listener. */
+async function serverSample(opsPort: number): Promise<ServerSample> {
+  const text = await (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text();
   const route = 'route="/v1/audit-logs"';
   return {
     handlerSeconds: metricSum(text, 'audit_http_request_duration_seconds_sum', route),
@@ -196,15 +197,15 @@ interface Measured {
  * queued in the server: the after-sample waits until the handled count stops moving, so CPU and
  * handler time cover every request of the run.
  */
-async function measured(port: number, load: () => Promise<autocannon.Result>): Promise<Measured> {
-  const before = await serverSample(port);
+async function measured(opsPort: number, load: () => Promise<autocannon.Result>): Promise<Measured> {
+  const before = await serverSample(opsPort);
   const result = await load();
-  let after = await serverSample(port);
+  let after = await serverSample(opsPort);
   // prom-client resets its event-loop histogram at each scrape: the first one after the run covers the run.
   const eventLoopLagP99Ms = after.eventLoopLagP99 * 1000;
   for (let stable = 0, waited = 0; stable < 2 && waited < 60; waited++) {
     await sleep(500);
-    const next = await serverSample(port);
+    const next = await serverSample(opsPort);
     stable = next.handled === after.handled ? stable + 1 : 0;
     after = next;
   }
@@ -229,19 +230,19 @@ async function main(): Promise<void> {
   log(`preparing ${ROWS.toLocaleString('en')} rows in ${DATA_PATH}`);
   const engine = await prepareData();
   log(`engine alone: ${Math.round(engine.queriesPerSecond)} first-page queries/s at ${engine.concurrency} concurrent`);
-  const port = await freePort();
-  let app = await startApp(port);
+  const [port, opsPort] = [await freePort(), await freePort()];
+  let app = await startApp(port, opsPort);
   try {
     const mix = await requestMix();
     log(`no-query ceiling: ${CONNECTIONS} connections for 10 s on limit=0 (token check, validation, 400)`);
-    const noQuery = await measured(port, () => run(port, noQueryMix(mix), CONNECTIONS, 10));
+    const noQuery = await measured(opsPort, () => run(port, noQueryMix(mix), CONNECTIONS, 10));
     // A service under steady load has answered its hot reads before: warm up, then measure at once.
     log('warm-up: 5 s at 10 connections');
     await run(port, mix, 10, 5);
     log('baseline: the same mix on 1 connection for 10 s');
     const single = await run(port, mix, 1, 10);
     log(`loaded: ${CONNECTIONS} connections for ${SECONDS} s`);
-    const loaded = await measured(port, () => run(port, mix, CONNECTIONS, SECONDS));
+    const loaded = await measured(opsPort, () => run(port, mix, CONNECTIONS, SECONDS));
     const { result } = loaded;
     log(
       `${Math.round(result.requests.average)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, errors ${result.errors} (timeouts ${result.timeouts}), non-2xx ${result.non2xx}, max ${result.latency.max} ms; ` +
@@ -252,10 +253,10 @@ async function main(): Promise<void> {
     /** The same load on a fresh app with other settings (briefly warmed up). */
     const loadWith = async (what: string, env: Record<string, string>, seconds: number): Promise<Measured> => {
       await stopBuiltApp(app);
-      app = await startApp(port, env);
+      app = await startApp(port, opsPort, env);
       await run(port, mix, 10, 3);
       log(`${what}: ${CONNECTIONS} connections for ${seconds} s`);
-      const other = await measured(port, () => run(port, mix, CONNECTIONS, seconds));
+      const other = await measured(opsPort, () => run(port, mix, CONNECTIONS, seconds));
       const o = other.result;
       log(`${what}: ${Math.round(o.requests.average)} req/s, p50 ${o.latency.p50} ms, p99 ${o.latency.p99} ms, errors ${o.errors}, non-2xx ${o.non2xx}`);
       return other;

@@ -12,6 +12,8 @@ import { startKafka, stopKafka } from './kafka.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const port = Number(process.env.PORT ?? 3000);
+// The operations listener (/metrics, /health/*), apart from the API, on loopback.
+const opsPort = Number(process.env.OPS_PORT ?? 3002);
 
 const kafka = await startKafka();
 let app;
@@ -62,6 +64,7 @@ app = spawn(process.execPath, nodeArgs('apps/all-in-one/src/main.js'), {
     AUDIT_CHECKPOINT_INTERVAL_MS: process.env.AUDIT_CHECKPOINT_INTERVAL_MS ?? '60000',
     AUDIT_CHECKPOINT_FILE: process.env.AUDIT_CHECKPOINT_FILE ?? resolve(root, '.data', 'chain-checkpoints.jsonl'),
     PORT: String(port),
+    OPS_PORT: String(opsPort),
   },
 });
 app.once('exit', (code) => {
@@ -75,7 +78,8 @@ const token = await devToken({ secret });
 console.log(`
   Audit pipeline on the embedded engine
   API        http://127.0.0.1:${port}/v1/audit-logs
-  Health     http://127.0.0.1:${port}/health/ready
+  Health     http://127.0.0.1:${opsPort}/health/ready   (operations listener: health and metrics)
+  Metrics    http://127.0.0.1:${opsPort}/metrics
   Kafka      ${kafka.brokers}
   Console    http://127.0.0.1:${port}/audit#token=${token}
              (signs you in as the Owner of ${DEMO_ORGANIZATION} for 12 h; the token stays in that tab)
@@ -95,7 +99,7 @@ console.log(`
 if (process.env.DEMO_TRAFFIC !== '0') {
   const apiUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 180_000;
-  while (!stopping && Date.now() < deadline && !(await fetch(`${apiUrl}/health/ready`).then((response) => response.ok, () => false))) {
+  while (!stopping && Date.now() < deadline && !(await fetch(`http://127.0.0.1:${opsPort}/health/ready`).then((response) => response.ok, () => false))) {
     await new Promise((done) => setTimeout(done, 500));
   }
   if (!stopping) {

@@ -1,20 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 
 /** The repository root (benchmarks run from dist/bench). */
 const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as { port: number };
-  await new Promise((done) => server.close(done));
-  return port;
-}
 
 /**
  * Starts a built app (`dist/apps/<app>/src/main.js`) in a process of its own, as it is deployed,

@@ -1,4 +1,5 @@
 export { benchRow, percentile, writeBenchResults, type BenchRow, type RowInput } from './bench-report';
 export { GENERATED_ACTIONS, GENERATED_RESOURCE_TYPES, generateAuditLog, type GeneratedAuditLog } from './generated-audit-log';
-export { freePort, metricSum, processMemoryMb, startBuiltApp, stopBuiltApp } from './built-app.process';
+export { metricSum, processMemoryMb, startBuiltApp, stopBuiltApp } from './built-app.process';
+export { freePort } from '@audit/testing';
 export { produceSteadily, steadyEventCount } from './steady-traffic';

@@ -11,6 +11,6 @@ import { Module } from '@nestjs/common';
  * ClickHouse handle. With a ClickHouse server, run apps/ingestor and apps/query-api instead.
  */
 @Module({
-  imports: [ObservabilityModule.forRoot({ app: 'all-in-one' }), ClickHouseModule.forRoot(), IngestModule.forRoot(), QueryModule.forRoot(), ConsoleModule.forRoot()],
+  imports: [ObservabilityModule.forRoot({ app: 'all-in-one', opsPort: 3002 }), ClickHouseModule.forRoot(), IngestModule.forRoot(), QueryModule.forRoot(), ConsoleModule.forRoot()],
 })
 export class AllInOneModule {}

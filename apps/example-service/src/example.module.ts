@@ -13,8 +13,8 @@ export class ExampleModule implements NestModule {
     return {
       module: ExampleModule,
       imports: [
-        // GET /metrics with the producer's buffer, sends, failures and batch latency; JSON request logs.
-        ObservabilityModule.forRoot({ app: 'example-service' }),
+        // /metrics (operations listener) with the producer's buffer, sends, failures and batch latency; JSON request logs.
+        ObservabilityModule.forRoot({ app: 'example-service', opsPort: 3011 }),
         AuditModule.forRootAsync({
           inject: [ProducerMetrics],
           useFactory: (metrics: ProducerMetrics) => ({ brokers: config.brokers, clientId: `${config.KAFKA_CLIENT_ID}-example`, topic: config.AUDIT_TOPIC, metrics: metrics.hooks() }),

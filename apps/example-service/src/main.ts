@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { loadConfig } from '@audit/config';
+import { OpsListener } from '@audit/observability';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger as PinoLogger } from 'nestjs-pino';
@@ -13,7 +14,8 @@ async function bootstrap(): Promise<void> {
   // On SIGTERM Nest closes the app; AuditModule then flushes the producer before disconnecting.
   app.enableShutdownHooks();
   await app.listen(config.EXAMPLE_PORT, config.EXAMPLE_HOST);
-  Logger.log(`example service on http://${config.EXAMPLE_HOST}:${config.EXAMPLE_PORT}`, 'ExampleService');
+  const ops = await app.get(OpsListener).listen();
+  Logger.log(`example service on http://${config.EXAMPLE_HOST}:${config.EXAMPLE_PORT}; operations (/metrics, /health/*) on ${ops}`, 'ExampleService');
 }
 
 bootstrap().catch((error: unknown) => {

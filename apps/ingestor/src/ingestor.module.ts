@@ -1,12 +1,10 @@
 import { ClickHouseModule } from '@audit/clickhouse';
-import { loadConfig } from '@audit/config';
-import { IngestConfig, IngestModule } from '@audit/ingest';
-import { KafkaConfig } from '@audit/kafka';
+import { IngestModule } from '@audit/ingest';
 import { ObservabilityModule } from '@audit/observability';
 import { Module } from '@nestjs/common';
 
 /** The ingestor on its own; run several in one consumer group against a ClickHouse server. */
 @Module({
-  imports: [ObservabilityModule.forRoot({ app: 'ingestor' }), ClickHouseModule.forRoot(), IngestModule.forRoot(loadConfig(IngestConfig), loadConfig(KafkaConfig), { health: true })],
+  imports: [ObservabilityModule.forRoot({ app: 'ingestor', opsPort: 3001 }), ClickHouseModule.forRoot(), IngestModule.forRoot()],
 })
 export class IngestorModule {}

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { IngestConfig, startIngestion } from '@audit/ingest';
+import { IngestHealth, startIngestion } from '@audit/ingest';
+import { OpsListener } from '@audit/observability';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger as PinoLogger } from 'nestjs-pino';
@@ -11,9 +12,10 @@ async function bootstrap(): Promise<void> {
   // SIGTERM → app.close(): the transport flushes and commits, then ClickHouse closes.
   app.enableShutdownHooks();
   await startIngestion(app);
-  const { INGESTOR_PORT, INGESTOR_HOST } = app.get(IngestConfig);
-  await app.listen(INGESTOR_PORT, INGESTOR_HOST);
-  Logger.log(`ingestor running; health on ${await app.getUrl()}/health/ready`, 'Ingestor');
+  // No public listener: the ingestor serves only /metrics and /health/* on its operations listener.
+  await app.init();
+  const ops = await app.get(OpsListener).listen(app.get(IngestHealth));
+  Logger.log(`ingestor running; operations (/metrics, /health/ready) on ${ops}`, 'Ingestor');
 }
 
 bootstrap().catch((error: unknown) => {

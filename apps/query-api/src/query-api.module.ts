@@ -6,6 +6,6 @@ import { Module } from '@nestjs/common';
 
 /** The query API on its own, for deployments with a ClickHouse server. */
 @Module({
-  imports: [ObservabilityModule.forRoot({ app: 'query-api' }), ClickHouseModule.forRoot(), QueryModule.forRoot(), ConsoleModule.forRoot()],
+  imports: [ObservabilityModule.forRoot({ app: 'query-api', opsPort: 3002 }), ClickHouseModule.forRoot(), QueryModule.forRoot(), ConsoleModule.forRoot()],
 })
 export class QueryApiModule {}

@@ -1,4 +1,5 @@
-export { IngestModule, startIngestion, type IngestModuleOptions } from './ingest.module';
+export { IngestModule, startIngestion } from './ingest.module';
+export { IngestHealth } from './ingest.health';
 export { IngestConfig } from './ingest.config';
 export { INGEST_BATCH_PATTERN, KafkaBatchTransport, type KafkaBatchTransportDiagnostics, type KafkaBatchTransportOptions, type KafkaBatchTransportStats, type PartitionBatch } from './kafka-batch.transport';
 export { AuditBatchIngester, type IngestOutcome } from './audit-batch.ingester';

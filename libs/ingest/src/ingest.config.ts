@@ -1,5 +1,5 @@
 import { EnvBoolean } from '@audit/config';
-import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Min } from 'class-validator';
 
 const MiB = 1024 * 1024;
 
@@ -13,15 +13,6 @@ export class IngestConfig {
   /** Consumer group shared by all ingestor instances. */
   @IsString()
   INGEST_GROUP_ID: string = 'audit-ingestor';
-
-  /** Port of the standalone ingestor's health endpoints (0: any free port). */
-  @IsInt()
-  @Min(0)
-  @Max(65535)
-  INGESTOR_PORT: number = 3001;
-
-  @IsString()
-  INGESTOR_HOST: string = '127.0.0.1';
 
   /** A partition's buffer is inserted once it holds this many messages (ClickHouse likes 10k–100k rows per insert). */
   @IsInt()

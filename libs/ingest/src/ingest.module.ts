@@ -13,7 +13,7 @@ import { chainCheckpointProviders } from './chain-checkpoint.writer';
 import { ChainHeadsCache } from './chain-heads.cache';
 import { DeadLetterPublisher } from './dead-letter.publisher';
 import { IngestConfig } from './ingest.config';
-import { IngestHealthController } from './ingest-health.controller';
+import { IngestHealth } from './ingest.health';
 import { KafkaBatchTransport } from './kafka-batch.transport';
 
 /** The Kafka clients of the ingest side (dead-letter producer, lag reader); they close at shutdown. */
@@ -33,21 +33,16 @@ class IngestKafkaClients implements OnApplicationShutdown {
   }
 }
 
-export interface IngestModuleOptions {
-  /** Serve `/health/live` and `/health/ready` (the standalone ingestor; all-in-one uses the query API's). */
-  health?: boolean;
-}
-
 /**
  * The ingest side: a {@link KafkaBatchTransport} and the handler of its blocks. Needs
  * ClickHouseModule in the app; start consuming with {@link startIngestion} after creating the app.
  */
 @Module({})
 export class IngestModule {
-  static forRoot(config = loadConfig(IngestConfig), kafkaConfig = loadConfig(KafkaConfig), options: IngestModuleOptions = {}): DynamicModule {
+  static forRoot(config = loadConfig(IngestConfig), kafkaConfig = loadConfig(KafkaConfig)): DynamicModule {
     return {
       module: IngestModule,
-      controllers: options.health ? [AuditBatchController, IngestHealthController] : [AuditBatchController],
+      controllers: [AuditBatchController],
       providers: [
         { provide: IngestConfig, useValue: config },
         {
@@ -101,8 +96,9 @@ export class IngestModule {
             ),
         },
         ...chainCheckpointProviders(config),
+        IngestHealth,
       ],
-      exports: [IngestConfig, KafkaBatchTransport],
+      exports: [IngestConfig, KafkaBatchTransport, IngestHealth],
     };
   }
 }

@@ -6,3 +6,6 @@ export { ProducerMetrics, type ProducerMetricsHooks } from './producer.metrics';
 export { HttpMetrics } from './http.metrics';
 export { QueryCacheMetrics } from './query-cache.metrics';
 export { pipelineMetricCatalog, type MetricDefinition } from './metric-catalog';
+export { RequestErrorGuard } from './request-error.guard';
+export { OpsConfig } from './ops.config';
+export { OpsListener, type HealthCheck, type Readiness } from './ops.listener';

@@ -15,15 +15,10 @@ function requestId(request: IncomingMessage, response: ServerResponse): string {
   return id;
 }
 
-function isProbe(request: IncomingMessage): boolean {
-  const url = request.url ?? '';
-  return url === '/metrics' || url.startsWith('/health/');
-}
-
 /**
  * JSON lines through pino-http: one line per request with its id, method, path (without the query
  * string, which can hold actor emails), status and duration. Headers, bodies and tokens are never
- * serialized; scrapes and health probes are not logged.
+ * serialized. (Scrapes and health probes go to the operations listener, which logs nothing.)
  */
 export function pinoHttpOptions(app: string, config: ObservabilityConfig): Options {
   return {
@@ -32,7 +27,6 @@ export function pinoHttpOptions(app: string, config: ObservabilityConfig): Optio
     timestamp: stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
     genReqId: requestId,
-    autoLogging: { ignore: isProbe },
     customLogLevel: (_request, response, error) => (error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info'),
     serializers: {
       req: (request: { id?: unknown; method?: string; url?: string }) => ({ id: request.id, method: request.method, path: (request.url ?? '').split('?')[0] }),

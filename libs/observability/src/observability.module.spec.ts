@@ -4,6 +4,7 @@ import { Logger } from 'nestjs-pino';
 import { Writable } from 'node:stream';
 import { IngestMetrics } from './ingest.metrics';
 import { ObservabilityModule } from './observability.module';
+import { OpsListener } from './ops.listener';
 
 @Controller('v1/things')
 class ThingsController {
@@ -16,6 +17,8 @@ class ThingsController {
 describe('ObservabilityModule', () => {
   let app: INestApplication;
   let baseUrl: string;
+  let opsUrl: string;
+  let ready = true;
   const lines: Array<Record<string, unknown>> = [];
 
   beforeAll(async () => {
@@ -26,23 +29,24 @@ describe('ObservabilityModule', () => {
       },
     });
     const moduleRef = await Test.createTestingModule({
-      imports: [ObservabilityModule.forRoot({ app: 'test-app', config: { LOG_LEVEL: 'info' }, defaultMetrics: false, logDestination })],
+      imports: [ObservabilityModule.forRoot({ app: 'test-app', opsPort: 0, opsConfig: { OPS_HOST: '127.0.0.1' }, config: { LOG_LEVEL: 'info' }, defaultMetrics: false, logDestination })],
       controllers: [ThingsController],
     }).compile();
     app = moduleRef.createNestApplication({ bufferLogs: true });
     app.useLogger(app.get(Logger));
     await app.listen(0, '127.0.0.1');
     baseUrl = await app.getUrl();
+    opsUrl = await app.get(OpsListener).listen({ ready: async () => ({ ready, body: { status: ready ? 'ok' : 'unavailable' } }) });
   });
 
   afterAll(async () => {
     await app?.close();
   });
 
-  it('should serve the registry in the Prometheus text format on GET /metrics', async () => {
+  it('should serve the registry in the Prometheus text format on GET /metrics of the operations listener', async () => {
     app.get(IngestMetrics).deadLettered('contract', 2);
 
-    const response = await fetch(`${baseUrl}/metrics`);
+    const response = await fetch(`${opsUrl}/metrics`);
 
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/plain;.*version=0\.0\.4/);
@@ -56,7 +60,7 @@ describe('ObservabilityModule', () => {
     await fetch(`${baseUrl}/v1/things/def`);
     await fetch(`${baseUrl}/no/such/path/123`);
 
-    const text = await (await fetch(`${baseUrl}/metrics`)).text();
+    const text = await (await fetch(`${opsUrl}/metrics`)).text();
 
     expect(text).toContain('audit_http_request_duration_seconds_count{method="GET",route="/v1/things/:id",status_code="200"} 2');
     expect(text).toContain('audit_http_request_duration_seconds_count{method="GET",route="unmatched",status_code="404"} 1');
@@ -80,9 +84,17 @@ describe('ObservabilityModule', () => {
     expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it('should not log scrapes', async () => {
-    const before = lines.length;
-    await fetch(`${baseUrl}/metrics`);
-    expect(lines.slice(before).filter((entry) => (entry.req as { path?: string } | undefined)?.path === '/metrics')).toEqual([]);
+  it('should answer liveness and the app’s readiness on the operations listener, and nothing else there', async () => {
+    const status = async (path: string, init?: RequestInit) => (await fetch(`${opsUrl}${path}`, init)).status;
+    expect(await status('/health/live')).toBe(200);
+    expect(await status('/health/ready')).toBe(200);
+    ready = false;
+    expect(await status('/health/ready')).toBe(503);
+    ready = true;
+    expect({ other: await status('/v1/things/1'), post: await status('/metrics', { method: 'POST', body: 'x' }) }).toEqual({ other: 404, post: 405 });
+  });
+
+  it('should serve neither metrics nor health on the app’s own listener', async () => {
+    for (const path of ['/metrics', '/health/live', '/health/ready']) expect({ path, status: (await fetch(`${baseUrl}${path}`)).status }).toEqual({ path, status: 404 });
   });
 });

@@ -7,16 +7,21 @@ import { HttpMetrics } from './http.metrics';
 import { EVERY_PATH, HttpMetricsMiddleware } from './http-metrics.middleware';
 import { IngestMetrics } from './ingest.metrics';
 import { pinoHttpOptions } from './logger.options';
-import { MetricsController } from './metrics.controller';
 import { createMetricsRegistry } from './metrics.registry';
 import { ObservabilityConfig } from './observability.config';
+import { OpsConfig } from './ops.config';
+import { OpsListener } from './ops.listener';
 import { ProducerMetrics } from './producer.metrics';
 import { QueryCacheMetrics } from './query-cache.metrics';
+import { RequestErrorGuard } from './request-error.guard';
 
 export interface ObservabilityOptions {
   /** The app's name, on every log line (`ingestor`, `query-api`, `all-in-one`). */
   app: string;
+  /** Port of the operations listener when OPS_PORT is unset. */
+  opsPort: number;
   config?: ObservabilityConfig;
+  opsConfig?: OpsConfig;
   /** Node process metrics (CPU, memory, event loop). Default true. */
   defaultMetrics?: boolean;
   /** Where log lines go; default stdout. */
@@ -24,8 +29,10 @@ export interface ObservabilityOptions {
 }
 
 /**
- * `GET /metrics` (prom-client, one registry per app), request latency by route, and JSON logs
- * through nestjs-pino with request ids. Global: feature modules inject {@link IngestMetrics},
+ * One prom-client registry per app served by the {@link OpsListener} (`/metrics` and the app's
+ * health, apart from the public listener: apps call `app.get(OpsListener).listen(health)`), request
+ * latency by route, JSON logs through nestjs-pino with request ids, and the
+ * {@link RequestErrorGuard}'s request scopes (apps call `app.get(RequestErrorGuard).install()`). Global: feature modules inject {@link IngestMetrics},
  * {@link ProducerMetrics}, {@link QueryCacheMetrics} or the {@link Registry} without importing it. Apps call
  * `app.useLogger(app.get(Logger))` (nestjs-pino) after creating the app with `bufferLogs: true`.
  */
@@ -41,7 +48,6 @@ export class ObservabilityModule implements NestModule {
           pinoHttp: options.logDestination ? [pinoHttpOptions(options.app, config), options.logDestination] : pinoHttpOptions(options.app, config),
         }),
       ],
-      controllers: [MetricsController],
       providers: [
         { provide: ObservabilityConfig, useValue: config },
         { provide: Registry, useFactory: () => createMetricsRegistry({ defaultMetrics: options.defaultMetrics }) },
@@ -50,12 +56,14 @@ export class ObservabilityModule implements NestModule {
         { provide: ProducerMetrics, inject: [Registry], useFactory: (registry: Registry) => new ProducerMetrics(registry) },
         { provide: QueryCacheMetrics, inject: [Registry], useFactory: (registry: Registry) => new QueryCacheMetrics(registry) },
         HttpMetricsMiddleware,
+        RequestErrorGuard,
+        { provide: OpsListener, inject: [Registry], useFactory: (registry: Registry) => new OpsListener(registry, options.opsConfig ?? loadConfig(OpsConfig), options.opsPort) },
       ],
-      exports: [Registry, HttpMetrics, IngestMetrics, ProducerMetrics, QueryCacheMetrics],
+      exports: [Registry, HttpMetrics, IngestMetrics, ProducerMetrics, QueryCacheMetrics, RequestErrorGuard, OpsListener],
     };
   }
 
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(HttpMetricsMiddleware).forRoutes(EVERY_PATH);
+    consumer.apply(RequestErrorGuard, HttpMetricsMiddleware).forRoutes(EVERY_PATH);
   }
 }

@@ -43,6 +43,12 @@ export class QueryConfig {
   @IsString()
   HOST: string = '127.0.0.1';
 
+  /** How long a client may take to send a whole request (head and body); then Node answers 408. */
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  HTTP_REQUEST_TIMEOUT_MS: number = 30_000;
+
   /** Default look-back of a query without `from`, in days. */
   @IsInt()
   @Min(1)

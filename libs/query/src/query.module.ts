@@ -18,7 +18,7 @@ import { TokenVerifier } from './auth/token.verifier';
 import { EvidenceController } from './evidence/evidence.controller';
 import { EXPORT_SIGNING_KEY, loadExportSigningKey } from './evidence/export-signing.key';
 import { RetentionService } from './evidence/retention.service';
-import { HealthController } from './health/health.controller';
+import { QueryHealth } from './health/query.health';
 import { KafkaHealth } from './health/kafka.health';
 import { ApiExceptionFilter } from './http/api-exception.filter';
 import { QueryConfig } from './query.config';
@@ -47,7 +47,8 @@ class AuditRecorderLifecycle implements OnApplicationBootstrap, OnApplicationShu
 }
 
 /**
- * The read side over HTTP: `/v1/audit-logs` (list, facets, export, verify, public-key, retention) and `/health`. Needs
+ * The read side over HTTP: `/v1/audit-logs` (list, facets, export, verify, public-key, retention), and
+ * {@link QueryHealth} for the app's operations listener. Needs
  * ClickHouseModule in the app. Registers the API's exception filter globally, so every error of
  * the app (unknown routes included) has the `{ statusCode, code, message, field? }` shape.
  */
@@ -56,7 +57,7 @@ export class QueryModule {
   static forRoot(config = loadConfig(QueryConfig), kafkaConfig = loadConfig(KafkaConfig)): DynamicModule {
     return {
       module: QueryModule,
-      controllers: [AuditLogsController, ChainVerifyController, EvidenceController, HealthController],
+      controllers: [AuditLogsController, ChainVerifyController, EvidenceController],
       providers: [
         { provide: QueryConfig, useValue: config },
         { provide: KafkaConfig, useValue: kafkaConfig },
@@ -123,9 +124,10 @@ export class QueryModule {
         },
         AuditLogsService,
         KafkaHealth,
+        QueryHealth,
         { provide: APP_FILTER, useClass: ApiExceptionFilter },
       ],
-      exports: [QueryConfig],
+      exports: [QueryConfig, QueryHealth],
     };
   }
 }

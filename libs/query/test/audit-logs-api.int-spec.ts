@@ -2,6 +2,7 @@ import { makeAuditEvent, type AuditEvent } from '@audit/contract';
 import { uniqueName } from '@audit/testing';
 import { request } from 'node:http';
 import { auditEventsOfReader, getJson, startQueryTestApp, token, type QueryTestApp } from './query-test-app';
+import { QueryHealth } from '../src';
 
 // Seeds and reads real ClickHouse data and a real broker (a project's testTimeout is ignored under `projects`).
 jest.setTimeout(120_000);
@@ -353,14 +354,14 @@ describe('GET /v1/audit-logs over real ClickHouse data', () => {
       expect(status).toBe(200);
       const parameters = body.paths['/v1/audit-logs'].get.parameters.map((p) => p.name);
       expect(parameters).toEqual(expect.arrayContaining(['resourceType', 'action', 'actor', 'resourceId', 'status', 'from', 'to', 'limit', 'cursor']));
-      expect(Object.keys(body.paths)).toEqual(expect.arrayContaining(['/v1/audit-logs/facets', '/v1/audit-logs/export', '/health/ready']));
+      expect(Object.keys(body.paths)).toEqual(expect.arrayContaining(['/v1/audit-logs/facets', '/v1/audit-logs/export', '/v1/audit-logs/verify']));
+      // Health and metrics belong to the operations listener, not to the public API.
+      expect(Object.keys(body.paths).filter((path) => !path.startsWith('/v1/'))).toEqual([]);
       expect((await fetch(`${api.baseUrl}/docs`)).status).toBe(200);
     });
 
     it('should be ready when ClickHouse and Kafka answer', async () => {
-      const { status, body } = await getJson(api.baseUrl, '/health/ready');
-      expect(status).toBe(200);
-      expect(body).toEqual({ status: 'ok', checks: { clickhouse: 'up', kafka: 'up' } });
+      expect(await api.app.get(QueryHealth).ready()).toEqual({ ready: true, body: { status: 'ok', checks: { clickhouse: 'up', kafka: 'up' } } });
     });
 
     it('should keep serving after the client of an export goes away mid-stream', async () => {

@@ -3,7 +3,7 @@ import { loadConfig } from '@audit/config';
 import type { AuditEvent } from '@audit/contract';
 import { createKafka, KafkaConfig } from '@audit/kafka';
 import { createTestTopics, testKafka, uniqueName, signTestToken, waitFor } from '@audit/testing';
-import type { INestApplication } from '@nestjs/common';
+import type { DynamicModule, INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,8 +23,8 @@ export interface QueryTestApp {
   close(): Promise<void>;
 }
 
-/** The query API over a fresh chDB directory and database, recording reads to a fresh topic. */
-export async function startQueryTestApp(env: Record<string, string> = {}): Promise<QueryTestApp> {
+/** The query API over a fresh chDB directory and database, recording reads to a fresh topic (plus `modules`, e.g. the console). */
+export async function startQueryTestApp(env: Record<string, string> = {}, modules: DynamicModule[] = []): Promise<QueryTestApp> {
   const dataPath = mkdtempSync(join(tmpdir(), 'audit-query-'));
   const database = uniqueName('audit_query');
   // On the broker the app records to (a test's own broker when env names one).
@@ -40,7 +40,7 @@ export async function startQueryTestApp(env: Record<string, string> = {}): Promi
     ...env,
   };
   const moduleRef = await Test.createTestingModule({
-    imports: [ClickHouseModule.forRoot(loadConfig(ClickHouseConfig, config)), QueryModule.forRoot(loadConfig(QueryConfig, config), loadConfig(KafkaConfig, config))],
+    imports: [ClickHouseModule.forRoot(loadConfig(ClickHouseConfig, config)), QueryModule.forRoot(loadConfig(QueryConfig, config), loadConfig(KafkaConfig, config)), ...modules],
   }).compile();
   const app = moduleRef.createNestApplication({ logger: ['error', 'warn'] });
   setupOpenApi(app);

@@ -3,9 +3,9 @@ import { loadConfig } from '@audit/config';
 import { makeAuditEvent, serializeAuditEvent } from '@audit/contract';
 import { IngestConfig, IngestModule, KafkaBatchTransport, startIngestion } from '@audit/ingest';
 import { KafkaConfig } from '@audit/kafka';
-import { ObservabilityModule, pipelineMetricCatalog } from '@audit/observability';
+import { ObservabilityModule, OpsListener, pipelineMetricCatalog } from '@audit/observability';
 import { runCli, type CliIo } from '@audit/ops';
-import { QueryConfig, QueryModule } from '@audit/query';
+import { QueryConfig, QueryHealth, QueryModule } from '@audit/query';
 import { createTestTopics, testKafka, uniqueName, waitFor, signTestToken } from '@audit/testing';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
@@ -55,6 +55,7 @@ describe('operability: metrics, lag and the audit CLI against the running pipeli
   const organizationId = uniqueName('org_ops');
   let app: INestApplication;
   let baseUrl: string;
+  let opsUrl: string;
   let producer: Producer;
   let topic: string;
   let dlqTopic: string;
@@ -62,7 +63,7 @@ describe('operability: metrics, lag and the audit CLI against the running pipeli
   let cliEnv: NodeJS.ProcessEnv;
 
   async function scrape() {
-    const response = await fetch(`${baseUrl}/metrics`);
+    const response = await fetch(`${opsUrl}/metrics`);
     expect(response.status).toBe(200);
     return parseMetrics(await response.text());
   }
@@ -98,7 +99,7 @@ describe('operability: metrics, lag and the audit CLI against the running pipeli
     cliEnv = { KAFKA_BROKERS: process.env.KAFKA_BROKERS, AUDIT_TOPIC: topic, AUDIT_DLQ_TOPIC: dlqTopic, INGEST_GROUP_ID: groupId };
     const moduleRef = await Test.createTestingModule({
       imports: [
-        ObservabilityModule.forRoot({ app: 'ops-e2e', defaultMetrics: false, config: { LOG_LEVEL: 'warn' } }),
+        ObservabilityModule.forRoot({ app: 'ops-e2e', opsPort: 0, defaultMetrics: false, config: { LOG_LEVEL: 'warn' } }),
         ClickHouseModule.forRoot(loadConfig(ClickHouseConfig, env)),
         IngestModule.forRoot(loadConfig(IngestConfig, env), loadConfig(KafkaConfig, env)),
         QueryModule.forRoot(loadConfig(QueryConfig, env), loadConfig(KafkaConfig, env)),
@@ -108,6 +109,7 @@ describe('operability: metrics, lag and the audit CLI against the running pipeli
     await startIngestion(app);
     await app.listen(0, '127.0.0.1');
     baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    opsUrl = await app.get(OpsListener).listen(app.get(QueryHealth));
     producer = kafka.producer();
     await producer.connect();
   });

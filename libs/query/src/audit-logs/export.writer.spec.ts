@@ -10,8 +10,13 @@ class FakeResponse extends EventEmitter {
   headers: Record<string, string> = {};
   trailers: Record<string, string> = {};
   ended = false;
-  constructor(private readonly full = false) {
+  readonly req: { method: string; httpVersionMajor: number; httpVersionMinor: number };
+  constructor(
+    private readonly full = false,
+    request: { method?: string; httpVersion?: '1.0' | '1.1' } = {},
+  ) {
     super();
+    this.req = { method: request.method ?? 'GET', httpVersionMajor: 1, httpVersionMinor: request.httpVersion === '1.0' ? 0 : 1 };
   }
   status() {
     return this;
@@ -83,5 +88,36 @@ describe('writeExport', () => {
     expect(pulled).toBe(1);
     expect(response.trailers).toEqual({});
     expect(response.ended).toBe(false);
+  });
+
+  it('should send the same body to an HTTP/1.0 client without declaring or sending trailers (Node refuses them there)', async () => {
+    const response = new FakeResponse(false, { httpVersion: '1.0' });
+    async function* batches() {
+      yield batch(['a', 'b']);
+    }
+    await writeExport(response as unknown as Response, batches(), framing, 'f', new AbortController());
+    expect({ body: response.body, trailerHeader: response.headers.Trailer, trailers: response.trailers, ended: response.ended }).toEqual({
+      body: 'h\na\nb\n',
+      trailerHeader: undefined,
+      trailers: {},
+      ended: true,
+    });
+  });
+
+  it('should answer HEAD with the headers alone, without declaring trailers or reading a batch', async () => {
+    const response = new FakeResponse(false, { method: 'HEAD' });
+    let pulled = 0;
+    async function* batches() {
+      pulled += 1;
+      yield batch(['a']);
+    }
+    await writeExport(response as unknown as Response, batches(), framing, 'f', new AbortController());
+    expect({ pulled, body: response.body, trailerHeader: response.headers.Trailer, type: response.headers['Content-Type'], ended: response.ended }).toEqual({
+      pulled: 0,
+      body: '',
+      trailerHeader: undefined,
+      type: 'text/plain',
+      ended: true,
+    });
   });
 });

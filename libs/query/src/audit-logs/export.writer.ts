@@ -1,4 +1,4 @@
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import type { ExportBatch, ExportFraming } from './export.format';
@@ -14,10 +14,21 @@ export interface ExportSummary {
 }
 
 /**
+ * Whether the body goes out chunked, the only framing that carries trailers: HTTP/1.1 with a body.
+ * Node throws ERR_HTTP_TRAILER_INVALID for a `Trailer` header on any other response, so they are
+ * declared only then. A HEAD answer has no body; an HTTP/1.0 client (nginx's default towards its
+ * upstreams) gets the same body, ended by the end of the connection, without trailers.
+ */
+function carriesTrailers(request: Request): boolean {
+  return request.method !== 'HEAD' && (request.httpVersionMajor > 1 || (request.httpVersionMajor === 1 && request.httpVersionMinor >= 1));
+}
+
+/**
  * Streams text batches to the response with backpressure (waits for `drain`), so memory holds a
  * batch or two however many rows there are. The body is hashed as it is written; the row count and
  * the SHA-256 go out as HTTP trailers, the only place a streamed body's digest can go. A framing's
  * footer (a verified export's manifest) follows the rows and is part of the trailer's digest.
+ * A HEAD request gets the headers and reads no batch.
  */
 export async function writeExport(
   response: Response,
@@ -41,8 +52,13 @@ export async function writeExport(
   response.status(200);
   response.setHeader('Content-Type', framing.contentType);
   response.setHeader('Content-Disposition', `attachment; filename="${filename}.${framing.extension}"`);
-  response.setHeader('Trailer', `${EXPORT_TRAILERS.rowCount}, ${EXPORT_TRAILERS.sha256}`);
+  const trailers = carriesTrailers(response.req);
+  if (trailers) response.setHeader('Trailer', `${EXPORT_TRAILERS.rowCount}, ${EXPORT_TRAILERS.sha256}`);
   response.setHeader('Cache-Control', 'no-store');
+  if (response.req.method === 'HEAD') {
+    response.end();
+    return { rows, sha256: hash.digest('hex'), aborted: false };
+  }
   await write(framing.header);
   for await (const batch of batches) {
     if (abort.signal.aborted) break;
@@ -52,7 +68,7 @@ export async function writeExport(
   if (framing.footer && !abort.signal.aborted) await write(await framing.footer({ rows, sha256: hash.copy().digest('hex') }));
   const sha256 = hash.digest('hex');
   if (abort.signal.aborted) return { rows, sha256, aborted: true };
-  response.addTrailers({ [EXPORT_TRAILERS.rowCount]: String(rows), [EXPORT_TRAILERS.sha256]: sha256 });
+  if (trailers) response.addTrailers({ [EXPORT_TRAILERS.rowCount]: String(rows), [EXPORT_TRAILERS.sha256]: sha256 });
   response.end();
   return { rows, sha256, aborted: false };
 }

@@ -47,7 +47,7 @@ describe('crash recovery: kill -9 of the ingestor process', () => {
     const { topic, dlqTopic } = await createTestTopics(kafka, partitions);
     const groupId = uniqueName('ingest-crash');
     const database = uniqueName('audit_crash');
-    const env = { CLICKHOUSE_DATA_PATH: dataPath, CLICKHOUSE_DATABASE: database, AUDIT_TOPIC: topic, AUDIT_DLQ_TOPIC: dlqTopic, INGEST_GROUP_ID: groupId, INGESTOR_PORT: '0', INGEST_SESSION_TIMEOUT_MS: '6000', ...settings };
+    const env = { CLICKHOUSE_DATA_PATH: dataPath, CLICKHOUSE_DATABASE: database, AUDIT_TOPIC: topic, AUDIT_DLQ_TOPIC: dlqTopic, INGEST_GROUP_ID: groupId, INGEST_SESSION_TIMEOUT_MS: '6000', ...settings };
     return { topic, dlqTopic, groupId, database, env };
   }
 

@@ -19,7 +19,7 @@ export class StandaloneIngestor {
 
   /** `ingestEnv`: the run's Kafka and ingest settings; the ClickHouse ones are added here. */
   constructor(ingestEnv: Record<string, string>, { build = true }: { build?: boolean } = {}) {
-    this.env = { ...ingestEnv, CLICKHOUSE_DATA_PATH: this.dataPath, CLICKHOUSE_DATABASE: this.database, INGESTOR_PORT: '0' };
+    this.env = { ...ingestEnv, CLICKHOUSE_DATA_PATH: this.dataPath, CLICKHOUSE_DATABASE: this.database };
     if (build) buildIngestor();
   }
 
