@@ -1,5 +1,5 @@
-export { benchRow, percentile, writeBenchResults, type BenchRow, type RowInput } from './bench-report';
+export { benchRow, writeBenchResults, type BenchRow, type RowInput } from './bench-report';
 export { GENERATED_ACTIONS, GENERATED_RESOURCE_TYPES, generateAuditLog, type GeneratedAuditLog } from './generated-audit-log';
-export { metricSum, processMemoryMb, startBuiltApp, stopBuiltApp } from './built-app.process';
-export { freePort } from '@audit/testing';
+export { processMemoryMb, startBuiltApp, stopBuiltApp } from './built-app.process';
+export { freePort, metricSum, percentile } from '@audit/testing';
 export { produceSteadily, steadyEventCount } from './steady-traffic';

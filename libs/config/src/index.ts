@@ -1,1 +1,2 @@
 export { ConfigValidationError, EnvBoolean, loadConfig } from './load-config';
+export { AtMost } from './config.rules';

@@ -1,5 +1,6 @@
 import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { ConfigValidationError, EnvBoolean, loadConfig } from './load-config';
+import { AtMost } from './config.rules';
 
 class ExampleConfig {
   @IsString()
@@ -47,5 +48,24 @@ describe('loadConfig', () => {
     expect(loadConfig(ExampleConfig, { ENABLED: '0' }).ENABLED).toBe(false);
     expect(loadConfig(ExampleConfig, { ENABLED: 'yes' }).ENABLED).toBe(true);
     expect(() => loadConfig(ExampleConfig, { ENABLED: 'maybe' })).toThrow(/ENABLED/);
+  });
+});
+
+class Limits {
+  @IsInt()
+  TOTAL: number = 4;
+
+  @IsInt()
+  @AtMost('TOTAL')
+  PER_TENANT: number = 2;
+}
+
+describe('AtMost', () => {
+  it('should refuse a limit above the one it is part of, naming both variables', () => {
+    expect(() => loadConfig(Limits, { PER_TENANT: '5' })).toThrow('PER_TENANT: PER_TENANT must not exceed TOTAL (got 5)');
+  });
+
+  it('should accept it up to that limit, whichever of the two is set', () => {
+    expect(loadConfig(Limits, { TOTAL: '8', PER_TENANT: '8' })).toMatchObject({ TOTAL: 8, PER_TENANT: 8 });
   });
 });

@@ -2,6 +2,8 @@ import { signCheckpoint } from './chain-checkpoint';
 import { verifyStoredChain, walkChain, type ChainSource } from './chain.verifier';
 import type { StoredLink } from './event-chain';
 import { appendLink, GENESIS, type ChainedColumns, type ChainHead } from './event-chain';
+import { LinkHashPool } from './link-hash.pool';
+import { recomputeLinkHashes } from './link.hasher';
 import { loadSigningKey } from './signing';
 import { generateKeyPairSync } from 'node:crypto';
 
@@ -187,5 +189,28 @@ describe('verifyStoredChain', () => {
     const report = await verifyStoredChain(memorySource(withoutNine), { organizationId: 'org_a', from: links[9].occurred_at, to: links[19].occurred_at });
 
     expect(report.firstBreak).toMatchObject({ kind: 'missing', seq: 9 });
+  });
+});
+
+describe('walkChain with a hasher of its own', () => {
+  it('should compare each row with the hash its hasher recomputed, batch by batch', async () => {
+    const links = chain(20);
+    const seen: number[] = [];
+    // A hasher that disagrees about link 12 stands for a row whose columns changed.
+    const hasher = { hash: async (batch: StoredLink[]) => (seen.push(batch.length), recomputeLinkHashes(batch).map((hash, index) => (batch[index].chain_seq === 12 ? '0'.repeat(64) : hash))) };
+
+    const report = await walkChain(batches(links), { ...plan, hasher });
+
+    expect(report.firstBreak).toMatchObject({ seq: 12, kind: 'altered' });
+    expect(seen).toEqual([7, 7]);
+  });
+
+  it('should find a sound chain sound through a pool with no compiled worker (the calling thread)', async () => {
+    const pool = new LinkHashPool(2);
+    try {
+      expect(await walkChain(batches(chain(50)), { ...plan, hasher: pool })).toMatchObject({ status: 'ok', checked: 50, complete: true });
+    } finally {
+      await pool.close();
+    }
   });
 });

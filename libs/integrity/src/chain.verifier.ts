@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { checkpointSignatureStatus, newestCheckpoint, type CheckpointSignatureStatus, type SignedChainCheckpoint } from './chain-checkpoint';
 import { canonicalEventJson, GENESIS_HASH, linkHash, type ChainHead, type StoredLink } from './event-chain';
+import { inlineLinkHasher, type LinkHasher } from './link.hasher';
 
 /**
  * How a chain broke, at its first broken link:
@@ -76,6 +77,8 @@ export interface WalkPlan {
   maxRows?: number;
   /** Finds the sequence whose stored chain_hash is `hash` (used once, to tell `reordered` from `altered`). */
   locate?: (hash: string) => Promise<number | undefined>;
+  /** Recomputes each batch's link hashes (default: on this thread; the query API: on worker threads). */
+  hasher?: LinkHasher;
 }
 
 const short = (hash: string) => hash.slice(0, 16);
@@ -99,11 +102,11 @@ export async function walkChain(batches: AsyncIterable<StoredLink[]>, plan: Walk
   let firstBreak: ChainBreak | undefined;
   let cut = false;
 
-  const check = async (row: StoredLink): Promise<ChainBreak | undefined> => {
+  /** `recomputed`: the row's columns hashed at its own sequence after its own stored previous hash. */
+  const check = async (row: StoredLink, recomputed: string): Promise<ChainBreak | undefined> => {
     if (previous && row.chain_seq === previous.chain_seq) {
       if (row.chain_hash === previous.chain_hash && row.chain_prev_hash === previous.chain_prev_hash) {
         // A copy of the link: fine only if its columns hash to it too (a changed copy is a forgery).
-        const recomputed = linkHash(row.chain_prev_hash, canonicalEventJson(row, row.chain_seq));
         if (recomputed === row.chain_hash) return undefined;
         return {
           seq: row.chain_seq,
@@ -133,7 +136,6 @@ export async function walkChain(batches: AsyncIterable<StoredLink[]>, plan: Walk
         detail: `no row is stored as link ${expectedSeq}${row.chain_seq > expectedSeq + 1 ? ` to ${row.chain_seq - 1}` : ''}; the next stored link is ${row.chain_seq} (event ${row.event_id})`,
       };
     }
-    const recomputed = linkHash(row.chain_prev_hash, canonicalEventJson(row, row.chain_seq));
     if (prevHash !== undefined && row.chain_prev_hash !== prevHash) {
       const after = row.chain_prev_hash === GENESIS_HASH ? 0 : await plan.locate?.(row.chain_prev_hash);
       if (after !== undefined && after + 1 !== row.chain_seq && linkHash(row.chain_prev_hash, canonicalEventJson(row, after + 1)) === row.chain_hash) {
@@ -189,14 +191,16 @@ export async function walkChain(batches: AsyncIterable<StoredLink[]>, plan: Walk
     return undefined;
   };
 
+  const hasher = plan.hasher ?? inlineLinkHasher;
   outer: for await (const batch of batches) {
-    for (const row of batch) {
+    const hashes = await hasher.hash(batch);
+    for (const [index, row] of batch.entries()) {
       if (read >= maxRows) {
         cut = true;
         break outer;
       }
       read += 1;
-      firstBreak = await check(row);
+      firstBreak = await check(row, hashes[index]);
       if (firstBreak) break outer;
       if (previous && row.chain_seq === previous.chain_seq) continue;
       firstSeq ??= row.chain_seq;
@@ -260,6 +264,8 @@ export interface VerifyRequest {
   publicKey?: KeyObject;
   /** A checkpoint kept elsewhere (the file sink); the newer of it and the stored one is used. */
   externalCheckpoint?: SignedChainCheckpoint;
+  /** Where link hashes are recomputed (default: this thread). */
+  hasher?: LinkHasher;
   signal?: AbortSignal;
 }
 
@@ -310,6 +316,7 @@ export async function verifyStoredChain(source: ChainSource, request: VerifyRequ
     toEnd,
     maxRows: request.maxRows,
     locate: (hash) => source.seqOfHash(organizationId, hash),
+    hasher: request.hasher,
   });
 
   if (checkpoint && signature) {

@@ -1,3 +1,5 @@
+export { inlineLinkHasher, recomputeLinkHashes, type LinkHasher } from './link.hasher';
+export { LinkHashPool } from './link-hash.pool';
 export { appendLink, canonicalEventJson, GENESIS, GENESIS_HASH, linkHash, type ChainedColumns, type ChainHead, type ChainLink, type StoredLink } from './event-chain';
 export { keyIdOf, loadPublicKey, loadSigningKey, publicKeyPem, signMessage, verifyMessage, type SigningKey } from './signing';
 export {

@@ -5,6 +5,7 @@ export { IngestMetrics, type IngestMetricsOptions, type IngestTransportStats, ty
 export { ProducerMetrics, type ProducerMetricsHooks } from './producer.metrics';
 export { HttpMetrics } from './http.metrics';
 export { QueryCacheMetrics } from './query-cache.metrics';
+export { QueryLimitMetrics } from './query-limits.metrics';
 export { pipelineMetricCatalog, type MetricDefinition } from './metric-catalog';
 export { RequestErrorGuard } from './request-error.guard';
 export { OpsConfig } from './ops.config';

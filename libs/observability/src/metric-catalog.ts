@@ -3,6 +3,7 @@ import { HttpMetrics } from './http.metrics';
 import { IngestMetrics } from './ingest.metrics';
 import { ProducerMetrics } from './producer.metrics';
 import { QueryCacheMetrics } from './query-cache.metrics';
+import { QueryLimitMetrics } from './query-limits.metrics';
 
 export interface MetricDefinition {
   name: string;
@@ -21,6 +22,7 @@ export async function pipelineMetricCatalog(): Promise<MetricDefinition[]> {
   new ProducerMetrics(registry);
   new HttpMetrics(registry);
   new QueryCacheMetrics(registry);
+  new QueryLimitMetrics(registry);
   return (await registry.getMetricsAsJSON()).map(({ name, type }) => ({
     name,
     type: String(type),

@@ -13,6 +13,7 @@ import { OpsConfig } from './ops.config';
 import { OpsListener } from './ops.listener';
 import { ProducerMetrics } from './producer.metrics';
 import { QueryCacheMetrics } from './query-cache.metrics';
+import { QueryLimitMetrics } from './query-limits.metrics';
 import { RequestErrorGuard } from './request-error.guard';
 
 export interface ObservabilityOptions {
@@ -29,11 +30,12 @@ export interface ObservabilityOptions {
 }
 
 /**
- * One prom-client registry per app served by the {@link OpsListener} (`/metrics` and the app's
- * health, apart from the public listener: apps call `app.get(OpsListener).listen(health)`), request
- * latency by route, JSON logs through nestjs-pino with request ids, and the
- * {@link RequestErrorGuard}'s request scopes (apps call `app.get(RequestErrorGuard).install()`). Global: feature modules inject {@link IngestMetrics},
- * {@link ProducerMetrics}, {@link QueryCacheMetrics} or the {@link Registry} without importing it. Apps call
+ * One prom-client registry per app, served with the app's health by the {@link OpsListener}, apart
+ * from the public listener (apps call `app.get(OpsListener).listen(health)`); request latency by
+ * route; JSON logs through nestjs-pino with request ids; and the {@link RequestErrorGuard}'s
+ * request scopes (apps call `app.get(RequestErrorGuard).install()`). Global: feature modules
+ * inject {@link IngestMetrics}, {@link ProducerMetrics}, {@link QueryCacheMetrics},
+ * {@link QueryLimitMetrics} or the {@link Registry} without importing it. Apps call
  * `app.useLogger(app.get(Logger))` (nestjs-pino) after creating the app with `bufferLogs: true`.
  */
 @Global()
@@ -55,11 +57,12 @@ export class ObservabilityModule implements NestModule {
         { provide: IngestMetrics, inject: [Registry], useFactory: (registry: Registry) => new IngestMetrics(registry) },
         { provide: ProducerMetrics, inject: [Registry], useFactory: (registry: Registry) => new ProducerMetrics(registry) },
         { provide: QueryCacheMetrics, inject: [Registry], useFactory: (registry: Registry) => new QueryCacheMetrics(registry) },
+        { provide: QueryLimitMetrics, inject: [Registry], useFactory: (registry: Registry) => new QueryLimitMetrics(registry) },
         HttpMetricsMiddleware,
         RequestErrorGuard,
         { provide: OpsListener, inject: [Registry], useFactory: (registry: Registry) => new OpsListener(registry, options.opsConfig ?? loadConfig(OpsConfig), options.opsPort) },
       ],
-      exports: [Registry, HttpMetrics, IngestMetrics, ProducerMetrics, QueryCacheMetrics, RequestErrorGuard, OpsListener],
+      exports: [Registry, HttpMetrics, IngestMetrics, ProducerMetrics, QueryCacheMetrics, QueryLimitMetrics, RequestErrorGuard, OpsListener],
     };
   }
 

@@ -1,5 +1,6 @@
 export { QueryModule } from './query.module';
 export { QueryConfig } from './query.config';
+export { QueryLimitsConfig } from './limits/query-limits.config';
 export { QueryHealth } from './health/query.health';
 export { setupOpenApi } from './openapi';
 export { EXPORT_TRAILERS } from './audit-logs/export.writer';

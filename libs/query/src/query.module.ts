@@ -1,19 +1,21 @@
 import { AuditChainHeadsReader, AuditChainRepository, AuditEventsReadRepository, CLICKHOUSE, ClickHouseConfig, type ClickHouseHandle } from '@audit/clickhouse';
 import { loadConfig } from '@audit/config';
-import { RetentionPolicy, type SigningKey } from '@audit/integrity';
+import { LinkHashPool, RetentionPolicy, type SigningKey } from '@audit/integrity';
 import { KafkaConfig } from '@audit/kafka';
-import { ProducerMetrics, QueryCacheMetrics } from '@audit/observability';
+import { ProducerMetrics, QueryCacheMetrics, QueryLimitMetrics } from '@audit/observability';
 import { AuditProducer } from '@audit/producer';
 import { Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { AuditLogsController } from './audit-logs/audit-logs.controller';
 import { AuditLogsService } from './audit-logs/audit-logs.service';
 import { AuditReadCaches } from './audit-logs/audit-read.caches';
+import { EXPORT_LIMITS } from './audit-logs/audit-logs.controller';
+import type { ExportLimits } from './audit-logs/export.writer';
 import { PageCursorCodec } from './audit-logs/page-cursor.codec';
 import { AUDIT_RECORDER, ReadAuditTrail } from './audit-trail/read-audit.trail';
 import { JwtAuthGuard } from './auth/jwt-auth.guard';
 import { ChainVerifyController } from './chain-verify/chain-verify.controller';
-import { CHAIN_PUBLIC_KEY, ChainVerifyService, loadChainPublicKey } from './chain-verify/chain-verify.service';
+import { CHAIN_PUBLIC_KEY, ChainVerifyService, LINK_HASHER, loadChainPublicKey } from './chain-verify/chain-verify.service';
 import { TokenVerifier } from './auth/token.verifier';
 import { EvidenceController } from './evidence/evidence.controller';
 import { EXPORT_SIGNING_KEY, loadExportSigningKey } from './evidence/export-signing.key';
@@ -21,16 +23,26 @@ import { RetentionService } from './evidence/retention.service';
 import { QueryHealth } from './health/query.health';
 import { KafkaHealth } from './health/kafka.health';
 import { ApiExceptionFilter } from './http/api-exception.filter';
+import { EngineGate, gatedClient } from './limits/engine.gate';
+import { HeavyReadGuard } from './limits/heavy-read.guard';
+import { HeavyReadLimiter } from './limits/heavy-read.limiter';
+import { QueryLimitsConfig } from './limits/query-limits.config';
 import { QueryConfig } from './query.config';
 
 const RECORDER_CONNECT_WAIT_MS = 10_000;
 
-/** Connects the recorder at boot (a read waits for its event's acknowledgement), and flushes the events of the last reads before the process ends. */
+/**
+ * Connects the recorder at boot (a read waits for its event's acknowledgement); flushes the events
+ * of the last reads, and stops the hashing threads, before the process ends.
+ */
 @Injectable()
-class AuditRecorderLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+class QueryResourcesLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('AuditRecorder');
 
-  constructor(@Inject(AUDIT_RECORDER) private readonly producer: AuditProducer) {}
+  constructor(
+    @Inject(AUDIT_RECORDER) private readonly producer: AuditProducer,
+    @Inject(LINK_HASHER) private readonly hashers: LinkHashPool,
+  ) {}
 
   /** Waits up to RECORDER_CONNECT_WAIT_MS: a broker that is down at boot must not stop the app; reads are refused (503) until it answers. */
   async onApplicationBootstrap(): Promise<void> {
@@ -42,9 +54,16 @@ class AuditRecorderLifecycle implements OnApplicationBootstrap, OnApplicationShu
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.producer.close({ timeoutMs: 10_000 });
+    await Promise.all([this.producer.close({ timeoutMs: 10_000 }), this.hashers.close()]);
   }
 }
+
+/**
+ * Links per query of a verification through the API: each batch is parsed on the event loop (its
+ * hashes are recomputed on the hashing threads), so a small batch keeps that work a few
+ * milliseconds between other requests. The CLI reads larger batches.
+ */
+const VERIFY_BATCH_ROWS = 2_000;
 
 /**
  * The read side over HTTP: `/v1/audit-logs` (list, facets, export, verify, public-key, retention), and
@@ -54,18 +73,52 @@ class AuditRecorderLifecycle implements OnApplicationBootstrap, OnApplicationShu
  */
 @Module({})
 export class QueryModule {
-  static forRoot(config = loadConfig(QueryConfig), kafkaConfig = loadConfig(KafkaConfig)): DynamicModule {
+  static forRoot(config = loadConfig(QueryConfig), kafkaConfig = loadConfig(KafkaConfig), limits = loadConfig(QueryLimitsConfig)): DynamicModule {
+    /** The read side's engine calls, through one gate per app (see {@link EngineGate}). */
+    const reads = (clickhouse: ClickHouseHandle, gate: EngineGate) => gatedClient(clickhouse.client, gate);
     return {
       module: QueryModule,
       controllers: [AuditLogsController, ChainVerifyController, EvidenceController],
       providers: [
         { provide: QueryConfig, useValue: config },
         { provide: KafkaConfig, useValue: kafkaConfig },
+        { provide: QueryLimitsConfig, useValue: limits },
+        {
+          provide: EngineGate,
+          inject: [{ token: QueryLimitMetrics, optional: true }],
+          useFactory: (metrics?: QueryLimitMetrics) => new EngineGate(limits.QUERY_ENGINE_MAX_CONCURRENT, metrics),
+        },
+        {
+          provide: HeavyReadLimiter,
+          inject: [{ token: QueryLimitMetrics, optional: true }],
+          useFactory: (metrics?: QueryLimitMetrics) =>
+            new HeavyReadLimiter(
+              {
+                export: { global: limits.QUERY_EXPORT_MAX_CONCURRENT, perTenant: limits.QUERY_EXPORT_MAX_CONCURRENT_PER_TENANT },
+                verify: { global: limits.QUERY_VERIFY_MAX_CONCURRENT, perTenant: limits.QUERY_VERIFY_MAX_CONCURRENT_PER_TENANT },
+              },
+              metrics,
+            ),
+        },
+        HeavyReadGuard,
+        {
+          provide: EXPORT_LIMITS,
+          inject: [{ token: QueryLimitMetrics, optional: true }],
+          useFactory: (metrics?: QueryLimitMetrics): ExportLimits => ({
+            stallTimeoutMs: limits.QUERY_EXPORT_STALL_TIMEOUT_MS,
+            maxDurationMs: limits.QUERY_EXPORT_MAX_SECONDS * 1000,
+            onCut: (reason) => metrics?.exportsCut.inc({ reason }),
+          }),
+        },
+        {
+          provide: LINK_HASHER,
+          useFactory: () => new LinkHashPool(limits.QUERY_VERIFY_THREADS, (error) => new Logger('ChainVerifyService').warn(`${error.message}; verifications go on with the threads left`)),
+        },
         {
           provide: AuditEventsReadRepository,
-          inject: [CLICKHOUSE, ClickHouseConfig],
-          useFactory: (clickhouse: ClickHouseHandle, clickhouseConfig: ClickHouseConfig) =>
-            new AuditEventsReadRepository(clickhouse.client, clickhouseConfig.CLICKHOUSE_DATABASE, {
+          inject: [CLICKHOUSE, ClickHouseConfig, EngineGate],
+          useFactory: (clickhouse: ClickHouseHandle, clickhouseConfig: ClickHouseConfig, gate: EngineGate) =>
+            new AuditEventsReadRepository(reads(clickhouse, gate), clickhouseConfig.CLICKHOUSE_DATABASE, {
               maxExecutionTimeSeconds: config.QUERY_MAX_EXECUTION_SECONDS,
               maxMemoryUsageBytes: config.QUERY_MAX_MEMORY_BYTES,
               // A page reads at most limit + 1 rows, an export batch its batch size.
@@ -78,15 +131,17 @@ export class QueryModule {
         { provide: RetentionPolicy, inject: [ClickHouseConfig], useFactory: (clickhouseConfig: ClickHouseConfig) => RetentionPolicy.fromConfig(clickhouseConfig) },
         {
           provide: AuditChainHeadsReader,
-          inject: [CLICKHOUSE, ClickHouseConfig],
-          useFactory: (clickhouse: ClickHouseHandle, clickhouseConfig: ClickHouseConfig) => new AuditChainHeadsReader(clickhouse.client, clickhouseConfig.CLICKHOUSE_DATABASE),
+          inject: [CLICKHOUSE, ClickHouseConfig, EngineGate],
+          useFactory: (clickhouse: ClickHouseHandle, clickhouseConfig: ClickHouseConfig, gate: EngineGate) =>
+            new AuditChainHeadsReader(reads(clickhouse, gate), clickhouseConfig.CLICKHOUSE_DATABASE),
         },
         RetentionService,
         {
           provide: AuditChainRepository,
-          inject: [CLICKHOUSE, ClickHouseConfig],
-          useFactory: (clickhouse: ClickHouseHandle, clickhouseConfig: ClickHouseConfig) =>
-            new AuditChainRepository(clickhouse.client, clickhouseConfig.CLICKHOUSE_DATABASE, {
+          inject: [CLICKHOUSE, ClickHouseConfig, EngineGate],
+          useFactory: (clickhouse: ClickHouseHandle, clickhouseConfig: ClickHouseConfig, gate: EngineGate) =>
+            new AuditChainRepository(reads(clickhouse, gate), clickhouseConfig.CLICKHOUSE_DATABASE, {
+              batchRows: VERIFY_BATCH_ROWS,
               limits: { maxExecutionTimeSeconds: config.QUERY_MAX_EXECUTION_SECONDS, maxMemoryUsageBytes: config.QUERY_MAX_MEMORY_BYTES, maxResultRows: 1_001 },
             }),
         },
@@ -108,12 +163,12 @@ export class QueryModule {
               lingerMs: 2,
               // …and after a broker outage, reads are served again within a second of its return.
               retryMaxMs: 1000,
-              // Nest's shutdown hooks close it (AuditRecorderLifecycle), in order with the app.
+              // Nest's shutdown hooks close it (QueryResourcesLifecycle), in order with the app.
               exitHooks: false,
               ...(metrics && { metrics: metrics.hooks() }),
             }),
         },
-        AuditRecorderLifecycle,
+        QueryResourcesLifecycle,
         ReadAuditTrail,
         TokenVerifier,
         JwtAuthGuard,
@@ -127,7 +182,7 @@ export class QueryModule {
         QueryHealth,
         { provide: APP_FILTER, useClass: ApiExceptionFilter },
       ],
-      exports: [QueryConfig, QueryHealth],
+      exports: [QueryConfig, QueryLimitsConfig, QueryHealth],
     };
   }
 }

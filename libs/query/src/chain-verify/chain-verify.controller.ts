@@ -6,6 +6,7 @@ import { ApiErrorView } from '../audit-logs/audit-logs-response.dto';
 import { ReadRefusalInterceptor } from '../audit-trail/read-refusal.interceptor';
 import { JwtAuthGuard, type AuthenticatedRequest } from '../auth/jwt-auth.guard';
 import { queryValidationPipe } from '../http/query-validation.pipe';
+import { HeavyRead } from '../limits/heavy-read.guard';
 import { ChainVerifyQueryDto } from './chain-verify-query.dto';
 import { ChainReportView } from './chain-verify-response.dto';
 import { ChainVerifyService } from './chain-verify.service';
@@ -29,9 +30,12 @@ export class ChainVerifyController {
       'Checks every link whose event occurred in [from, to) plus the link before it (no window: the whole chain from link 1), ' +
       'and, up to the newest stored link, compares against the newest signed checkpoint and the ingester’s head record, so ' +
       'deleted newest rows show as `truncated`. Always 200 with the report; `status` says ok or broken. At most ' +
-      'QUERY_VERIFY_MAX_ROWS links per call (`complete: false`, `nextSeq`); the `audit verify` CLI has no cap.',
+      'QUERY_VERIFY_MAX_ROWS links per call (`complete: false`, `nextSeq`); the `audit verify` CLI has no cap. At most ' +
+      'QUERY_VERIFY_MAX_CONCURRENT_PER_TENANT verifications of one organization (QUERY_VERIFY_MAX_CONCURRENT in all) run at once: ' +
+      'one more is answered 429 with `Retry-After`.',
   })
   @ApiOkResponse({ type: ChainReportView })
+  @HeavyRead('verify')
   verify(@Req() request: AuthenticatedRequest, @Query() query: ChainVerifyQueryDto, @Res({ passthrough: true }) response: Response) {
     return this.service.verify(request.principal, query, untilClientGone(response).signal);
   }

@@ -1,5 +1,5 @@
 import { AuditChainRepository } from '@audit/clickhouse';
-import { readPublicKey, verifyStoredChain, type ChainReport, type SigningKey } from '@audit/integrity';
+import { readPublicKey, verifyStoredChain, type ChainReport, type LinkHasher, type SigningKey } from '@audit/integrity';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { KeyObject } from 'node:crypto';
 import { parseInstant } from '../audit-logs/audit-logs.service';
@@ -12,6 +12,9 @@ import type { ChainVerifyQueryDto } from './chain-verify-query.dto';
 
 /** Injection token of the public key that checks checkpoint signatures (null: none configured). */
 export const CHAIN_PUBLIC_KEY = Symbol('CHAIN_PUBLIC_KEY');
+
+/** Injection token of the {@link LinkHasher} that recomputes link hashes off the event loop. */
+export const LINK_HASHER = Symbol('LINK_HASHER');
 
 /**
  * AUDIT_CHAIN_PUBLIC_KEY (SPKI PEM or base64 DER), else the public half of the signing key when
@@ -39,12 +42,14 @@ export class ChainVerifyService {
     private readonly config: QueryConfig,
     private readonly trail: ReadAuditTrail,
     @Inject(CHAIN_PUBLIC_KEY) private readonly publicKey: KeyObject | null,
+    @Inject(LINK_HASHER) private readonly hasher: LinkHasher,
   ) {}
 
   /**
    * Audited like a read (action `view`, endpoint `verify`): the check starts once the event is
    * acknowledged — it can hash up to QUERY_VERIFY_MAX_ROWS links, work not to spend on a read that
-   * a broker outage refuses anyway. `complete: false` and `nextSeq` say where it stopped.
+   * a broker outage refuses anyway. `complete: false` and `nextSeq` say where it stopped. The
+   * link hashes are recomputed on the hashing threads.
    */
   async verify(principal: Principal, query: ChainVerifyQueryDto, signal?: AbortSignal): Promise<ChainReport> {
     const organizationId = singleOrganization(principal, query.organizationId, 'a chain is per organization');
@@ -58,6 +63,7 @@ export class ChainVerifyService {
       to,
       maxRows: this.config.QUERY_VERIFY_MAX_ROWS,
       ...(this.publicKey && { publicKey: this.publicKey }),
+      hasher: this.hasher,
       signal,
     });
   }

@@ -30,3 +30,6 @@ export const invalidToken = (message: string) => new ApiError({ statusCode: Http
 
 export const forbidden = (message: string, field?: string) =>
   new ApiError({ statusCode: HttpStatus.FORBIDDEN, code: 'forbidden', message, ...(field && { field }) });
+
+export const tooManyRequests = (message: string, retryAfterSeconds: number) =>
+  new ApiError({ statusCode: HttpStatus.TOO_MANY_REQUESTS, code: 'too_many_requests', message: `${message}; retry in ${retryAfterSeconds} s` });

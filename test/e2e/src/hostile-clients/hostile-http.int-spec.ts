@@ -201,8 +201,11 @@ describe('the all-in-one process under hostile HTTP clients (raw sockets, real b
         ...[1, 5, 20, 80].map((ms) => send({ ...request('GET', '/v1/audit-logs/verify', '1.1', owner), abortAfterMs: ms })),
         ...[1, 5, 20].map((ms) => send({ ...request('GET', '/v1/audit-logs/export?format=ndjson&verified=true', '1.0', owner), abortAfterMs: ms })),
       ]);
-      expect(left.every((response) => response.abandoned || response.status === 200)).toBe(true);
+      // Each one left, was served before it could, or was told to retry (the verification limits).
+      expect(left.filter((response) => !response.abandoned && response.status !== 200 && response.status !== 429)).toEqual([]);
 
+      // No slot and no query of a client that left is held any more.
+      await stack.settled();
       const after = await get('/v1/audit-logs/export?format=csv&resourceType=Member');
       expect({ status: after.status, rows: after.trailers['x-audit-row-count'] }).toEqual({ status: 200, rows: String(SEEDED) });
       await expectUp();

@@ -1,5 +1,5 @@
 import { serializeAuditEvent, type AuditEvent } from '@audit/contract';
-import { buildApp, createTestTopics, freePort, signTestToken, spawnApp, testKafka, testSigningKey, uniqueName, waitFor, type AppProcess } from '@audit/testing';
+import { buildApp, createTestTopics, freePort, metricSum, signTestToken, spawnApp, testKafka, testSigningKey, uniqueName, waitFor, type AppProcess } from '@audit/testing';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +20,10 @@ export interface AllInOneStack {
   alive(): boolean;
   /** HTTP status of GET /health/ready (0: no answer). */
   readiness(): Promise<number>;
+  /** The Prometheus text of the operations listener. */
+  metrics(): Promise<string>;
+  /** Resolves once no export or verification holds a slot and no engine query of the read side runs or waits. */
+  settled(): Promise<void>;
   /** What the app logged at level error or above (the broker client's own connection chatter aside), and crash or guard messages. */
   errorsLogged(): string[];
   stop(): Promise<void>;
@@ -60,6 +64,7 @@ export async function startAllInOne(env: Record<string, string> = {}): Promise<A
   const publicUrl = `http://127.0.0.1:${port}`;
   const opsUrl = `http://127.0.0.1:${opsPort}`;
   const readiness = () => fetch(`${opsUrl}/health/ready`, { signal: AbortSignal.timeout(10_000) }).then((response) => response.status, () => 0);
+  const metrics = async () => (await fetch(`${opsUrl}/metrics`)).text();
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   try {
@@ -80,13 +85,23 @@ export async function startAllInOne(env: Record<string, string> = {}): Promise<A
     app,
     token: (organizationId, role = 'owner') => signTestToken({ secret: SECRET, organizationId, role }),
     publish: async (events) => {
-      for (let start = 0; start < events.length; start += 5_000) {
-        const messages = events.slice(start, start + 5_000).map((event) => ({ key: event.organizationId, value: serializeAuditEvent(event) }));
+      for (let start = 0; start < events.length; start += 1_000) {
+        const messages = events.slice(start, start + 1_000).map((event) => ({ key: event.organizationId, value: serializeAuditEvent(event) }));
         await producer.send({ topic, acks: -1, messages });
       }
     },
     alive: () => app.child.exitCode === null && app.child.signalCode === null,
     readiness,
+    metrics,
+    settled: async () => {
+      await waitFor(
+        async () => {
+          const text = await metrics();
+          return metricSum(text, 'audit_query_heavy_reads_in_flight') + metricSum(text, 'audit_query_engine_queries') === 0 || undefined;
+        },
+        { what: 'no export, verification or read-side query left running', timeoutMs: 60_000, intervalMs: 250 },
+      );
+    },
     errorsLogged: () =>
       app.output.filter((line) => (/"level":"(error|fatal)"/.test(line) && !line.includes('"logger":"kafkajs"')) || /Uncaught|Unhandled|ERR_HTTP|request-error guard/i.test(line)),
     stop: async () => {
