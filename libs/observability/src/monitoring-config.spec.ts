@@ -130,3 +130,71 @@ describe('monitoring configuration against the metric definitions', () => {
     expect({ status: test.status, output: test.stdout + test.stderr }).toEqual({ status: 0, output: expect.stringContaining('SUCCESS') });
   });
 });
+
+interface ComposeService {
+  command?: string[];
+  environment?: Record<string, string | number>;
+  ports?: string[];
+  depends_on?: Record<string, { condition: string }>;
+  healthcheck?: { test: string[] };
+}
+
+/**
+ * docker-compose.yml cannot run here (no Docker engine): these checks keep it correct by
+ * construction. The user names are the defaults of `audit migrate` (LeastPrivilegeConfig).
+ */
+describe('docker-compose deployment', () => {
+  const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8')) as { services: Record<string, ComposeService> };
+  const services = compose.services;
+  const prometheus = parse(readFileSync(join(monitoring, 'prometheus', 'prometheus.yml'), 'utf8')) as { scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[] }> }> };
+  const apps = { ingestor: { user: 'audit_ingestor', opsPort: '3001' }, 'query-api': { user: 'audit_query_api', opsPort: '3002' } };
+
+  it('should publish every port on 127.0.0.1 only', () => {
+    const published = Object.entries(services).flatMap(([name, service]) => (service.ports ?? []).map((port) => `${name} ${port}`));
+    expect(published.length).toBeGreaterThan(0);
+    expect(published.filter((entry) => !/^\S+ 127\.0\.0\.1:\d+:\d+$/.test(entry))).toEqual([]);
+  });
+
+  it('should take every password and secret from the environment, required, never written in the file', () => {
+    const secrets = Object.entries(services).flatMap(([name, service]) =>
+      Object.entries(service.environment ?? {})
+        .filter(([variable]) => /PASSWORD|SECRET/.test(variable) || variable === 'CLICKHOUSE_URL')
+        .map(([variable, value]) => ({ name, variable, value: String(value) })),
+    );
+    for (const { name, variable, value } of secrets) {
+      const credential = variable === 'CLICKHOUSE_URL' ? /^http:\/\/\w+:(.*)@/.exec(value)?.[1] : value;
+      expect({ name, variable, credential }).toEqual({ name, variable, credential: expect.stringMatching(/^\$\{[A-Z_]+:\?[^}]*\}$/) });
+    }
+  });
+
+  it('should run each app as its least-privilege ClickHouse user, created by a migrate step that runs first', () => {
+    const migrate = services.migrate;
+    expect(migrate.command?.slice(-1)).toEqual(['migrate']);
+    expect(migrate.environment).toEqual(expect.objectContaining({ CLICKHOUSE_INGESTOR_PASSWORD: expect.any(String), CLICKHOUSE_QUERY_PASSWORD: expect.any(String) }));
+    expect(String(migrate.environment?.CLICKHOUSE_URL)).toMatch(/^http:\/\/audit_admin:/);
+    expect(String(services.clickhouse.environment?.CLICKHOUSE_USER)).toBe('audit_admin');
+    for (const [name, { user }] of Object.entries(apps)) {
+      expect({ name, url: String(services[name].environment?.CLICKHOUSE_URL) }).toEqual({ name, url: expect.stringMatching(new RegExp(`^http://${user}:`)) });
+      expect(services[name].depends_on?.migrate).toEqual({ condition: 'service_completed_successfully' });
+    }
+  });
+
+  it('should scrape and probe the apps on their operations listeners, which are not published', () => {
+    const targets = prometheus.scrape_configs.flatMap((job) => job.static_configs.flatMap((config) => config.targets));
+    for (const [name, { opsPort }] of Object.entries(apps)) {
+      const service = services[name];
+      expect({ name, host: service.environment?.OPS_HOST, port: String(service.environment?.OPS_PORT) }).toEqual({ name, host: '0.0.0.0', port: opsPort });
+      expect(targets).toContain(`${name}:${opsPort}`);
+      expect(service.healthcheck?.test.join(' ')).toContain(`127.0.0.1:${opsPort}/health/`);
+      expect((service.ports ?? []).filter((port) => port.endsWith(`:${opsPort}`))).toEqual([]);
+    }
+  });
+
+  it('should give Grafana no anonymous access and its admin password from the environment', () => {
+    const grafana = services.grafana.environment ?? {};
+    expect(grafana.GF_AUTH_ANONYMOUS_ENABLED).toBe('false');
+    expect(grafana.GF_USERS_ALLOW_SIGN_UP).toBe('false');
+    expect(String(grafana.GF_SECURITY_ADMIN_PASSWORD)).toMatch(/^\$\{GRAFANA_ADMIN_PASSWORD:\?/);
+    expect(Object.keys(grafana).filter((variable) => variable.startsWith('GF_AUTH_ANONYMOUS_ORG'))).toEqual([]);
+  });
+});

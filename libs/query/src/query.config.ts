@@ -1,6 +1,9 @@
 import { EnvBoolean } from '@audit/config';
 import { AUDIT_EVENTS_TOPIC } from '@audit/contract';
-import { IsInt, IsOptional, IsString, IsUrl, Max, Min, MinLength, ValidateIf } from 'class-validator';
+import { IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, Max, Min, MinLength, ValidateIf } from 'class-validator';
+import { IsSecureJwksUrl } from './auth/jwks-url.rule';
+
+const requiredWithJwks = (name: string) => ({ message: `${name} is required when AUTH_JWKS_URL is set` });
 
 /** Configuration of the read side, validated once at boot. */
 export class QueryConfig {
@@ -10,20 +13,40 @@ export class QueryConfig {
   @MinLength(32)
   AUTH_JWT_SECRET?: string;
 
-  /** JWKS endpoint of the identity provider; when set, tokens are verified against its keys (RS/ES/EdDSA). */
+  /**
+   * JWKS endpoint of the identity provider; when set, tokens are verified against its keys
+   * (RS/ES/EdDSA) and must carry its issuer and this API's audience. https only (see
+   * AUTH_JWKS_ALLOW_HTTP).
+   */
   @IsOptional()
   @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  @IsSecureJwksUrl('AUTH_JWKS_ALLOW_HTTP')
   AUTH_JWKS_URL?: string;
 
-  /** Expected `iss` claim, if any. */
-  @IsOptional()
+  /** Take a plain-http AUTH_JWKS_URL to a host other than the loopback interface (a trusted internal hop). */
+  @EnvBoolean()
+  AUTH_JWKS_ALLOW_HTTP: boolean = false;
+
+  /** Expected `iss` claim; required with AUTH_JWKS_URL (an identity provider issues tokens for many). */
+  @ValidateIf((config: QueryConfig) => config.AUTH_JWKS_URL !== undefined || config.AUTH_JWT_ISSUER !== undefined)
+  @IsNotEmpty(requiredWithJwks('AUTH_JWT_ISSUER'))
   @IsString()
   AUTH_JWT_ISSUER?: string;
 
-  /** Expected `aud` claim, if any. */
-  @IsOptional()
+  /** Expected `aud` claim; required with AUTH_JWKS_URL (a token for another application must not read audit logs). */
+  @ValidateIf((config: QueryConfig) => config.AUTH_JWKS_URL !== undefined || config.AUTH_JWT_AUDIENCE !== undefined)
+  @IsNotEmpty(requiredWithJwks('AUTH_JWT_AUDIENCE'))
   @IsString()
   AUTH_JWT_AUDIENCE?: string;
+
+  /**
+   * Longest lifetime (`exp` − `iat`) of a token this API accepts, in seconds; tokens without `iat`,
+   * or issued in the future, are refused. A leaked token then reads for a bounded time. 0: no limit.
+   */
+  @IsInt()
+  @Min(0)
+  @Max(31 * 86_400)
+  AUTH_TOKEN_MAX_LIFETIME_SECONDS: number = 86_400;
 
   /**
    * Key that signs page cursors (HMAC-SHA256). Defaults to AUTH_JWT_SECRET; required with JWKS.

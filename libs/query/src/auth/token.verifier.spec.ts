@@ -15,7 +15,11 @@ const claims = { org: 'org_1', role: 'admin', email: 'ada@example.com' };
 describe('TokenVerifier with an HS256 secret', () => {
   const verifier = new TokenVerifier(config({ AUTH_JWT_SECRET: SECRET }));
   const sign = (payload: JWTPayload, expiresIn: string | number = '5m', secret = SECRET) =>
-    new SignJWT({ sub: 'user_1', ...payload }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(expiresIn).sign(new TextEncoder().encode(secret));
+    new SignJWT({ sub: 'user_1', ...payload })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuedAt(typeof expiresIn === 'number' ? expiresIn - 60 : undefined)
+      .setExpirationTime(expiresIn)
+      .sign(new TextEncoder().encode(secret));
 
   it('should turn valid claims into a principal', async () => {
     await expect(verifier.verify(await sign(claims))).resolves.toEqual({ subject: 'user_1', organizationId: 'org_1', role: 'admin', email: 'ada@example.com' });
@@ -29,7 +33,10 @@ describe('TokenVerifier with an HS256 secret', () => {
     ['an organization longer than the contract allows', () => sign({ ...claims, org: 'o'.repeat(129) })],
     ['a subject with a control character', () => sign({ ...claims, sub: 'user\n1' })],
     ['an empty subject', () => sign({ ...claims, sub: '' })],
-    ['no expiry', () => new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject('user_1').sign(new TextEncoder().encode(SECRET))],
+    ['no expiry', () => new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject('user_1').setIssuedAt().sign(new TextEncoder().encode(SECRET))],
+    ['no issue time (iat), with a maximum lifetime in force', () => new SignJWT({ sub: 'user_1', ...claims }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('5m').sign(new TextEncoder().encode(SECRET))],
+    ['a lifetime (exp − iat) over the maximum', () => sign({ ...claims, iat: Math.floor(Date.now() / 1000) - 60 }, Math.floor(Date.now() / 1000) + 86_400)],
+    ['an issue time in the future', () => sign({ ...claims, iat: Math.floor(Date.now() / 1000) + 3_600 }, Math.floor(Date.now() / 1000) + 4_000)],
   ])('should refuse %s as invalid_token', async (_name, make) => {
     await expect(verifier.verify(await make())).rejects.toMatchObject({ body: { statusCode: 401, code: 'invalid_token' } });
   });
@@ -48,6 +55,12 @@ describe('TokenVerifier with an HS256 secret', () => {
     const [header, payload, signature] = token.split('.');
     const forged = `${header}.${payload}.${signature.slice(0, -2)}${signature.endsWith('AA') ? 'BB' : 'AA'}`;
     await expect(verifier.verify(forged)).rejects.toMatchObject({ body: { statusCode: 401, code: 'invalid_token' } });
+  });
+
+  it('should take a token without an issue time when no maximum lifetime is set (0)', async () => {
+    const lenient = new TokenVerifier(config({ AUTH_JWT_SECRET: SECRET, AUTH_TOKEN_MAX_LIFETIME_SECONDS: 0 }));
+    const token = await new SignJWT({ sub: 'user_1', ...claims }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('2d').sign(new TextEncoder().encode(SECRET));
+    await expect(lenient.verify(token)).resolves.toMatchObject({ subject: 'user_1' });
   });
 
   it('should leave out an email the audit contract would refuse, not fail the read', async () => {
@@ -73,13 +86,13 @@ describe('TokenVerifier with a JWKS URL', () => {
 
   it('should accept a token signed by a key of the identity provider', async () => {
     const verifier = new TokenVerifier(config({ AUTH_JWKS_URL: url }));
-    const token = await new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setSubject('user_2').setExpirationTime('5m').sign(privateKey);
+    const token = await new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setSubject('user_2').setIssuedAt().setExpirationTime('5m').sign(privateKey);
     await expect(verifier.verify(token)).resolves.toMatchObject({ subject: 'user_2', organizationId: 'org_1', role: 'admin' });
   });
 
   it('should refuse an HS256 token when keys come from JWKS', async () => {
     const verifier = new TokenVerifier(config({ AUTH_JWKS_URL: url, AUTH_JWT_SECRET: SECRET }));
-    const token = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject('user_1').setExpirationTime('5m').sign(new TextEncoder().encode(SECRET));
+    const token = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject('user_1').setIssuedAt().setExpirationTime('5m').sign(new TextEncoder().encode(SECRET));
     await expect(verifier.verify(token)).rejects.toMatchObject({ body: { code: 'invalid_token' } });
   });
 });

@@ -10,11 +10,13 @@ import { ROLES, type Principal, type Role } from './principal';
 const REMEMBER_MS = 60_000;
 /** Bound on remembered tokens; beyond it the oldest are forgotten. */
 const REMEMBER_MAX = 10_000;
+/** How far ahead of this API's clock a token's issue time may be (the issuer's clock may run ahead a little). */
+const ISSUED_AHEAD_SECONDS = 60;
 
 /**
  * Turns a bearer token into a {@link Principal}: HS256 with a shared secret, or the identity
  * provider's keys from a JWKS URL (fetched and cached by jose, refreshed on an unknown `kid`).
- * Claims: `sub`, `email`, `org`, `role`.
+ * Claims: `sub`, `email`, `org`, `role`; `exp`, and `iat` within AUTH_TOKEN_MAX_LIFETIME_SECONDS of it.
  *
  * A console sends the same token with every request: a verified token is remembered (by its whole
  * text, signature included, so any other token is verified afresh) until its `exp` or for
@@ -25,14 +27,17 @@ const REMEMBER_MAX = 10_000;
 export class TokenVerifier {
   private readonly key: Uint8Array | JWTVerifyGetKey;
   private readonly options: JWTVerifyOptions;
+  private readonly maxLifetimeSeconds: number;
   private readonly verified = new Map<string, { principal: Principal; until: number }>();
 
   constructor(config: QueryConfig) {
     this.key = config.AUTH_JWKS_URL ? createRemoteJWKSet(new URL(config.AUTH_JWKS_URL)) : new TextEncoder().encode(config.AUTH_JWT_SECRET);
+    this.maxLifetimeSeconds = config.AUTH_TOKEN_MAX_LIFETIME_SECONDS;
     this.options = {
       algorithms: config.AUTH_JWKS_URL ? ['RS256', 'PS256', 'ES256', 'EdDSA'] : ['HS256'],
-      // A token without an expiry would stay valid forever if it leaked.
-      requiredClaims: ['exp'],
+      // A token without an expiry would stay valid forever if it leaked; with a lifetime limit, its
+      // issue time bounds how long it was meant to live (and may not be in the future).
+      requiredClaims: this.maxLifetimeSeconds > 0 ? ['exp', 'iat'] : ['exp'],
       ...(config.AUTH_JWT_ISSUER && { issuer: config.AUTH_JWT_ISSUER }),
       ...(config.AUTH_JWT_AUDIENCE && { audience: config.AUTH_JWT_AUDIENCE }),
     };
@@ -57,6 +62,12 @@ export class TokenVerifier {
       ({ payload: claims } = await jwtVerify(token, this.key as Uint8Array, this.options));
     } catch {
       throw invalidToken('the bearer token is invalid or expired');
+    }
+    if (this.maxLifetimeSeconds > 0) {
+      // jwtVerify requires `iat` then, and has checked it is a number.
+      const issuedAt = claims.iat as number;
+      if (issuedAt > Date.now() / 1000 + ISSUED_AHEAD_SECONDS) throw invalidToken('the bearer token was issued in the future');
+      if ((claims.exp as number) - issuedAt > this.maxLifetimeSeconds) throw invalidToken(`the bearer token lives longer than this API accepts (${this.maxLifetimeSeconds} s from its issue time)`);
     }
     const { sub, org, role, email } = claims;
     // sub and org become the actor and tenant of the read's own audit event: the contract's rules for those apply.
