@@ -9,13 +9,15 @@ import { request } from './lib/hostile-requests';
 // A noisy tenant against the built all-in-one process, on the real broker and chDB.
 jest.setTimeout(600_000);
 
-const NOISY_EVENTS = Number(process.env.FAIRNESS_NOISY_EVENTS ?? 100_000);
-const ATTACK_SECONDS = Number(process.env.FAIRNESS_ATTACK_SECONDS ?? 20);
+const NOISY_EVENTS = Number(process.env.FAIRNESS_NOISY_EVENTS ?? 50_000);
+const ATTACK_SECONDS = Number(process.env.FAIRNESS_ATTACK_SECONDS ?? 15);
 /**
  * Liveness while the noisy tenant runs: the bound the issue asks for ("p99 under a few hundred
- * ms"), with room for a 2-core machine shared by other test suites (before the limits: 2–37 s).
+ * ms"), with room for a 2-core machine that runs another test suite beside this one (before the
+ * limits: p99 2.3 s and more).
  */
-const LIVE_P99_MS = 500;
+const LIVE_P95_MS = 300;
+const LIVE_P99_MS = 750;
 /** Another tenant's first page, and an event published meanwhile becoming readable. */
 const PAGE_P95_MS = 2_000;
 const FRESHNESS_MS = 15_000;
@@ -147,11 +149,12 @@ describe('one tenant cannot starve the others (built all-in-one, real broker and
     const pageMs = pages.map((probe) => probe.ms);
     const statuses = attack.reduce<Record<string, number>>((counts, response) => ({ ...counts, [response.status]: (counts[response.status] ?? 0) + 1 }), {});
     console.info(
-      `fairness: ${live.length} liveness probes p50 ${percentile(liveMs, 50).toFixed(0)} ms p99 ${percentile(liveMs, 99).toFixed(0)} ms max ${Math.max(...liveMs).toFixed(0)} ms; ` +
+      `fairness: ${live.length} liveness probes p50 ${percentile(liveMs, 50).toFixed(0)} ms p95 ${percentile(liveMs, 95).toFixed(0)} ms p99 ${percentile(liveMs, 99).toFixed(0)} ms max ${Math.max(...liveMs).toFixed(0)} ms; ` +
         `${pages.length} pages of another tenant p95 ${percentile(pageMs, 95).toFixed(0)} ms; fresh event readable after ${visibleAfter} ms; noisy tenant's answers ${JSON.stringify(statuses)}; ` +
         `machine load ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores`,
     );
     expect({ liveFailures: live.filter((probe) => probe.status !== 200).length, pageFailures: pages.filter((probe) => probe.status !== 200).length }).toEqual({ liveFailures: 0, pageFailures: 0 });
+    expect(percentile(liveMs, 95)).toBeLessThan(LIVE_P95_MS);
     expect(percentile(liveMs, 99)).toBeLessThan(LIVE_P99_MS);
     expect(percentile(pageMs, 95)).toBeLessThan(PAGE_P95_MS);
     expect(visibleAfter).toBeLessThan(FRESHNESS_MS);
