@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, globSync, mkdirSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { repoRoot } from './repo-root';
@@ -42,8 +42,16 @@ export function buildApp(app: AppName): void {
   }
   try {
     if (existsSync(stamp) && existsSync(main(app))) return;
+    const started = Date.now();
     const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, `apps/${app}/tsconfig.build.json`)], { cwd: root, stdio: 'inherit' });
     if (tsc.status !== 0 || !existsSync(main(app))) throw new Error(`the ${app} build failed (${main(app)})`);
+    // Worker threads are loaded by path, not imported, so tsc reaches them only through the app's
+    // include list. A left-out worker would still be found in a dist/ of an earlier full build,
+    // and only a fresh clone would run without it: require this build to have written each one.
+    for (const source of globSync('libs/*/src/**/*.worker.ts', { cwd: root })) {
+      const compiled = join(root, 'dist', source.replace(/\.ts$/, '.js'));
+      if (!existsSync(compiled) || statSync(compiled).mtimeMs < started - 1_000) throw new Error(`the ${app} build did not compile the worker ${source}: apps/${app}/tsconfig.build.json must include it`);
+    }
     writeFileSync(stamp, '');
   } finally {
     rmdirSync(lock);
