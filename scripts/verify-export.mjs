@@ -11,7 +11,9 @@
 // that rows whose sequence numbers are consecutive link (row n+1's chain_prev_hash = row n's
 // chain_hash, and sequence 1 starts from 64 zeros), that rows come grouped by organization in chain
 // order, that each row matches the export's organization and filters, each organization's counts,
-// first/last sequence against the manifest, and any row at a chain head's sequence against that head.
+// first/last sequence against the manifest, any row at a chain head's sequence against that head,
+// and each organization's expiry statement (links 1…N expired): its own Ed25519 signature, and that
+// the row after it chains from the hash it signed.
 // Exit code: 0 verified, 1 verification failed (each failure is printed), 2 usage error.
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import { closeSync, createReadStream, fstatSync, openSync, readFileSync, readSync, realpathSync } from 'node:fs';
@@ -19,6 +21,7 @@ import { pathToFileURL } from 'node:url';
 
 export const VERIFIED_EXPORT_FORMAT = 'audit-pipeline.verified-export.v1';
 export const MANIFEST_SIGNING_PREFIX = 'audit-pipeline verified-export manifest v1\n';
+export const EXPIRY_SIGNING_PREFIX = 'audit-pipeline expiry statement v1\n';
 const GENESIS_HASH = '0'.repeat(64);
 const HEX64 = /^[0-9a-f]{64}$/;
 const STRING_COLUMNS = [
@@ -29,7 +32,7 @@ const MAX_LISTED_FAILURES = 50;
 
 /** The bytes a row's hash covers; must stay identical to libs/integrity's canonicalEventJson. */
 export function canonicalEventJson(row) {
-  return JSON.stringify({
+  const json = JSON.stringify({
     organization_id: row.organization_id,
     chain_seq: row.chain_seq,
     event_id: row.event_id.toLowerCase(),
@@ -52,6 +55,29 @@ export function canonicalEventJson(row) {
     metadata: row.metadata,
     schema_version: Number(row.schema_version),
   });
+  // A link's expiry is hashed last; links stored before links carried one have none.
+  return row.expires_at == null ? json : `${json.slice(0, -1)},"expires_at":${JSON.stringify(row.expires_at)}}`;
+}
+
+/** The bytes an expiry statement's signature covers; must stay identical to libs/integrity's expiryStatementMessage. */
+function expiryStatementMessage(statement) {
+  const { organizationId, chainSeq, chainHash, expiredAt, signedAt, keyId } = statement;
+  return EXPIRY_SIGNING_PREFIX + JSON.stringify({ organizationId, chainSeq, chainHash, expiredAt, signedAt, keyId });
+}
+
+/** Why an organization's expiry statement is not to be trusted, or undefined when it is. */
+function expiryProblem(statement, organizationId, publicKey, keyId) {
+  if (statement.organizationId !== organizationId) return `it is the statement of organization ${statement.organizationId}`;
+  if (!Number.isSafeInteger(statement.chainSeq) || statement.chainSeq < 1 || !HEX64.test(statement.chainHash ?? '')) return 'it names no link (chainSeq, chainHash)';
+  if (statement.keyId !== keyId) return `it is signed by key ${statement.keyId}, not by the key given (${keyId})`;
+  if (!(Date.parse(statement.expiredAt) <= Date.parse(statement.signedAt))) return `it says its links expired (${statement.expiredAt}) after it was signed (${statement.signedAt})`;
+  let valid = false;
+  try {
+    valid = verify(null, Buffer.from(expiryStatementMessage(statement), 'utf8'), publicKey, Buffer.from(String(statement.signature), 'base64'));
+  } catch {
+    valid = false;
+  }
+  return valid ? undefined : 'its signature does not verify: the statement was altered or forged';
 }
 
 /** JSON with every object's keys sorted and no whitespace: the signed form of the manifest. */
@@ -193,7 +219,7 @@ export async function verifyExportFile(path, publicKeyPem) {
       fail(`${at}: not JSON`);
       return;
     }
-    const wrongType = STRING_COLUMNS.find((column) => typeof row?.[column] !== 'string');
+    const wrongType = STRING_COLUMNS.find((column) => typeof row?.[column] !== 'string') ?? (row?.expires_at !== undefined && typeof row.expires_at !== 'string' ? 'expires_at' : undefined);
     if (wrongType || !Number.isSafeInteger(row.chain_seq) || row.chain_seq < 0 || typeof row.schema_version !== 'number') {
       fail(`${at}: not an event line (${wrongType ?? 'chain_seq or schema_version'} missing or of the wrong type)`);
       return;
@@ -233,6 +259,11 @@ export async function verifyExportFile(path, publicKeyPem) {
     }
     const head = expected.get(row.organization_id)?.head;
     if (head && head.seq === row.chain_seq && head.hash !== row.chain_hash) fail(`${where}: differs from the chain head recorded at export time (${head.hash})`);
+    const expiry = expected.get(row.organization_id)?.expiry;
+    if (expiry && row.chain_seq === expiry.chainSeq + 1 && row.chain_prev_hash !== expiry.chainHash) {
+      fail(`${where}: does not chain from the expiry statement: chain_prev_hash ${row.chain_prev_hash}, the statement signed ${expiry.chainHash} for sequence ${expiry.chainSeq}`);
+    }
+    if (expiry && row.chain_seq === expiry.chainSeq && row.chain_hash !== expiry.chainHash) fail(`${where}: differs from the hash the expiry statement signed (${expiry.chainHash})`);
     current.firstSeq ??= row.chain_seq;
     current.lastSeq = Math.max(current.lastSeq ?? 0, row.chain_seq);
     current.lastHash = row.chain_hash;
@@ -241,6 +272,11 @@ export async function verifyExportFile(path, publicKeyPem) {
   if (bodySha256 !== manifest.bodySha256) fail(`body SHA-256 is ${bodySha256}, the manifest says ${manifest.bodySha256} (lines were changed, added, removed or reordered)`);
   if (rows !== manifest.rowCount) fail(`the file has ${rows} rows, the manifest says ${manifest.rowCount}`);
   for (const [organizationId, entry] of expected) {
+    if (entry.expiry) {
+      const problem = expiryProblem(entry.expiry, organizationId, publicKey, keyId);
+      if (problem) fail(`organization ${organizationId}: the expiry statement of links 1…${entry.expiry.chainSeq} is not valid: ${problem}`);
+      else notes.push(`organization ${organizationId}: links 1…${entry.expiry.chainSeq} expired by ${entry.expiry.expiredAt} (statement signed ${entry.expiry.signedAt}); its chain is checked from link ${entry.expiry.chainSeq + 1}`);
+    }
     const actual = seen.get(organizationId);
     if (!actual) {
       fail(`organization ${organizationId}: the manifest lists ${entry.rows} rows, the file has none`);

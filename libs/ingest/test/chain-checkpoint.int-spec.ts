@@ -1,5 +1,5 @@
 import { AuditChainRepository } from '@audit/clickhouse';
-import { checkpointSignatureStatus, parseCheckpointLines, verifyStoredChain } from '@audit/integrity';
+import { checkpointSignatureStatus, parseAnchorLines, verifyStoredChain } from '@audit/integrity';
 import { startIngestApp, type IngestApp } from '../testing';
 import {
   chainEvents,
@@ -63,7 +63,7 @@ describe('signed chain checkpoints', () => {
     expect(mine(moved)).toEqual([expect.objectContaining({ organizationId: b.organizationId, chainSeq: 40, chainHash: more.head.hash })]);
     expect(restarted).toEqual([]);
     expect(await chains.newestCheckpoint(b.organizationId)).toEqual(mine(moved)[0]);
-    expect(parseCheckpointLines(readFileSync(file, 'utf8')).get(b.organizationId)).toEqual(mine(moved)[0]);
+    expect(parseAnchorLines(readFileSync(file, 'utf8')).checkpoints.get(b.organizationId)).toEqual(mine(moved)[0]);
   });
 
   describe('in the ingestor', () => {
@@ -93,7 +93,7 @@ describe('signed chain checkpoints', () => {
       await publish(kafka, topic, events.map(toMessage));
       const anchors = await waitFor(
         async () => {
-          const newest = parseCheckpointLines(existsSync(file) ? readFileSync(file, 'utf8') : '');
+          const newest = parseAnchorLines(existsSync(file) ? readFileSync(file, 'utf8') : '').checkpoints;
           return organizations.every((organization) => newest.get(organization)?.chainSeq === 300) ? newest : undefined;
         },
         { what: 'checkpoints of both organizations at link 300', timeoutMs: 60_000 },

@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { checkpointMessage, checkpointSignatureStatus, parseCheckpointLines, readPublicKey, signCheckpoint } from './chain-checkpoint';
+import { checkpointMessage, checkpointSignatureStatus, readPublicKey, signCheckpoint } from './chain-checkpoint';
 import { loadSigningKey, publicKeyPem } from './signing';
 
 const newKey = () => loadSigningKey(generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString());
@@ -38,17 +38,5 @@ describe('chain checkpoints', () => {
 
     expect(readPublicKey(base64).equals(key.publicKey)).toBe(true);
     expect(readPublicKey(pem).equals(key.publicKey)).toBe(true);
-  });
-
-  it("should keep each organization's newest checkpoint from the file sink, and refuse a line that is not one", () => {
-    const lines = [signCheckpoint(key, 'org_a', { seq: 5, hash: head.hash }), signCheckpoint(key, 'org_b', head), signCheckpoint(key, 'org_a', { seq: 9, hash: head.hash })]
-      .map((checkpoint) => JSON.stringify(checkpoint))
-      .join('\n');
-
-    const newest = parseCheckpointLines(`${lines}\n`);
-
-    expect(newest.get('org_a')?.chainSeq).toBe(9);
-    expect(newest.get('org_b')?.chainSeq).toBe(42);
-    expect(() => parseCheckpointLines(`${lines}\n{"organizationId":"org_a"}\n`)).toThrow('line 4');
   });
 });

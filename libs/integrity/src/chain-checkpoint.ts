@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type { ChainHead } from './event-chain';
-import { keyIdOf, loadPublicKey, signMessage, verifyMessage, type SigningKey } from './signing';
+import { loadPublicKey, signatureStatus, signMessage, type SignatureStatus, type SigningKey } from './signing';
 
 /** The head of one organization's chain at a moment, as signed. */
 export interface ChainCheckpoint {
@@ -19,8 +19,7 @@ export interface SignedChainCheckpoint extends ChainCheckpoint {
   signature: string;
 }
 
-/** `valid`: the given public key verifies it; `invalid`: it does not; `unverified`: no key, or another key signed it. */
-export type CheckpointSignatureStatus = 'valid' | 'invalid' | 'unverified';
+export type CheckpointSignatureStatus = SignatureStatus;
 
 /**
  * The exact text a checkpoint's signature covers: JSON of
@@ -44,13 +43,7 @@ export function signCheckpoint(key: SigningKey, organizationId: string, head: Ch
 
 /** Checks a checkpoint's signature with the deployment's public key (absent: `unverified`). */
 export function checkpointSignatureStatus(checkpoint: SignedChainCheckpoint, publicKey: KeyObject | undefined): CheckpointSignatureStatus {
-  if (!publicKey || keyIdOf(publicKey) !== checkpoint.keyId) return 'unverified';
-  try {
-    return verifyMessage(publicKey, checkpointMessage(checkpoint), checkpoint.signature) ? 'valid' : 'invalid';
-  } catch {
-    // A signature that is not even well-formed base64 of 64 bytes.
-    return 'invalid';
-  }
+  return signatureStatus(publicKey, checkpoint.keyId, checkpointMessage(checkpoint), checkpoint.signature);
 }
 
 /**
@@ -62,37 +55,12 @@ export function readPublicKey(pemOrBase64: string): KeyObject {
   return loadPublicKey(text.startsWith('-----') ? text : `-----BEGIN PUBLIC KEY-----\n${text}\n-----END PUBLIC KEY-----`);
 }
 
-/** The newest of several checkpoints (highest sequence, then latest signature); undefined if none. */
-export function newestCheckpoint<T extends ChainCheckpoint>(...checkpoints: Array<T | undefined>): T | undefined {
+/** The newest of several checkpoints or expiry statements (highest sequence, then latest signature); undefined if none. */
+export function newestCheckpoint<T extends Pick<ChainCheckpoint, 'chainSeq' | 'signedAt'>>(...checkpoints: Array<T | undefined>): T | undefined {
   let newest: T | undefined;
   for (const checkpoint of checkpoints) {
     if (!checkpoint) continue;
     if (!newest || checkpoint.chainSeq > newest.chainSeq || (checkpoint.chainSeq === newest.chainSeq && checkpoint.signedAt > newest.signedAt)) newest = checkpoint;
   }
-  return newest;
-}
-
-/**
- * Parses the checkpoint file sink (one JSON checkpoint per line) and returns each organization's
- * newest checkpoint. Lines that are not checkpoints are errors: the file is evidence.
- */
-export function parseCheckpointLines(text: string): Map<string, SignedChainCheckpoint> {
-  const newest = new Map<string, SignedChainCheckpoint>();
-  text.split('\n').forEach((line, index) => {
-    if (line.trim() === '') return;
-    const value = JSON.parse(line) as Partial<SignedChainCheckpoint>;
-    if (
-      typeof value.organizationId !== 'string' ||
-      !Number.isSafeInteger(value.chainSeq) ||
-      typeof value.chainHash !== 'string' ||
-      typeof value.signedAt !== 'string' ||
-      typeof value.keyId !== 'string' ||
-      typeof value.signature !== 'string'
-    ) {
-      throw new Error(`checkpoint file line ${index + 1} is not a signed checkpoint`);
-    }
-    const checkpoint = value as SignedChainCheckpoint;
-    newest.set(checkpoint.organizationId, newestCheckpoint(newest.get(checkpoint.organizationId), checkpoint) as SignedChainCheckpoint);
-  });
   return newest;
 }

@@ -1,10 +1,13 @@
 import { signCheckpoint } from './chain-checkpoint';
-import { verifyStoredChain, walkChain, type ChainSource } from './chain.verifier';
+import { walkChain } from './chain.verifier';
 import type { StoredLink } from './event-chain';
-import { appendLink, GENESIS, type ChainedColumns, type ChainHead } from './event-chain';
+import { appendLink, GENESIS, type ChainedColumns, type ChainState } from './event-chain';
+import { signExpiryStatement, type SignedExpiryStatement } from './expiry-statement';
 import { LinkHashPool } from './link-hash.pool';
 import { recomputeLinkHashes } from './link.hasher';
+import { DAY_MS } from './retention.policy';
 import { loadSigningKey } from './signing';
+import { verifyStoredChain, type ChainSource } from './stored-chain.verifier';
 import { generateKeyPairSync } from 'node:crypto';
 
 function columns(index: number, organizationId = 'org_a'): ChainedColumns {
@@ -32,13 +35,19 @@ function columns(index: number, organizationId = 'org_a'): ChainedColumns {
   };
 }
 
-/** A correctly chained list of `count` stored links. */
-function chain(count: number): StoredLink[] {
+const JAN_1 = Date.parse('2026-01-01T00:00:00.000Z');
+
+/**
+ * A correctly chained list of `count` stored links; with `retentionDays`, each link carries its
+ * expiry, link i recorded on day i after January 1st 2026.
+ */
+function chain(count: number, retentionDays?: number): StoredLink[] {
   const links: StoredLink[] = [];
-  let head: ChainHead = GENESIS;
+  let head: ChainState = GENESIS;
   for (let index = 0; index < count; index++) {
-    const link = appendLink(head, columns(index));
-    links.push({ ...columns(index), chain_seq: link.head.seq, chain_prev_hash: link.prevHash, chain_hash: link.head.hash });
+    const link = appendLink(head, columns(index), retentionDays === undefined ? undefined : { countedFrom: JAN_1 + index * DAY_MS, retentionDays });
+    const expiresAt = JSON.parse(link.canonicalJson).expires_at as string | undefined;
+    links.push({ ...columns(index), ...(expiresAt && { expires_at: expiresAt }), chain_seq: link.head.seq, chain_prev_hash: link.prevHash, chain_hash: link.head.hash });
     head = link.head;
   }
   return links;
@@ -63,6 +72,7 @@ function memorySource(links: StoredLink[], extra: Partial<ChainSource> = {}): Ch
     },
     streamLinks: (_organization, fromSeq, toSeq) => batches(links.filter((link) => link.chain_seq >= fromSeq && link.chain_seq <= toSeq)),
     seqOfHash: async (_organization, hash) => links.find((link) => link.chain_hash === hash)?.chain_seq,
+    newestExpiry: async () => undefined,
     ...extra,
   };
 }
@@ -212,5 +222,97 @@ describe('walkChain with a hasher of its own', () => {
     } finally {
       await pool.close();
     }
+  });
+});
+
+describe('verifyStoredChain after an expiry', () => {
+  const key = loadSigningKey(generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString());
+  const otherKey = loadSigningKey(generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString());
+  const links = chain(30, 1);
+  /** Links 1…10 expired: what the expiry job signs once link 10's expiry has passed. */
+  const statement = signExpiryStatement(key, 'org_a', { seq: 10, hash: links[9].chain_hash }, JAN_1 + 11 * DAY_MS, new Date(JAN_1 + 12 * DAY_MS));
+  const retained = links.slice(10);
+  const expiredSource = (stored: StoredLink[], newest: SignedExpiryStatement | null = statement, extra: Partial<ChainSource> = {}) =>
+    memorySource(stored, { newestExpiry: async () => newest ?? undefined, latestHead: async () => ({ seq: 30, hash: links[29].chain_hash }), ...extra });
+
+  it('should start after the newest expiry statement and verify every retained link from its hash', async () => {
+    const report = await verifyStoredChain(expiredSource(retained), { organizationId: 'org_a', publicKey: key.publicKey });
+
+    expect(report).toMatchObject({ status: 'ok', checked: 20, firstSeq: 11, lastSeq: 30, complete: true });
+    expect(report.expiry).toEqual({ chainSeq: 10, chainHash: links[9].chain_hash, expiredAt: statement.expiredAt, signedAt: statement.signedAt, keyId: key.keyId, signature: 'valid' });
+  });
+
+  it('should report the expired links missing when no statement covers them', async () => {
+    const report = await verifyStoredChain(expiredSource(retained, null), { organizationId: 'org_a', publicKey: key.publicKey });
+
+    expect(report.firstBreak).toMatchObject({ kind: 'missing', seq: 1, found: 'seq 11' });
+  });
+
+  it('should ignore expired links the TTL has not removed yet', async () => {
+    const partly = [...links.slice(2, 4), ...links.slice(7)];
+
+    const report = await verifyStoredChain(expiredSource(partly), { organizationId: 'org_a', publicKey: key.publicKey });
+
+    expect(report).toMatchObject({ status: 'ok', firstSeq: 11, checked: 20 });
+  });
+
+  it('should catch a deleted retained link, the first one after the statement, and deleted newest links', async () => {
+    const withoutFifteen = retained.filter((link) => link.chain_seq !== 15);
+    const withoutEleven = retained.slice(1);
+    const truncated = retained.slice(0, 15);
+
+    expect((await verifyStoredChain(expiredSource(withoutFifteen), { organizationId: 'org_a', publicKey: key.publicKey })).firstBreak).toMatchObject({ kind: 'missing', seq: 15 });
+    expect((await verifyStoredChain(expiredSource(withoutEleven), { organizationId: 'org_a', publicKey: key.publicKey })).firstBreak).toMatchObject({ kind: 'missing', seq: 11 });
+    expect((await verifyStoredChain(expiredSource(truncated), { organizationId: 'org_a', publicKey: key.publicKey })).firstBreak).toMatchObject({ kind: 'truncated', seq: 26 });
+  });
+
+  it('should refuse an altered or forged statement, and one signed by another key than the one given', async () => {
+    const stretched = { ...statement, chainSeq: 12, chainHash: links[11].chain_hash };
+    const forged = signExpiryStatement(otherKey, 'org_a', { seq: 12, hash: links[11].chain_hash }, JAN_1 + 13 * DAY_MS, new Date(JAN_1 + 14 * DAY_MS));
+    const early = { ...statement, expiredAt: new Date(JAN_1 + 13 * DAY_MS).toISOString() };
+
+    for (const bad of [stretched, forged, early]) {
+      const report = await verifyStoredChain(expiredSource(links.slice(12), bad), { organizationId: 'org_a', publicKey: key.publicKey });
+      expect(report).toMatchObject({ status: 'broken', checked: 0, firstBreak: { kind: 'expiry_invalid', seq: bad.chainSeq } });
+    }
+  });
+
+  it('should use a statement it cannot authenticate without a public key, and say so', async () => {
+    const report = await verifyStoredChain(expiredSource(retained), { organizationId: 'org_a' });
+
+    expect(report).toMatchObject({ status: 'ok', firstSeq: 11, expiry: { signature: 'unverified' } });
+  });
+
+  it('should report a chain rebuilt after the statement: the link after it does not chain from its hash', async () => {
+    const rebuilt = signExpiryStatement(key, 'org_a', { seq: 10, hash: 'ab'.repeat(32) }, JAN_1 + 11 * DAY_MS, new Date(JAN_1 + 12 * DAY_MS));
+
+    const report = await verifyStoredChain(expiredSource(retained, rebuilt), { organizationId: 'org_a', publicKey: key.publicKey });
+
+    expect(report.firstBreak).toMatchObject({ kind: 'expiry_mismatch', seq: 11, expected: 'ab'.repeat(32), found: links[9].chain_hash });
+  });
+
+  it('should start again after a statement signed while it ran, whose links the TTL removed meanwhile', async () => {
+    const later = signExpiryStatement(key, 'org_a', { seq: 20, hash: links[19].chain_hash }, JAN_1 + 21 * DAY_MS, new Date(JAN_1 + 22 * DAY_MS));
+    let reads = 0;
+    // The first read sees the old statement; the rows are already those the newer one left.
+    const source = expiredSource(links.slice(20), null, { newestExpiry: async () => (reads++ === 0 ? statement : later) });
+
+    const report = await verifyStoredChain(source, { organizationId: 'org_a', publicKey: key.publicKey });
+
+    expect(report).toMatchObject({ status: 'ok', firstSeq: 21, expiry: { chainSeq: 20 } });
+  });
+
+  it('should take the newer of the stored statement and one kept in the anchor file', async () => {
+    const later = signExpiryStatement(key, 'org_a', { seq: 20, hash: links[19].chain_hash }, JAN_1 + 21 * DAY_MS, new Date(JAN_1 + 22 * DAY_MS));
+
+    const report = await verifyStoredChain(expiredSource(links.slice(20)), { organizationId: 'org_a', publicKey: key.publicKey, externalExpiry: later });
+
+    expect(report).toMatchObject({ status: 'ok', firstSeq: 21, expiry: { chainSeq: 20 } });
+  });
+
+  it('should check a window from the statement when the window begins in the expired links', async () => {
+    const report = await verifyStoredChain(expiredSource(retained), { organizationId: 'org_a', publicKey: key.publicKey, from: links[0].occurred_at, to: links[14].occurred_at });
+
+    expect(report).toMatchObject({ status: 'ok', firstSeq: 11, lastSeq: 15 });
   });
 });

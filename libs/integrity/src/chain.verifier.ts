@@ -1,7 +1,7 @@
-import type { KeyObject } from 'node:crypto';
-import { checkpointSignatureStatus, newestCheckpoint, type CheckpointSignatureStatus, type SignedChainCheckpoint } from './chain-checkpoint';
+import type { CheckpointSignatureStatus } from './chain-checkpoint';
 import { canonicalEventJson, GENESIS_HASH, linkHash, type ChainHead, type StoredLink } from './event-chain';
 import { inlineLinkHasher, type LinkHasher } from './link.hasher';
+import type { SignatureStatus } from './signing';
 
 /**
  * How a chain broke, at its first broken link:
@@ -13,9 +13,24 @@ import { inlineLinkHasher, type LinkHasher } from './link.hasher';
  * - `forked`: two different rows share one sequence number;
  * - `truncated`: the newest rows are gone (a checkpoint or the ingester's head names a later sequence);
  * - `checkpoint_mismatch`: the row at a checkpoint's sequence has another hash than the signed one;
- * - `checkpoint_invalid`: the newest checkpoint's signature does not verify.
+ * - `checkpoint_invalid`: the newest checkpoint's signature does not verify;
+ * - `expiry_mismatch`: the link after the newest expiry statement is intact but does not chain from
+ *   the hash the statement signed (the chain was rebuilt after it);
+ * - `expiry_invalid`: the newest expiry statement does not verify with the public key (altered,
+ *   forged, or signed by another key), so it excuses no missing link.
  */
-export const CHAIN_BREAK_KINDS = ['missing', 'altered', 'reordered', 'relinked', 'forked', 'truncated', 'checkpoint_mismatch', 'checkpoint_invalid'] as const;
+export const CHAIN_BREAK_KINDS = [
+  'missing',
+  'altered',
+  'reordered',
+  'relinked',
+  'forked',
+  'truncated',
+  'checkpoint_mismatch',
+  'checkpoint_invalid',
+  'expiry_mismatch',
+  'expiry_invalid',
+] as const;
 export type ChainBreakKind = (typeof CHAIN_BREAK_KINDS)[number];
 
 export interface ChainBreak {
@@ -39,6 +54,17 @@ export interface CheckpointCheck {
   compared: boolean;
 }
 
+/** The newest expiry statement the check started after. */
+export interface ExpiryCheck {
+  /** Links 1…chainSeq have expired; the check starts at chainSeq + 1. */
+  chainSeq: number;
+  chainHash: string;
+  expiredAt: string;
+  signedAt: string;
+  keyId: string;
+  signature: SignatureStatus;
+}
+
 export interface ChainReport {
   status: 'ok' | 'broken';
   organizationId: string;
@@ -53,6 +79,7 @@ export interface ChainReport {
   /** Where a walk cut by its row limit would go on. */
   nextSeq?: number;
   checkpoint?: CheckpointCheck;
+  expiry?: ExpiryCheck;
   firstBreak?: ChainBreak;
 }
 
@@ -69,6 +96,8 @@ export interface WalkPlan {
   startSeq: number;
   /** The chain_hash before startSeq, when known (GENESIS_HASH from seq 1); otherwise the first row's own is trusted. */
   startPrevHash?: string;
+  /** startPrevHash is the hash an expiry statement signed for the link before startSeq. */
+  startsAfterExpiry?: boolean;
   /** Anchors to compare against; an anchor past the last row counts as `truncated` only when `toEnd`. */
   anchors?: ChainAnchor[];
   /** The walk covers the stored chain up to its end (not a window that stops earlier). */
@@ -146,6 +175,16 @@ export async function walkChain(batches: AsyncIterable<StoredLink[]>, plan: Walk
           expected: prevHash,
           found: row.chain_prev_hash,
           detail: `event ${row.event_id} is stored as link ${row.chain_seq} but was chained as link ${after + 1}`,
+        };
+      }
+      if (recomputed === row.chain_hash && !previous && plan.startsAfterExpiry) {
+        return {
+          seq: row.chain_seq,
+          eventId: row.event_id,
+          kind: 'expiry_mismatch',
+          expected: prevHash,
+          found: row.chain_prev_hash,
+          detail: `link ${row.chain_seq} (event ${row.event_id}) was chained after hash ${short(row.chain_prev_hash)}…, but the expiry statement signed hash ${short(prevHash)}… for link ${row.chain_seq - 1}: the chain was rebuilt after the statement`,
         };
       }
       if (recomputed === row.chain_hash && previous) {
@@ -237,113 +276,4 @@ export async function walkChain(batches: AsyncIterable<StoredLink[]>, plan: Walk
     ...(cut && { nextSeq: expectedSeq }),
     ...(firstBreak && { firstBreak }),
   };
-}
-
-/** Where an organization's stored chain is read from (the ClickHouse repository in production). */
-export interface ChainSource {
-  /** The newest checkpoint, or the newest at or below `atMostSeq`. */
-  newestCheckpoint(organizationId: string, atMostSeq?: number): Promise<SignedChainCheckpoint | undefined>;
-  /** The ingester's latest head record. */
-  latestHead(organizationId: string): Promise<ChainHead | undefined>;
-  /** The highest stored chain_seq (0: none). */
-  storedEnd(organizationId: string): Promise<number>;
-  /** Lowest and highest chain_seq of the rows with occurred_at in [from, to) (ISO-8601). */
-  seqRange(organizationId: string, window: { from?: string; to?: string }): Promise<{ first: number; last: number } | undefined>;
-  /** Rows with chain_seq in [fromSeq, toSeq], in chain_seq order, in batches. */
-  streamLinks(organizationId: string, fromSeq: number, toSeq: number, signal?: AbortSignal): AsyncIterable<StoredLink[]>;
-  seqOfHash(organizationId: string, hash: string): Promise<number | undefined>;
-}
-
-export interface VerifyRequest {
-  organizationId: string;
-  /** Window on occurred_at, ISO-8601, [from, to); absent: the whole chain from link 1. */
-  from?: string;
-  to?: string;
-  maxRows?: number;
-  /** Verifies checkpoint signatures; without it they are `unverified` (still compared). */
-  publicKey?: KeyObject;
-  /** A checkpoint kept elsewhere (the file sink); the newer of it and the stored one is used. */
-  externalCheckpoint?: SignedChainCheckpoint;
-  /** Where link hashes are recomputed (default: this thread). */
-  hasher?: LinkHasher;
-  signal?: AbortSignal;
-}
-
-/**
- * Verifies an organization's stored chain, or the part of it covering a time window, against its
- * newest checkpoint and the ingester's head record. A window is widened by one link on each side so
- * a deleted first or last row of the window still shows as missing. Anchors are read before the
- * stored end, and rows are written before their head and checkpoint, so ingestion running during
- * a verification never looks like truncation.
- */
-export async function verifyStoredChain(source: ChainSource, request: VerifyRequest): Promise<ChainReport> {
-  const { organizationId } = request;
-  const stored = await source.newestCheckpoint(organizationId);
-  const head = await source.latestHead(organizationId);
-  const storedEnd = await source.storedEnd(organizationId);
-  const windowed = request.from !== undefined || request.to !== undefined;
-  let startSeq = 1;
-  let endSeq = storedEnd;
-  if (windowed) {
-    const range = await source.seqRange(organizationId, { from: request.from, to: request.to });
-    if (range) {
-      startSeq = Math.max(1, range.first - 1);
-      if (request.to !== undefined) endSeq = Math.min(range.last + 1, storedEnd);
-    } else if (request.to === undefined) {
-      // No event since `from`: still check that the stored chain ends where the anchors say.
-      startSeq = Math.max(1, storedEnd);
-    } else {
-      return { status: 'ok', organizationId, checked: 0, firstSeq: null, lastSeq: null, head: null, complete: true };
-    }
-  }
-  const toEnd = endSeq === storedEnd;
-  // The newest checkpoint when the walk goes to the end; else the newest one the walk can reach.
-  const external = request.externalCheckpoint;
-  const checkpoint = toEnd
-    ? newestCheckpoint(stored, external)
-    : newestCheckpoint(await source.newestCheckpoint(organizationId, endSeq), external && external.chainSeq <= endSeq ? external : undefined);
-  const signature = checkpoint ? checkpointSignatureStatus(checkpoint, request.publicKey) : undefined;
-  const anchors: ChainAnchor[] = [];
-  if (head && (toEnd || head.seq <= endSeq)) anchors.push({ seq: head.seq, hash: head.hash, source: 'head' });
-  // A checkpoint that fails its signature is reported, never trusted as an anchor.
-  if (checkpoint && signature !== 'invalid') anchors.push({ seq: checkpoint.chainSeq, hash: checkpoint.chainHash, source: 'checkpoint' });
-
-  const report = await walkChain(source.streamLinks(organizationId, startSeq, endSeq, request.signal), {
-    organizationId,
-    startSeq,
-    ...(startSeq === 1 && { startPrevHash: GENESIS_HASH }),
-    anchors,
-    toEnd,
-    maxRows: request.maxRows,
-    locate: (hash) => source.seqOfHash(organizationId, hash),
-    hasher: request.hasher,
-  });
-
-  if (checkpoint && signature) {
-    // Compared: the walk passed the checkpoint's link, broke on it, or reached the stored end before it.
-    const passed = report.lastSeq !== null && checkpoint.chainSeq <= report.lastSeq;
-    const brokeOnIt = report.firstBreak?.seq === checkpoint.chainSeq && report.firstBreak.kind === 'checkpoint_mismatch';
-    const reachedEnd = toEnd && (report.complete || report.firstBreak?.kind === 'truncated');
-    const reached = passed || brokeOnIt || reachedEnd;
-    report.checkpoint = {
-      chainSeq: checkpoint.chainSeq,
-      chainHash: checkpoint.chainHash,
-      signedAt: checkpoint.signedAt,
-      keyId: checkpoint.keyId,
-      signature,
-      compared: signature !== 'invalid' && reached && checkpoint.chainSeq >= startSeq,
-    };
-    if (signature === 'invalid' && !report.firstBreak) {
-      report.status = 'broken';
-      report.firstBreak = {
-        seq: checkpoint.chainSeq,
-        eventId: null,
-        kind: 'checkpoint_invalid',
-        expected: `a signature by key ${checkpoint.keyId}`,
-        found: checkpoint.signature,
-        detail: `the checkpoint of link ${checkpoint.chainSeq} signed at ${checkpoint.signedAt} does not verify with the public key: the checkpoint record was altered`,
-      };
-    }
-  }
-  return report;
 }

@@ -57,3 +57,31 @@ describe('event chain', () => {
     expect(appendLink({ seq: 0, hash: 'f'.repeat(64) }, columns).head.hash).not.toBe(base);
   });
 });
+
+describe('a link’s expiry', () => {
+  const recorded = Date.parse('2026-11-25T10:00:00.123Z');
+
+  it('should put the expiry last in the canonical JSON, so the hash covers it, and carry it in the head', () => {
+    const link = appendLink(GENESIS, columns, { countedFrom: recorded, retentionDays: 1 });
+
+    expect(link.canonicalJson).toBe(`${canonicalEventJson(columns, 1).slice(0, -1)},"expires_at":"2026-11-26 10:00:00.123"}`);
+    expect(link.head.expiresAt).toBe(recorded + 86_400_000);
+    expect(canonicalEventJson({ ...columns, expires_at: '2026-11-26 10:00:00.123' }, 1)).toBe(link.canonicalJson);
+    expect(appendLink(GENESIS, columns, { countedFrom: recorded, retentionDays: 2 }).head.hash).not.toBe(link.head.hash);
+  });
+
+  it('should keep a backfilled event (old occurredAt) until the links before it expire, not punch a hole in the chain', () => {
+    const first = appendLink(GENESIS, columns, { countedFrom: recorded, retentionDays: 30 });
+    // Recorded a day later, its event said to have occurred in 2020, and its organization now kept 1 day.
+    const backfilled = appendLink(first.head, { ...columns, occurred_at: '2020-01-01 00:00:00.000' }, { countedFrom: recorded + 86_400_000, retentionDays: 1 });
+
+    expect(backfilled.head.expiresAt).toBe(first.head.expiresAt);
+  });
+
+  it('should store a link without retention as links were before they carried an expiry', () => {
+    const link = appendLink({ seq: 4, hash: GENESIS_HASH, expiresAt: recorded }, columns);
+
+    expect(link.canonicalJson).toBe(canonicalEventJson(columns, 5));
+    expect(link.head.expiresAt).toBe(recorded);
+  });
+});

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { linkExpiry } from './retention.policy';
 
 /** The hash before an organization's first event: 32 zero bytes. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -9,7 +10,13 @@ export interface ChainHead {
   hash: string;
 }
 
-export const GENESIS: ChainHead = Object.freeze({ seq: 0, hash: GENESIS_HASH });
+/** A chain's head as the ingester carries it: with the expiry of its last link (epoch ms). */
+export interface ChainState extends ChainHead {
+  /** The expiry of link `seq` (0 before the first link, and while every link predates stored expiry). */
+  expiresAt: number;
+}
+
+export const GENESIS: ChainState = Object.freeze({ seq: 0, hash: GENESIS_HASH, expiresAt: 0 });
 
 /**
  * The stored columns a link covers. Everything an event says is here; the Kafka lineage and the
@@ -37,6 +44,12 @@ export interface ChainedColumns {
   changes: string;
   metadata: string;
   schema_version: number;
+  /**
+   * When the link expires (`YYYY-MM-DD hh:mm:ss.sss`, UTC; see `linkExpiry`), covered by the hash
+   * like the event's columns, so retention cannot be shortened by rewriting it. Null or absent: a
+   * link stored before links carried their expiry, whose canonical JSON has no such key.
+   */
+  expires_at?: string | null;
 }
 
 /** A stored row as the chain sees it: its columns and its link. */
@@ -48,13 +61,18 @@ export interface StoredLink extends ChainedColumns {
 
 /**
  * The canonical bytes of one link: JSON of the event's stored columns in this fixed order, with its
- * sequence number second. Built from the values ClickHouse stores and returns unchanged (strings,
- * the millisecond time text, the lowercase UUID), so a verifier reading rows back rebuilds exactly
- * the bytes the ingestor hashed. The ingestor also sends this JSON as the start of the row's
- * JSONEachRow line, so canonical form and stored row cannot drift apart.
+ * sequence number second and, for links that carry one, the expiry last. Built from the values
+ * ClickHouse stores and returns unchanged (strings, the millisecond time text, the lowercase UUID),
+ * so a verifier reading rows back rebuilds exactly the bytes the ingestor hashed. The ingestor also
+ * sends this JSON as the start of the row's JSONEachRow line, so canonical form and stored row
+ * cannot drift apart.
  */
 export function canonicalEventJson(columns: ChainedColumns, seq: number): string {
-  return JSON.stringify({
+  return canonicalJsonWithExpiry(columns, seq, columns.expires_at);
+}
+
+function canonicalJsonWithExpiry(columns: ChainedColumns, seq: number, expiresAt: string | null | undefined): string {
+  const json = JSON.stringify({
     organization_id: columns.organization_id,
     chain_seq: seq,
     event_id: columns.event_id.toLowerCase(),
@@ -77,6 +95,7 @@ export function canonicalEventJson(columns: ChainedColumns, seq: number): string
     metadata: columns.metadata,
     schema_version: Number(columns.schema_version),
   });
+  return expiresAt == null ? json : `${json.slice(0, -1)},"expires_at":${JSON.stringify(expiresAt)}}`;
 }
 
 /** hash = SHA-256(previous hash's 32 bytes ‖ canonical JSON's UTF-8 bytes), hex. */
@@ -88,12 +107,41 @@ export function linkHash(prevHash: string, canonicalJson: string): string {
 export interface ChainLink {
   canonicalJson: string;
   prevHash: string;
-  head: ChainHead;
+  head: ChainState;
 }
 
-/** Appends an event after `head`. Pure: the same head and columns always give the same link. */
-export function appendLink(head: ChainHead, columns: ChainedColumns): ChainLink {
+/** What a new link's expiry is counted from (see `linkExpiry`). */
+export interface LinkRetention {
+  /** Epoch ms: the later of the block's recorded clock and the event's occurredAt. */
+  countedFrom: number;
+  retentionDays: number;
+}
+
+/**
+ * Appends an event after `head`; with `retention`, the link carries its expiry (`linkExpiry`),
+ * without it the link is stored as links were before they carried one. Pure: the same head, columns
+ * and retention always give the same link.
+ */
+export function appendLink(head: ChainHead & { expiresAt?: number }, columns: ChainedColumns, retention?: LinkRetention): ChainLink {
   const seq = head.seq + 1;
-  const canonicalJson = canonicalEventJson(columns, seq);
-  return { canonicalJson, prevHash: head.hash, head: { seq, hash: linkHash(head.hash, canonicalJson) } };
+  const previousExpiresAt = head.expiresAt ?? 0;
+  const expiresAt = retention ? linkExpiry(previousExpiresAt, retention.countedFrom, retention.retentionDays) : previousExpiresAt;
+  const canonicalJson = canonicalJsonWithExpiry(columns, seq, retention ? chainTime(expiresAt) : null);
+  return { canonicalJson, prevHash: head.hash, head: { seq, hash: linkHash(head.hash, canonicalJson), expiresAt } };
+}
+
+let lastTime = { ms: Number.NaN, text: '' };
+
+/**
+ * Epoch ms as the chain's time text, `YYYY-MM-DD hh:mm:ss.sss` (UTC): what a DateTime64(3, 'UTC')
+ * column stores and returns. Remembers the last answer: a block's links mostly share one expiry.
+ */
+export function chainTime(ms: number): string {
+  if (ms !== lastTime.ms) lastTime = { ms, text: new Date(ms).toISOString().slice(0, 23).replace('T', ' ') };
+  return lastTime.text;
+}
+
+/** The chain's time text back to epoch ms. */
+export function chainTimeMs(text: string): number {
+  return Date.parse(`${text.replace(' ', 'T')}Z`);
 }

@@ -1,5 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { appendLink, canonicalEventJson, GENESIS, type ChainedColumns } from './event-chain';
+import { signExpiryStatement } from './expiry-statement';
 import { canonicalJson, ExportManifestBuilder, MANIFEST_SIGNING_PREFIX, signManifest, verifiedExportLine, verifyManifest } from './export-manifest';
 import { loadSigningKey, verifyMessage } from './signing';
 
@@ -49,7 +50,8 @@ describe('verifiedExportLine', () => {
 });
 
 describe('ExportManifestBuilder', () => {
-  it('counts rows, unchained rows and the sequence range per organization, with its head', () => {
+  it('counts rows, unchained rows and the sequence range per organization, with its head and newest expiry statement', () => {
+    const expiry = signExpiryStatement(key, 'org_a', { seq: 2, hash: 'ef'.repeat(32) }, Date.parse('2026-11-01T00:00:00.000Z'));
     const builder = new ExportManifestBuilder();
     for (const [organization_id, chain_seq] of [['org_a', 0], ['org_a', 3], ['org_a', 4], ['org_b', 9]] as const) builder.add({ organization_id, chain_seq });
     const manifest = builder.build({
@@ -59,11 +61,12 @@ describe('ExportManifestBuilder', () => {
       bodySha256: 'ab'.repeat(32),
       keyId: key.keyId,
       heads: new Map([['org_a', { seq: 10, hash: 'cd'.repeat(32) }]]),
+      expiries: new Map([['org_a', expiry]]),
     });
     expect(manifest.rowCount).toBe(4);
     expect(manifest.organizations).toEqual([
-      { organizationId: 'org_a', rows: 3, unchainedRows: 1, firstSeq: 3, lastSeq: 4, head: { seq: 10, hash: 'cd'.repeat(32) } },
-      { organizationId: 'org_b', rows: 1, unchainedRows: 0, firstSeq: 9, lastSeq: 9, head: null },
+      { organizationId: 'org_a', rows: 3, unchainedRows: 1, firstSeq: 3, lastSeq: 4, head: { seq: 10, hash: 'cd'.repeat(32) }, expiry },
+      { organizationId: 'org_b', rows: 1, unchainedRows: 0, firstSeq: 9, lastSeq: 9, head: null, expiry: null },
     ]);
   });
 });
@@ -76,6 +79,7 @@ describe('signManifest', () => {
     bodySha256: 'ab'.repeat(32),
     keyId: key.keyId,
     heads: new Map(),
+    expiries: new Map(),
   });
 
   it('signs the documented form: the prefix and the manifest with sorted keys', () => {

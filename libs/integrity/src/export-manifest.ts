@@ -1,4 +1,5 @@
 import { canonicalEventJson, type ChainHead, type StoredLink } from './event-chain';
+import type { SignedExpiryStatement } from './expiry-statement';
 import { signMessage, verifyMessage, type SigningKey } from './signing';
 import type { KeyObject } from 'node:crypto';
 
@@ -28,6 +29,11 @@ export interface ManifestOrganization {
   lastSeq: number | null;
   /** The organization's chain head (audit_chain_heads) read after the last row; null: no chain yet. */
   head: ChainHead | null;
+  /**
+   * The organization's newest expiry statement at export time (links 1…chainSeq expired), signed on
+   * its own: the row at chainSeq + 1, when exported, must chain from its chainHash. Null: none.
+   */
+  expiry: SignedExpiryStatement | null;
 }
 
 export interface ExportManifest {
@@ -60,7 +66,6 @@ export interface SignedManifest {
   signature: string;
 }
 
-/** A chained row of the export: the stored columns and its link. */
 /**
  * JSON with every object's keys sorted (JavaScript's default string order) and no whitespace:
  * the signed form of a manifest, which any JSON library can reproduce.
@@ -105,7 +110,7 @@ export class ExportManifestBuilder {
     this.rowCount += 1;
     let entry = this.organizations.get(row.organization_id);
     if (!entry) {
-      entry = { organizationId: row.organization_id, rows: 0, unchainedRows: 0, firstSeq: null, lastSeq: null, head: null };
+      entry = { organizationId: row.organization_id, rows: 0, unchainedRows: 0, firstSeq: null, lastSeq: null, head: null, expiry: null };
       this.organizations.set(row.organization_id, entry);
     }
     entry.rows += 1;
@@ -122,7 +127,15 @@ export class ExportManifestBuilder {
     return [...this.organizations.keys()];
   }
 
-  build(details: { createdAt: string; organization: string; filters: ExportFilters; bodySha256: string; keyId: string; heads: ReadonlyMap<string, ChainHead> }): ExportManifest {
+  build(details: {
+    createdAt: string;
+    organization: string;
+    filters: ExportFilters;
+    bodySha256: string;
+    keyId: string;
+    heads: ReadonlyMap<string, ChainHead>;
+    expiries: ReadonlyMap<string, SignedExpiryStatement>;
+  }): ExportManifest {
     return {
       format: VERIFIED_EXPORT_FORMAT,
       createdAt: details.createdAt,
@@ -132,7 +145,7 @@ export class ExportManifestBuilder {
       bodySha256: details.bodySha256,
       organizations: [...this.organizations.values()].map((entry) => {
         const head = details.heads.get(entry.organizationId);
-        return { ...entry, head: head ? { seq: head.seq, hash: head.hash } : null };
+        return { ...entry, head: head ? { seq: head.seq, hash: head.hash } : null, expiry: details.expiries.get(entry.organizationId) ?? null };
       }),
       keyId: details.keyId,
     };

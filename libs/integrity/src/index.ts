@@ -1,7 +1,21 @@
 export { inlineLinkHasher, recomputeLinkHashes, type LinkHasher } from './link.hasher';
 export { LinkHashPool } from './link-hash.pool';
-export { appendLink, canonicalEventJson, GENESIS, GENESIS_HASH, linkHash, type ChainedColumns, type ChainHead, type ChainLink, type StoredLink } from './event-chain';
-export { keyIdOf, loadPublicKey, loadSigningKey, publicKeyPem, signMessage, verifyMessage, type SigningKey } from './signing';
+export {
+  appendLink,
+  canonicalEventJson,
+  chainTime,
+  chainTimeMs,
+  GENESIS,
+  GENESIS_HASH,
+  linkHash,
+  type ChainedColumns,
+  type ChainHead,
+  type ChainLink,
+  type ChainState,
+  type LinkRetention,
+  type StoredLink,
+} from './event-chain';
+export { keyIdOf, loadPublicKey, loadSigningKey, publicKeyPem, signatureStatus, signMessage, verifyMessage, type SignatureStatus, type SigningKey } from './signing';
 export {
   canonicalJson,
   ExportManifestBuilder,
@@ -16,6 +30,8 @@ export {
   type SignedManifest,
 } from './export-manifest';
 export {
+  DAY_MS,
+  linkExpiry,
   MAX_RETENTION_DAYS,
   parseRetentionOverrides,
   RetentionPolicy,
@@ -28,7 +44,6 @@ export {
   checkpointMessage,
   checkpointSignatureStatus,
   newestCheckpoint,
-  parseCheckpointLines,
   readPublicKey,
   signCheckpoint,
   type ChainCheckpoint,
@@ -37,14 +52,15 @@ export {
 } from './chain-checkpoint';
 export {
   CHAIN_BREAK_KINDS,
-  verifyStoredChain,
   walkChain,
   type ChainAnchor,
   type ChainBreak,
   type ChainBreakKind,
   type ChainReport,
-  type ChainSource,
   type CheckpointCheck,
-  type VerifyRequest,
+  type ExpiryCheck,
   type WalkPlan,
 } from './chain.verifier';
+export { verifyStoredChain, type ChainSource, type VerifyRequest } from './stored-chain.verifier';
+export { EXPIRY_SIGNING_PREFIX, expiryStatementMessage, expiryStatementStatus, signExpiryStatement, type ExpiryStatement, type SignedExpiryStatement } from './expiry-statement';
+export { anchorLine, parseAnchorLines, type AnchorFile } from './anchor-file';

@@ -1,4 +1,4 @@
-import { parseRetentionOverrides, RetentionPolicy, SIX_YEARS_DAYS } from './retention.policy';
+import { DAY_MS, linkExpiry, parseRetentionOverrides, RetentionPolicy, SIX_YEARS_DAYS } from './retention.policy';
 
 describe('RetentionPolicy', () => {
   it('keeps every organization six years when nothing is configured', () => {
@@ -41,5 +41,22 @@ describe('RetentionPolicy', () => {
   it('refuses a default retention outside 1 to 36,500 days', () => {
     expect(() => new RetentionPolicy(0)).toThrow(/AUDIT_RETENTION_DAYS/);
     expect(() => new RetentionPolicy(36_501)).toThrow(/AUDIT_RETENTION_DAYS/);
+  });
+});
+
+describe('linkExpiry', () => {
+  const recorded = Date.parse('2026-06-01T00:00:00.000Z');
+
+  it('counts a link’s retention from when it was recorded', () => {
+    expect(new Date(linkExpiry(0, recorded, 2192)).toISOString()).toBe('2032-06-01T00:00:00.000Z');
+  });
+
+  it('never expires a link before the link before it, so what has expired is always a prefix of the chain', () => {
+    const previous = linkExpiry(0, recorded, 2192);
+    // The organization's retention was shortened to 90 days: the new link waits for its predecessor.
+    expect(linkExpiry(previous, recorded + DAY_MS, 90)).toBe(previous);
+    // … and from when the new retention outlasts the old links, it counts.
+    const later = recorded + 2200 * DAY_MS;
+    expect(linkExpiry(previous, later, 90)).toBe(later + 90 * DAY_MS);
   });
 });

@@ -1,6 +1,9 @@
 /** Six years and a leap day: HIPAA (45 CFR 164.316(b)(2)(i)) asks for six years of documentation. */
 export const SIX_YEARS_DAYS = 2192;
 
+/** One day in milliseconds: retention is counted in whole days. */
+export const DAY_MS = 86_400_000;
+
 /** Largest retention the `retention_days UInt16` column and the TTL accept sensibly (100 years). */
 export const MAX_RETENTION_DAYS = 36_500;
 
@@ -52,11 +55,26 @@ export function parseRetentionOverrides(text: string, defaultDays: number): Map<
 }
 
 /**
- * How long each organization's audit events are kept. The ingester stamps every row with
- * `retentionDaysFor(row's organization)` (the `retention_days` column), and the table's TTL
- * (`occurred_at + retention_days`) deletes the row when that time has passed; the query API shows
- * the same answer. A row keeps the retention it was stored with: changing an override applies to
- * events stored from then on.
+ * The expiry of a new link of an organization's chain: its retention counted from `countedFrom` —
+ * the later of the clock of the block that stores it (recorded with the block's offset range, so a
+ * replay computes the same instant) and the event's `occurredAt` (at most an hour ahead of that
+ * clock, by the contract) — and never before the expiry of the link before it. Expiry therefore
+ * never decreases along a chain: what has expired at any moment is a prefix (links 1…N), which one
+ * signed statement can describe, and a backfilled event with an old `occurredAt` expires with its
+ * neighbours instead of leaving a hole in the middle. Every event is kept at least its retention
+ * counted from when it occurred and from when it was recorded (docs/evidence.md).
+ */
+export function linkExpiry(previousExpiresAt: number, countedFrom: number, retentionDays: number): number {
+  return Math.max(previousExpiresAt, countedFrom + retentionDays * DAY_MS);
+}
+
+/**
+ * How long each organization's audit events are kept. The ingester gives every link the expiry
+ * {@link linkExpiry} computes from `retentionDaysFor(organization)` (and stamps `retention_days`);
+ * links past it are described by a signed expiry statement and only then removed by the table's
+ * TTL. A link keeps the expiry it was stored with: changing an override applies to links stored
+ * from then on (and, as expiry never decreases along a chain, a shortened override takes effect
+ * once the links stored before it have expired).
  */
 export class RetentionPolicy {
   readonly defaultDays: number;

@@ -45,3 +45,17 @@ export function signMessage(key: SigningKey, message: string): string {
 export function verifyMessage(publicKey: KeyObject, message: string, signature: string): boolean {
   return verify(null, Buffer.from(message, 'utf8'), publicKey, Buffer.from(signature, 'base64'));
 }
+
+/** `valid`: the given public key verifies it; `invalid`: it does not; `unverified`: no key, or another key signed it. */
+export type SignatureStatus = 'valid' | 'invalid' | 'unverified';
+
+/** Checks a signed record's signature over `message` with the deployment's public key (absent: `unverified`). */
+export function signatureStatus(publicKey: KeyObject | undefined, keyId: string, message: string, signature: string): SignatureStatus {
+  if (!publicKey || keyIdOf(publicKey) !== keyId) return 'unverified';
+  try {
+    return verifyMessage(publicKey, message, signature) ? 'valid' : 'invalid';
+  } catch {
+    // A signature that is not even well-formed base64 of 64 bytes.
+    return 'invalid';
+  }
+}

@@ -1,4 +1,18 @@
-import { appendLink, ExportManifestBuilder, GENESIS, signManifest, verifiedExportLine, type ChainedColumns, type StoredLink, type ChainHead, type SigningKey } from '@audit/integrity';
+import {
+  appendLink,
+  DAY_MS,
+  ExportManifestBuilder,
+  GENESIS,
+  signExpiryStatement,
+  signManifest,
+  verifiedExportLine,
+  type ChainedColumns,
+  type ChainHead,
+  type ExportManifest,
+  type SignedExpiryStatement,
+  type SigningKey,
+  type StoredLink,
+} from '@audit/integrity';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
@@ -30,6 +44,15 @@ function joined(items: string[]): string {
   return `${items.join('\n')}\n`;
 }
 
+function rewriteManifest(text: string, change: (manifest: Record<string, unknown>) => void, sign?: (manifest: Record<string, unknown>) => string): string {
+  const items = lines(text);
+  const signed = JSON.parse(items[items.length - 1]) as { manifest: Record<string, unknown>; signature: string };
+  change(signed.manifest);
+  if (sign) signed.signature = sign(signed.manifest);
+  items[items.length - 1] = JSON.stringify(signed);
+  return joined(items);
+}
+
 /** What an adversary might do to an exported file; each must make the verifier fail. */
 export const exportTamperings = {
   /** Sets one field of the row on line `index` (0-based) to `value`, keeping the line's shape. */
@@ -51,11 +74,11 @@ export const exportTamperings = {
   },
   /** Rewrites the manifest (e.g. a narrower window, fewer rows) and keeps the old signature. */
   changeManifest(text: string, change: (manifest: Record<string, unknown>) => void): string {
-    const items = lines(text);
-    const signed = JSON.parse(items[items.length - 1]) as { manifest: Record<string, unknown>; signature: string };
-    change(signed.manifest);
-    items[items.length - 1] = JSON.stringify(signed);
-    return joined(items);
+    return rewriteManifest(text, change);
+  },
+  /** Rewrites the manifest and signs it again with `key`: what passes the manifest check, to show the checks behind it. */
+  resignManifest(text: string, key: SigningKey, change: (manifest: ExportManifest) => void): string {
+    return rewriteManifest(text, (manifest) => change(manifest as unknown as ExportManifest), (manifest) => signManifest(key, manifest as unknown as ExportManifest).signature);
   },
 };
 
@@ -86,14 +109,27 @@ export function exportTestColumns(index: number): ExportTestColumns {
   };
 }
 
+/** How {@link buildVerifiedExport} chains and cuts each organization's events. */
+export interface VerifiedExportOptions {
+  /** Rows before the chain (sequence 0) per organization. */
+  unchained?: number;
+  /** Links carry their expiry (this many days after their event, one a second from 2026-03-01); absent: links without one. */
+  retentionDays?: number;
+  /** Links 1…N of each organization expired: left out, and the manifest carries their signed expiry statement. */
+  expiredThrough?: number;
+}
+
 /**
  * A verified export as the query API writes it, built from columns without a database: per
  * organization `unchained` pre-chain rows (sequence 0), then the events chained with libs/integrity
- * from the genesis hash, then the manifest signed with `key`. Window: 2026-01-01 to 2026-12-01.
+ * from the genesis hash (those after `expiredThrough`), then the manifest signed with `key`.
+ * Window: 2026-01-01 to 2026-12-01.
  */
-export function buildVerifiedExport(organizations: Record<string, ExportTestColumns[]>, key: SigningKey, options: { unchained?: number } = {}): string {
+export function buildVerifiedExport(organizations: Record<string, ExportTestColumns[]>, key: SigningKey, options: VerifiedExportOptions = {}): string {
   const builder = new ExportManifestBuilder();
   const heads = new Map<string, ChainHead>();
+  const expiries = new Map<string, SignedExpiryStatement>();
+  const expiredThrough = options.expiredThrough ?? 0;
   let body = '';
   for (const [organizationId, events] of Object.entries(organizations)) {
     const rows: StoredLink[] = [];
@@ -102,10 +138,12 @@ export function buildVerifiedExport(organizations: Record<string, ExportTestColu
     }
     let head = GENESIS;
     events.forEach((event, index) => {
-      const time = new Date(Date.parse('2026-03-01T00:00:00.000Z') + index * 1000).toISOString();
-      const row = { ...event, organization_id: organizationId, occurred_at: time.slice(0, 23).replace('T', ' ') };
-      const link = appendLink(head, row);
-      rows.push({ ...row, chain_seq: link.head.seq, chain_prev_hash: link.prevHash, chain_hash: link.head.hash });
+      const occurredAt = Date.parse('2026-03-01T00:00:00.000Z') + index * 1000;
+      const row: ChainedColumns = { ...event, organization_id: organizationId, occurred_at: new Date(occurredAt).toISOString().slice(0, 23).replace('T', ' ') };
+      const link = appendLink(head, row, options.retentionDays === undefined ? undefined : { countedFrom: occurredAt, retentionDays: options.retentionDays });
+      const expiresAt = (JSON.parse(link.canonicalJson) as ChainedColumns).expires_at;
+      if (link.head.seq > expiredThrough) rows.push({ ...row, ...(expiresAt && { expires_at: expiresAt }), chain_seq: link.head.seq, chain_prev_hash: link.prevHash, chain_hash: link.head.hash });
+      if (link.head.seq === expiredThrough) expiries.set(organizationId, signExpiryStatement(key, organizationId, link.head, link.head.expiresAt || occurredAt, new Date(Math.max(link.head.expiresAt, occurredAt) + DAY_MS)));
       head = link.head;
     });
     heads.set(organizationId, head);
@@ -122,6 +160,7 @@ export function buildVerifiedExport(organizations: Record<string, ExportTestColu
     bodySha256: createHash('sha256').update(body).digest('hex'),
     keyId: key.keyId,
     heads,
+    expiries,
   });
   return `${body}${JSON.stringify(signManifest(key, manifest))}\n`;
 }

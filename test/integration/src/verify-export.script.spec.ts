@@ -1,5 +1,5 @@
 import { buildVerifiedExport, exportTamperings, runExportVerifier, testSigningKey, type ExportTestColumns } from '@audit/testing';
-import { publicKeyPem } from '@audit/integrity';
+import { publicKeyPem, signExpiryStatement, type ExportManifest, type SignedExpiryStatement } from '@audit/integrity';
 import fc from 'fast-check';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -104,6 +104,54 @@ describe('scripts/verify-export.mjs', () => {
       const run = await verify(exportTamperings.removeLine(original(), 20));
       expect(run.code).toBe(1);
       expect(run.stdout).toMatch(/the last line is not a manifest/);
+    });
+  });
+
+  describe('with an export across an expiry (links 1…5 expired)', () => {
+    const events = fc.sample(columns, { numRuns: 20, seed: 2 });
+    const original = () => buildVerifiedExport({ org_a: events }, key, { retentionDays: 1, expiredThrough: 5 });
+    const statementOf = (manifest: ExportManifest) => manifest.organizations[0].expiry as SignedExpiryStatement;
+
+    it('verifies: the statement’s signature checks out and the first row chains from the hash it signed', async () => {
+      const run = await verify(original());
+      expect(run.stdout).toContain('15 rows (15 chained, 0 unchained)');
+      expect(run.stdout).toMatch(/note: organization org_a: links 1…5 expired by .*; its chain is checked from link 6/);
+      expect(run.stdout).toContain('VERIFIED');
+      expect(run.code).toBe(0);
+    });
+
+    it('fails when the statement was altered, even in a manifest signed again', async () => {
+      const run = await verify(exportTamperings.resignManifest(original(), key, (manifest) => (statementOf(manifest).chainSeq = 6)));
+      expect(run.code).toBe(1);
+      expect(run.stdout).toMatch(/the expiry statement of links 1…6 is not valid: its signature does not verify/);
+    });
+
+    it('fails when the statement was signed by another key', async () => {
+      const run = await verify(
+        exportTamperings.resignManifest(original(), key, (manifest) => {
+          const statement = statementOf(manifest);
+          manifest.organizations[0].expiry = signExpiryStatement(otherKey, 'org_a', { seq: statement.chainSeq, hash: statement.chainHash }, Date.parse(statement.expiredAt));
+        }),
+      );
+      expect(run.code).toBe(1);
+      expect(run.stdout).toMatch(/is not valid: it is signed by key/);
+    });
+
+    it('fails when the first row does not chain from the hash the statement signed', async () => {
+      const run = await verify(
+        exportTamperings.resignManifest(original(), key, (manifest) => {
+          const statement = statementOf(manifest);
+          manifest.organizations[0].expiry = signExpiryStatement(key, 'org_a', { seq: 5, hash: 'ab'.repeat(32) }, Date.parse(statement.expiredAt), new Date(statement.signedAt));
+        }),
+      );
+      expect(run.code).toBe(1);
+      expect(run.stdout).toMatch(/line 1 \(organization org_a, seq 6, .*does not chain from the expiry statement/);
+    });
+
+    it('fails when the first retained row was removed', async () => {
+      const run = await verify(exportTamperings.removeLine(original(), 0));
+      expect(run.code).toBe(1);
+      expect(run.stdout).toMatch(/firstSeq is 7 in the file, 6 in the manifest/);
     });
   });
 

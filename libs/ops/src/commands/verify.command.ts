@@ -1,6 +1,6 @@
 import { AuditChainRepository, ClickHouseConfig, createClickHouseClient } from '@audit/clickhouse';
 import { loadConfig } from '@audit/config';
-import { parseCheckpointLines, readPublicKey, verifyStoredChain, type ChainReport } from '@audit/integrity';
+import { parseAnchorLines, readPublicKey, verifyStoredChain, type AnchorFile, type ChainReport } from '@audit/integrity';
 import type { KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseCommandArgs } from '../cli.args';
@@ -11,18 +11,20 @@ const HELP = `Usage: audit verify --org <id> [options]
 
 Recomputes an organization's tamper-evidence hash chain from ClickHouse and reports ok, or the
 first broken link: its sequence number, the event stored there, what was expected and what was
-found. Up to the newest stored link it also checks the newest signed checkpoint and the
-ingester's head record, so deleting the newest rows shows as "truncated". No row cap (the API's
-GET /v1/audit-logs/verify has one).
+found. It starts after the newest signed expiry statement (links 1…N expired and removed by
+retention; link N+1 must chain from the hash the statement signed). Up to the newest stored link
+it also checks the newest signed checkpoint and the ingester's head record, so deleting the newest
+rows shows as "truncated". No row cap (the API's GET /v1/audit-logs/verify has one).
 
 Options:
   --org <id>                 organization whose chain to check (required)
   --from <ISO-8601>          only the links of events that occurred from here (inclusive) …
-  --to <ISO-8601>            … up to here (exclusive); both absent: the whole chain from link 1
-  --public-key <file>        Ed25519 public key (SPKI PEM) that checks checkpoint signatures
-                             (default: $AUDIT_CHAIN_PUBLIC_KEY; without one: "unverified")
-  --checkpoint-file <file>   the checkpoint file sink (AUDIT_CHECKPOINT_FILE), kept outside
-                             ClickHouse: its newest checkpoint of the organization counts too
+  --to <ISO-8601>            … up to here (exclusive); both absent: the whole retained chain
+  --public-key <file>        Ed25519 public key (SPKI PEM) that checks checkpoint and expiry
+                             statement signatures (default: $AUDIT_CHAIN_PUBLIC_KEY; without
+                             one: "unverified"; with one, a statement it does not verify is a break)
+  --checkpoint-file <file>   the anchor file (AUDIT_CHECKPOINT_FILE), kept outside ClickHouse: its
+                             newest checkpoint and expiry statement of the organization count too
   --json                     print the report as JSON
   -h, --help                 show this help
 
@@ -80,6 +82,12 @@ export function renderReport(report: ChainReport): string {
   } else {
     lines.push('checkpoint  none yet (deleted newest rows are only detectable against one)');
   }
+  const expiry = report.expiry;
+  lines.push(
+    expiry
+      ? `expiry      links 1…${expiry.chainSeq} expired by ${expiry.expiredAt} (statement signed ${expiry.signedAt} by key ${expiry.keyId}: signature ${expiry.signature})`
+      : 'expiry      none yet (the check starts at link 1)',
+  );
   return `${lines.join('\n')}\n`;
 }
 
@@ -107,9 +115,9 @@ export const verifyCommand: CliCommand = {
     const cliConfig = loadConfig(CliConfig, io.env);
     const publicKey = publicKeyOf(values['public-key'], cliConfig.AUDIT_CHAIN_PUBLIC_KEY);
     const file = values['checkpoint-file'];
-    let externalCheckpoint;
+    let anchors: AnchorFile | undefined;
     try {
-      externalCheckpoint = file === undefined ? undefined : parseCheckpointLines(readFileOption('checkpoint-file', file)).get(values.org);
+      anchors = file === undefined ? undefined : parseAnchorLines(readFileOption('checkpoint-file', file));
     } catch (error) {
       if (error instanceof UsageError) throw error;
       throw new UsageError(`--checkpoint-file ${file}: ${(error as Error).message}`);
@@ -123,7 +131,8 @@ export const verifyCommand: CliCommand = {
         from,
         to,
         publicKey,
-        externalCheckpoint,
+        externalCheckpoint: anchors?.checkpoints.get(values.org),
+        externalExpiry: anchors?.expiries.get(values.org),
         signal: io.signal,
       });
       io.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report));
