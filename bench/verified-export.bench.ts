@@ -5,7 +5,7 @@
 //    written by ClickHouse), both read through the repository in batches of 50,000 and hashed as
 //    the HTTP writer does (best of 3 alternating rounds);
 // 2. the auditor's offline check (`node scripts/verify-export.mjs`) of that file, per row.
-import { AuditChainHeadsReader, AuditEventsReadRepository } from '@audit/clickhouse';
+import { AuditChainHeadsReader, AuditEventsReadRepository, AuditExpiryRepository } from '@audit/clickhouse';
 import { publicKeyPem } from '@audit/integrity';
 import { encodeBatches, VerifiedExportEncoder, type ExportBatch } from '@audit/query';
 import { chainEvents, openTestClickHouse, runExportVerifier, storeChain, testSigningKey } from '@audit/testing';
@@ -57,13 +57,14 @@ async function main(): Promise<void> {
     const filter = { from: new Date(end - EVENTS * 1000 - 60_000).toISOString(), to: new Date().toISOString() };
 
     const heads = new AuditChainHeadsReader(clickhouse.handle.client, clickhouse.database);
+    const expiries = new AuditExpiryRepository(clickhouse.handle.client, clickhouse.database);
     // Best of ROUNDS, alternating: the first read of a column pays for cold caches, whichever export goes first.
     let plain: Encoded | undefined;
     let verified: Encoded | undefined;
     for (let round = 0; round < ROUNDS; round++) {
       // The plain export as the API sends it: NDJSON text ClickHouse wrote, passed through.
       const plainRun = await hashAll(events.streamNdjson(scope, filter, BATCH_ROWS));
-      const encoder = new VerifiedExportEncoder(key, heads, scope, filter);
+      const encoder = new VerifiedExportEncoder(key, heads, expiries, scope, filter);
       const verifiedRun = await hashAll(encodeBatches(events.streamChained(scope, filter, BATCH_ROWS), encoder), (sha256) => encoder.footer({ sha256 }));
       if (!plain || plainRun.seconds < plain.seconds) plain = plainRun;
       if (!verified || verifiedRun.seconds < verified.seconds) verified = verifiedRun;

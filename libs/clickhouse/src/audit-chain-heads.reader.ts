@@ -9,6 +9,9 @@ export interface ChainHeadRecord {
   /** The head before the block: where a replay of the same block must start again. */
   prev_seq: number;
   prev_hash: string;
+  /** The expiry of the head link after the block and before it (`YYYY-MM-DD hh:mm:ss.sss`; epoch 0: none). */
+  expires_at: string;
+  prev_expires_at: string;
   kafka_topic: string;
   kafka_partition: number;
   first_offset: string;
@@ -41,10 +44,11 @@ export class AuditChainHeadsReader {
     const result = await this.client.query({
       query: `
         SELECT organization_id, head.1 AS chain_seq, head.2 AS chain_hash, head.3 AS prev_seq, head.4 AS prev_hash,
-               head.5 AS kafka_topic, head.6 AS kafka_partition, toString(head.7) AS first_offset, toString(head.8) AS last_offset
+               head.5 AS kafka_topic, head.6 AS kafka_partition, toString(head.7) AS first_offset, toString(head.8) AS last_offset,
+               toString(head.9) AS expires_at, toString(head.10) AS prev_expires_at
         FROM (
           SELECT organization_id,
-                 argMax(tuple(chain_seq, chain_hash, prev_seq, prev_hash, kafka_topic, kafka_partition, first_offset, last_offset), chain_seq) AS head
+                 argMax(tuple(chain_seq, chain_hash, prev_seq, prev_hash, kafka_topic, kafka_partition, first_offset, last_offset, expires_at, prev_expires_at), chain_seq) AS head
           FROM ${this.database}.audit_chain_heads
           WHERE organization_id IN {organizations:Array(String)}
           GROUP BY organization_id

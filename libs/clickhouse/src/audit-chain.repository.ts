@@ -1,10 +1,16 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { ChainHead, ChainSource, SignedChainCheckpoint, StoredLink } from '@audit/integrity';
+import type { ChainHead, ChainSource, SignedChainCheckpoint, SignedExpiryStatement, StoredLink } from '@audit/integrity';
 import { AuditChainHeadsReader } from './audit-chain-heads.reader';
 import { fromClickHouseTime, toClickHouseTime } from './audit-event.row';
 import { AUDIT_EVENT_COLUMNS, DEFAULT_READ_LIMITS, readSettingsClause, type ReadLimits } from './audit-events-read.repository';
+import { AuditExpiryRepository } from './audit-expiry.repository';
 
-const LINK_COLUMNS = [...AUDIT_EVENT_COLUMNS, 'chain_seq', 'chain_prev_hash', 'chain_hash'] as const;
+const LINK_COLUMNS = [...AUDIT_EVENT_COLUMNS, 'expires_at', 'chain_seq', 'chain_prev_hash', 'chain_hash', 'retention_days'] as const;
+
+/** A stored link with the retention it was stored with (what a link without `expires_at` expires by). */
+export interface RetainedLink extends StoredLink {
+  retention_days: number;
+}
 
 /** An organization's head as the ingester last recorded it. */
 export interface OrganizationHead extends ChainHead {
@@ -28,16 +34,18 @@ interface CheckpointRow {
   signature: string;
 }
 
-/** `occurred_at` in the one text form the chain hashes, whichever form the connection returned. */
-const chainTime = (text: string) => toClickHouseTime(fromClickHouseTime(text));
+/** A stored time in the one text form the chain hashes, whichever form the connection returned. */
+export const chainTimeText = (text: string) => toClickHouseTime(fromClickHouseTime(text));
 
-function toLink(values: unknown[]): StoredLink {
+function toLink(values: unknown[]): RetainedLink {
   const row = {} as Record<string, unknown>;
   for (let i = 0; i < LINK_COLUMNS.length; i++) row[LINK_COLUMNS[i]] = values[i];
-  row.occurred_at = chainTime(row.occurred_at as string);
+  row.occurred_at = chainTimeText(row.occurred_at as string);
+  if (row.expires_at !== null) row.expires_at = chainTimeText(row.expires_at as string);
   row.chain_seq = Number(row.chain_seq);
   row.schema_version = Number(row.schema_version);
-  return row as unknown as StoredLink;
+  row.retention_days = Number(row.retention_days);
+  return row as unknown as RetainedLink;
 }
 
 function toCheckpoint(row: CheckpointRow): SignedChainCheckpoint {
@@ -62,6 +70,7 @@ export class AuditChainRepository implements ChainSource {
   private readonly settings: string;
   private readonly batchRows: number;
   private readonly headsReader: AuditChainHeadsReader;
+  private readonly expiries: AuditExpiryRepository;
 
   constructor(
     private readonly client: ClickHouseClient,
@@ -69,6 +78,7 @@ export class AuditChainRepository implements ChainSource {
     options: AuditChainRepositoryOptions = {},
   ) {
     this.headsReader = new AuditChainHeadsReader(client, database);
+    this.expiries = new AuditExpiryRepository(client, database);
     this.batchRows = options.batchRows ?? 20_000;
     if (!Number.isSafeInteger(this.batchRows) || this.batchRows < 1) throw new Error(`batchRows must be a positive integer, got ${this.batchRows}`);
     const limits = options.limits ?? DEFAULT_READ_LIMITS;
@@ -81,7 +91,7 @@ export class AuditChainRepository implements ChainSource {
    * Rows with chain_seq in [fromSeq, toSeq], ordered by chain_seq, one bounded range of sequence
    * numbers per query (the chain_seq minmax index skips the granules outside it).
    */
-  async *streamLinks(organizationId: string, fromSeq: number, toSeq: number, signal?: AbortSignal): AsyncGenerator<StoredLink[]> {
+  async *streamLinks(organizationId: string, fromSeq: number, toSeq: number, signal?: AbortSignal): AsyncGenerator<RetainedLink[]> {
     for (let low = Math.max(1, fromSeq); low <= toSeq && !signal?.aborted; low += this.batchRows) {
       const high = Math.min(toSeq, low + this.batchRows - 1);
       const result = await this.client.query({
@@ -180,6 +190,10 @@ export class AuditChainRepository implements ChainSource {
       { organizationId, ...(atMostSeq !== undefined && { atMostSeq }) },
     );
     return row ? toCheckpoint(row) : undefined;
+  }
+
+  newestExpiry(organizationId: string): Promise<SignedExpiryStatement | undefined> {
+    return this.expiries.newest(organizationId);
   }
 
   /** Each organization's highest checkpointed sequence (where the checkpoint writer resumes). */

@@ -108,7 +108,7 @@ const COLUMNS = AUDIT_EVENT_COLUMNS.join(', ');
 /** The contract's columns and the content digest (pages and row exports compare and resume on it). */
 const KEYED_COLUMNS = [...AUDIT_EVENT_COLUMNS, 'content_digest'] as const satisfies ReadonlyArray<keyof AuditEventRow>;
 /** The contract's columns and the row's link in its organization's hash chain (verified exports). */
-const CHAINED_COLUMNS = [...AUDIT_EVENT_COLUMNS, 'chain_seq', 'chain_prev_hash', 'chain_hash'] as const satisfies ReadonlyArray<keyof AuditEventRow>;
+const CHAINED_COLUMNS = [...AUDIT_EVENT_COLUMNS, 'expires_at', 'chain_seq', 'chain_prev_hash', 'chain_hash'] as const satisfies ReadonlyArray<keyof AuditEventRow>;
 /**
  * Columns as SELECT expressions: the digest travels as hex text, under another name (an alias
  * `content_digest` would replace the column in WHERE and ORDER BY). Rows are read by position.

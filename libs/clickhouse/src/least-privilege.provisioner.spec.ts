@@ -8,30 +8,41 @@ const options: LeastPrivilegeOptions = {
 };
 
 describe('renderLeastPrivilegeSql', () => {
-  it('gives the ingestor INSERT on the audit tables and SELECT only on what it resumes from', () => {
+  it('gives the ingestor INSERT on what it appends, SELECT on what it resumes from and verifies, and the expiry job’s TTL re-application', () => {
     const grants = renderLeastPrivilegeSql(options).filter((sql) => sql.startsWith('GRANT') && sql.endsWith('TO audit_ingestor_role'));
     expect(grants).toEqual([
       'GRANT INSERT ON audit.audit_events TO audit_ingestor_role',
       'GRANT INSERT ON audit.audit_chain_heads TO audit_ingestor_role',
       'GRANT INSERT ON audit.audit_chain_checkpoints TO audit_ingestor_role',
+      'GRANT INSERT ON audit.audit_expiry_statements TO audit_ingestor_role',
+      'GRANT SELECT ON audit.audit_events TO audit_ingestor_role',
       'GRANT SELECT ON audit.audit_chain_heads TO audit_ingestor_role',
       'GRANT SELECT ON audit.audit_chain_checkpoints TO audit_ingestor_role',
+      'GRANT SELECT ON audit.audit_expiry_statements TO audit_ingestor_role',
+      'GRANT SELECT ON audit.audit_legal_holds TO audit_ingestor_role',
       'GRANT SELECT ON audit.schema_migrations TO audit_ingestor_role',
+      'GRANT dictGet ON audit.audit_retention_gate TO audit_ingestor_role',
+      'GRANT ALTER MATERIALIZE TTL ON audit.audit_events TO audit_ingestor_role',
+      'GRANT SYSTEM RELOAD DICTIONARY ON *.* TO audit_ingestor_role',
     ]);
   });
 
-  it('gives the query API SELECT and nothing else', () => {
+  it('gives the query API SELECT, and INSERT only on legal holds', () => {
     const grants = renderLeastPrivilegeSql(options).filter((sql) => sql.startsWith('GRANT') && sql.endsWith('TO audit_query_api_role'));
     expect(grants).toEqual([
+      'GRANT INSERT ON audit.audit_legal_holds TO audit_query_api_role',
       'GRANT SELECT ON audit.audit_events TO audit_query_api_role',
       'GRANT SELECT ON audit.audit_chain_heads TO audit_query_api_role',
       'GRANT SELECT ON audit.audit_chain_checkpoints TO audit_query_api_role',
+      'GRANT SELECT ON audit.audit_expiry_statements TO audit_query_api_role',
+      'GRANT SELECT ON audit.audit_legal_holds TO audit_query_api_role',
       'GRANT SELECT ON audit.schema_migrations TO audit_query_api_role',
+      'GRANT SYSTEM RELOAD DICTIONARY ON *.* TO audit_query_api_role',
     ]);
   });
 
-  it('grants no privilege that could alter or remove audit rows', () => {
-    const sql = renderLeastPrivilegeSql(options).join('\n');
+  it('grants no privilege that could alter or remove audit rows: the one ALTER re-applies the table’s own TTL', () => {
+    const sql = renderLeastPrivilegeSql(options).join('\n').replace(/GRANT ALTER MATERIALIZE TTL ON audit\.audit_events TO audit_ingestor_role/, '');
     expect(sql).not.toMatch(/GRANT[^\n]*\b(ALTER|DELETE|UPDATE|TRUNCATE|DROP|OPTIMIZE|CREATE|ALL)\b[^\n]* ON /);
   });
 
@@ -53,7 +64,10 @@ describe('renderLeastPrivilegeSql', () => {
     expect(sql).toContain('GRANT ON CLUSTER audit INSERT ON audit.audit_events TO audit_ingestor_role');
     expect(sql).toContain('GRANT ON CLUSTER audit INSERT ON audit.audit_events_local TO audit_ingestor_role');
     expect(sql).toContain('GRANT ON CLUSTER audit SELECT ON audit.schema_migrations TO audit_query_api_role');
+    expect(sql).toContain('GRANT ON CLUSTER audit ALTER MATERIALIZE TTL ON audit.audit_events_local TO audit_ingestor_role');
+    expect(sql).toContain('GRANT ON CLUSTER audit dictGet ON audit.audit_retention_gate TO audit_ingestor_role');
     expect(sql).not.toContain('schema_migrations_local');
+    expect(sql).not.toContain('audit_retention_gate_local');
   });
 
   it('refuses a user name that is not a plain identifier and a short password', () => {

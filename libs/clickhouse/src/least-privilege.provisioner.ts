@@ -14,17 +14,36 @@ export interface LeastPrivilegeOptions {
   queryApi: ServiceAccount;
 }
 
-/** What each app may do, table by table. Nothing may ALTER, DELETE, TRUNCATE or DROP. */
+/** The retention gate dictionary (migration 0003): each node has its own, there is no `_local` twin. */
+const RETENTION_GATE = 'audit_retention_gate';
+/** A global privilege's target. */
+const GLOBAL = '*.*';
+
+/**
+ * What each app may do, object by object. Nothing may UPDATE, DELETE, TRUNCATE or DROP. The one
+ * ALTER is MATERIALIZE TTL on audit_events, for the expiry job: with the table's
+ * `materialize_ttl_recalculate_only` it recomputes the parts' TTL metadata from the table's own TTL
+ * (which removes only links a signed expiry statement covers and no legal hold keeps); it cannot
+ * choose what is deleted. Reloading the retention gate (a GLOBAL privilege in ClickHouse) makes a
+ * new statement or hold count at once; it changes no row.
+ */
 export const SERVICE_GRANTS = {
-  /** Appends events, chain heads and checkpoints; reads heads and checkpoints to resume where it stopped. */
+  /**
+   * Appends events, chain heads, checkpoints and expiry statements; reads heads, checkpoints and
+   * statements to resume where it stopped, and the links (and holds) the expiry job verifies.
+   */
   ingestor: {
-    INSERT: ['audit_events', 'audit_chain_heads', 'audit_chain_checkpoints'],
-    SELECT: ['audit_chain_heads', 'audit_chain_checkpoints', 'schema_migrations'],
+    INSERT: ['audit_events', 'audit_chain_heads', 'audit_chain_checkpoints', 'audit_expiry_statements'],
+    SELECT: ['audit_events', 'audit_chain_heads', 'audit_chain_checkpoints', 'audit_expiry_statements', 'audit_legal_holds', 'schema_migrations'],
+    dictGet: [RETENTION_GATE],
+    'ALTER MATERIALIZE TTL': ['audit_events'],
+    'SYSTEM RELOAD DICTIONARY': [GLOBAL],
   },
-  /** Reads; writes nothing (reads are recorded through Kafka, not ClickHouse). */
+  /** Reads; writes only legal holds (reads are recorded through Kafka, not ClickHouse). */
   queryApi: {
-    INSERT: [],
-    SELECT: ['audit_events', 'audit_chain_heads', 'audit_chain_checkpoints', 'schema_migrations'],
+    INSERT: ['audit_legal_holds'],
+    SELECT: ['audit_events', 'audit_chain_heads', 'audit_chain_checkpoints', 'audit_expiry_statements', 'audit_legal_holds', 'schema_migrations'],
+    'SYSTEM RELOAD DICTIONARY': [GLOBAL],
   },
 } as const;
 
@@ -49,8 +68,12 @@ function stringLiteral(value: string): string {
 export function renderLeastPrivilegeSql(options: LeastPrivilegeOptions): string[] {
   const database = identifier('database', options.database);
   const onCluster = options.topology === 'cluster' ? ` ON CLUSTER ${identifier('cluster', options.cluster ?? '')}` : '';
+  const nodeLocal = new Set(['schema_migrations', RETENTION_GATE]);
   const tables = (names: readonly string[]) =>
-    names.flatMap((name) => (options.topology === 'cluster' && name !== 'schema_migrations' ? [`${database}.${name}`, `${database}.${name}_local`] : [`${database}.${name}`]));
+    names.flatMap((name) => {
+      if (name === GLOBAL) return [GLOBAL];
+      return options.topology === 'cluster' && !nodeLocal.has(name) ? [`${database}.${name}`, `${database}.${name}_local`] : [`${database}.${name}`];
+    });
   const statements: string[] = [];
   for (const [service, account] of [['ingestor', options.ingestor], ['queryApi', options.queryApi]] as const) {
     const user = identifier(`${service} user`, account.user);

@@ -1,4 +1,4 @@
-import type { ClickHouseClient } from '@clickhouse/client';
+import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -107,6 +107,13 @@ export function loadMigrations(options: MigrationOptions): Migration[] {
     });
 }
 
+/**
+ * Since 0003 the audit_events TTL looks up the retention gate dictionary, which ClickHouse counts
+ * as a non-deterministic TTL expression: it then refuses every ALTER of the table (adding a
+ * column too) unless this setting is on.
+ */
+const MIGRATION_SETTINGS: ClickHouseSettings = { allow_suspicious_ttl_expressions: 1 };
+
 const migrationLabel = (migration: Migration) => `${String(migration.version).padStart(4, '0')}_${migration.name}`;
 
 /** version → checksum of the applied migrations. */
@@ -152,7 +159,7 @@ export async function runMigrations(client: ClickHouseClient, options: Migration
       report.alreadyApplied.push(label);
       continue;
     }
-    for (const statement of migration.statements) await client.command({ query: statement });
+    for (const statement of migration.statements) await client.command({ query: statement, clickhouse_settings: MIGRATION_SETTINGS });
     await client.insert({
       table: `${values.database}.schema_migrations`,
       values: [{ version: migration.version, name: migration.name, checksum: migration.checksum }],

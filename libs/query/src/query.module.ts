@@ -1,4 +1,4 @@
-import { AuditChainHeadsReader, AuditChainRepository, AuditEventsReadRepository, CLICKHOUSE, ClickHouseConfig, type ClickHouseHandle } from '@audit/clickhouse';
+import { AuditChainHeadsReader, AuditChainRepository, AuditEventsReadRepository, AuditExpiryRepository, CLICKHOUSE, ClickHouseConfig, type ClickHouseHandle } from '@audit/clickhouse';
 import { loadConfig } from '@audit/config';
 import { LinkHashPool, RetentionPolicy, type SigningKey } from '@audit/integrity';
 import { KafkaConfig } from '@audit/kafka';
@@ -134,6 +134,11 @@ export class QueryModule {
           inject: [CLICKHOUSE, ClickHouseConfig, EngineGate],
           useFactory: (clickhouse: ClickHouseHandle, clickhouseConfig: ClickHouseConfig, gate: EngineGate) =>
             new AuditChainHeadsReader(reads(clickhouse, gate), clickhouseConfig.CLICKHOUSE_DATABASE),
+        },
+        {
+          provide: AuditExpiryRepository,
+          inject: [CLICKHOUSE, ClickHouseConfig],
+          useFactory: (clickhouse: ClickHouseHandle, clickhouseConfig: ClickHouseConfig) => new AuditExpiryRepository(clickhouse.client, clickhouseConfig.CLICKHOUSE_DATABASE),
         },
         RetentionService,
         {

@@ -1,5 +1,5 @@
 import { makeAuditEvent, type AuditEvent } from '@audit/contract';
-import { keyIdOf, loadPublicKey, publicKeyPem, type ChainHead } from '@audit/integrity';
+import { keyIdOf, loadPublicKey, publicKeyPem, type ChainState } from '@audit/integrity';
 import { exportTamperings, runExportVerifier, storeChain, testSigningKey, uniqueName } from '@audit/testing';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,7 +34,7 @@ describe('verified export (GET /v1/audit-logs/export?format=ndjson&verified=true
   let api: QueryTestApp;
   let dir: string;
   let publicKeyFile: string;
-  const heads = new Map<string, ChainHead>();
+  const heads = new Map<string, ChainState>();
 
   /** Stores events as the ingester does (libs/testing's storeChain), continuing the organization's chain. */
   async function storeChained(batch: AuditEvent[]): Promise<void> {

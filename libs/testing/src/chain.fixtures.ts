@@ -1,6 +1,6 @@
 import { AuditEventsWriteRepository, chainedJsonEachRowLine, toAuditEventRow, type ClickHouseHandle } from '@audit/clickhouse';
 import { makeAuditEvent, type AuditEvent } from '@audit/contract';
-import { appendLink, GENESIS, loadSigningKey, type ChainHead, type SigningKey } from '@audit/integrity';
+import { appendLink, chainTime, GENESIS, loadSigningKey, type ChainState, type SigningKey } from '@audit/integrity';
 import { generateKeyPairSync } from 'node:crypto';
 import { uniqueName } from './test-services';
 
@@ -15,7 +15,7 @@ export interface StoredTestLink {
 export interface StoredTestChain {
   organizationId: string;
   links: StoredTestLink[];
-  head: ChainHead;
+  head: ChainState;
 }
 
 /** A fresh Ed25519 signing key, and its PKCS#8 PEM for AUDIT_CHAIN_SIGNING_KEY. */
@@ -31,18 +31,25 @@ export function chainEvents(organizationId: string, count: number, end = Date.no
   );
 }
 
+export interface StoreChainOptions {
+  after?: ChainState;
+  blockRows?: number;
+  recordHead?: boolean;
+  /**
+   * Links carry their expiry, as the ingester's: retention counted from the later of `clock` (the
+   * blocks' recorded clock, epoch ms) and the event's occurredAt. Absent: links as stored before
+   * they carried one.
+   */
+  retention?: { clock: number; days: number };
+}
+
 /**
  * Stores `events` as one organization's chain (continuing after `after`), the way the ingester
  * does — the canonical JSON starts each row's line, then the link and lineage columns — without
  * Kafka, and records the head after each block unless `recordHead` is false. Fast: a 100k-event
  * chain takes seconds.
  */
-export async function storeChain(
-  handle: ClickHouseHandle,
-  database: string,
-  events: AuditEvent[],
-  options: { after?: ChainHead; blockRows?: number; recordHead?: boolean } = {},
-): Promise<StoredTestChain> {
+export async function storeChain(handle: ClickHouseHandle, database: string, events: AuditEvent[], options: StoreChainOptions = {}): Promise<StoredTestChain> {
   const writer = new AuditEventsWriteRepository(handle.client, database, handle.chdb);
   const organizationId = events[0].organizationId;
   const blockRows = options.blockRows ?? 50_000;
@@ -53,7 +60,8 @@ export async function storeChain(
     const lines: string[] = [];
     events.slice(start, start + blockRows).forEach((event, index) => {
       const offset = start + index;
-      const link = appendLink(head, toAuditEventRow(event, { topic: 'seed', partition: 0, offset: String(offset) }));
+      const retention = options.retention && { countedFrom: Math.max(options.retention.clock, Date.parse(event.occurredAt)), retentionDays: options.retention.days };
+      const link = appendLink(head, toAuditEventRow(event, { topic: 'seed', partition: 0, offset: String(offset) }), retention);
       lines.push(chainedJsonEachRowLine(link.canonicalJson, { prevHash: link.prevHash, hash: link.head.hash }, { topic: 'seed', partition: 0, offset: String(offset) }));
       links.push({ seq: link.head.seq, eventId: event.id.toLowerCase(), occurredAt: event.occurredAt, hash: link.head.hash });
       head = link.head;
@@ -69,6 +77,8 @@ export async function storeChain(
             chain_hash: head.hash,
             prev_seq: before.seq,
             prev_hash: before.hash,
+            expires_at: chainTime(head.expiresAt),
+            prev_expires_at: chainTime(before.expiresAt),
             kafka_topic: 'seed',
             kafka_partition: 0,
             first_offset: String(start),

@@ -1,4 +1,4 @@
-import { AuditChainHeadsReader, AuditEventsReadRepository, fromAuditEventRow, keyOf, type AuditEventRow, type AuditEventsFilter, type Facets, type TenantScope } from '@audit/clickhouse';
+import { AuditChainHeadsReader, AuditEventsReadRepository, AuditExpiryRepository, fromAuditEventRow, keyOf, type AuditEventRow, type AuditEventsFilter, type Facets, type TenantScope } from '@audit/clickhouse';
 import { LIMITS, type AuditEvent } from '@audit/contract';
 import type { SigningKey } from '@audit/integrity';
 import { Inject, Injectable } from '@nestjs/common';
@@ -85,6 +85,7 @@ export class AuditLogsService {
     private readonly cursors: PageCursorCodec,
     private readonly trail: ReadAuditTrail,
     private readonly heads: AuditChainHeadsReader,
+    private readonly expiries: AuditExpiryRepository,
     @Inject(EXPORT_SIGNING_KEY) private readonly signingKey: SigningKey | null,
     private readonly caches: AuditReadCaches,
   ) {}
@@ -163,7 +164,7 @@ export class AuditLogsService {
     const resolved = this.resolve(principal, query);
     const details = { endpoint: 'export', format: query.format, verified: query.verified, ...describe(resolved.filter) };
     await this.trail.record(principal, 'export', resolved.scope, details);
-    const encoder = key ? new VerifiedExportEncoder(key, this.heads, resolved.scope, resolved.filter) : EXPORT_ENCODERS[query.format];
+    const encoder = key ? new VerifiedExportEncoder(key, this.heads, this.expiries, resolved.scope, resolved.filter) : EXPORT_ENCODERS[query.format];
     const recordSources = (organizations: readonly string[]) => this.trail.recordSources(principal, 'export', organizations, details);
     return { ...resolved, format: query.format, verified: query.verified, encoder, recordSources };
   }
