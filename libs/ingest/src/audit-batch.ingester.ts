@@ -1,5 +1,5 @@
 import { AuditEventsWriteRepository, type ChainHeadRecord } from '@audit/clickhouse';
-import type { ChainHead } from '@audit/integrity';
+import { chainTime, RetentionPolicy, type ChainState } from '@audit/integrity';
 import type { IngestMetrics } from '@audit/observability';
 import { Logger } from '@nestjs/common';
 import type { KafkaMessage } from 'kafkajs';
@@ -33,14 +33,17 @@ export interface AuditBatchIngesterOptions {
    * only the ingest benchmark's baseline runs that way, to measure what the chain costs.
    */
   chains?: ChainHeadsCache;
-  /** Days to keep an organization's rows (the `retention_days` column the TTL reads); absent: the table default. */
+  /**
+   * Days to keep an organization's rows: each link's expiry is counted with it (and it is stamped
+   * as `retention_days`). Absent: the default policy (six years).
+   */
   retentionDaysFor?: (organizationId: string) => number;
   observer?: IngestObserver;
   /** Encodes blocks on a worker thread; absent, on the calling thread (the bytes are the same). */
   encoder?: BlockEncoder;
 }
 
-type Heads = Map<string, ChainHead>;
+type Heads = Map<string, ChainState>;
 
 /**
  * What one block becomes: valid events → one ClickHouse insert with the block's token; the rest →
@@ -58,6 +61,7 @@ export class AuditBatchIngester {
   private insertQueue: Promise<unknown> = Promise.resolve();
 
   private readonly observer: IngestObserver;
+  private readonly retentionDaysFor: (organizationId: string) => number;
 
   constructor(
     private readonly writer: Pick<AuditEventsWriteRepository, 'insertJsonEachRow' | 'insertChainHeads'>,
@@ -65,6 +69,7 @@ export class AuditBatchIngester {
     private readonly options: AuditBatchIngesterOptions = {},
   ) {
     this.observer = options.observer ?? unobserved;
+    this.retentionDaysFor = options.retentionDaysFor ?? new RetentionPolicy().retentionDaysFor;
   }
 
   async ingest(batch: PartitionBatch): Promise<IngestOutcome> {
@@ -80,7 +85,7 @@ export class AuditBatchIngester {
       // The keys name every organization a valid row can belong to (see chainKeys): their heads are
       // read first, so the whole block is encoded in one pass, on the encoder's thread.
       const organizations = chains ? chainKeys(keys) : new Set<string>();
-      const before = chains ? await chains.before(batch, organizations) : new Map<string, ChainHead>();
+      const before = chains ? await chains.before(batch, organizations) : new Map<string, ChainState>();
       const request = this.request(batch, now, keys, batch.messages, chains ? before : undefined, organizations);
       const encoded = encoder ? await encoder.encode(request) : encodeBlock(request);
       for (const letter of encoded.letters) letters.push({ message: batch.messages[letter.index], partition: batch.partition, reason: letter.reason, violations: letter.violations });
@@ -106,7 +111,7 @@ export class AuditBatchIngester {
   }
 
   private request(batch: PartitionBatch, now: number, keys: Array<string | null>, messages: KafkaMessage[], before: Heads | undefined, organizations: Set<string>): EncodeRequest {
-    const retentionDaysFor = this.options.retentionDaysFor;
+    const { retentionDaysFor } = this;
     return {
       topic: batch.topic,
       partition: batch.partition,
@@ -115,7 +120,7 @@ export class AuditBatchIngester {
       offsets: messages.map((message) => message.offset),
       now,
       before,
-      retentionDays: retentionDaysFor && new Map([...organizations].map((organization) => [organization, retentionDaysFor(organization)])),
+      retentionDays: new Map([...organizations].map((organization) => [organization, retentionDaysFor(organization)])),
     };
   }
 
@@ -185,7 +190,7 @@ function asBuffer(body: Uint8Array): Buffer {
 function headRecords(batch: PartitionBatch, before: Heads, after: Heads): ChainHeadRecord[] {
   const records: ChainHeadRecord[] = [];
   for (const [organization, head] of after) {
-    const previous = before.get(organization) as ChainHead;
+    const previous = before.get(organization) as ChainState;
     if (head.seq === previous.seq) continue;
     records.push({
       organization_id: organization,
@@ -193,6 +198,8 @@ function headRecords(batch: PartitionBatch, before: Heads, after: Heads): ChainH
       chain_hash: head.hash,
       prev_seq: previous.seq,
       prev_hash: previous.hash,
+      expires_at: chainTime(head.expiresAt),
+      prev_expires_at: chainTime(previous.expiresAt),
       kafka_topic: batch.topic,
       kafka_partition: batch.partition,
       first_offset: batch.first,

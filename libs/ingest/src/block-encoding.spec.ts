@@ -1,11 +1,14 @@
 import { LIMITS, makeAuditEvent, serializeAuditEvent } from '@audit/contract';
-import { GENESIS, type ChainHead } from '@audit/integrity';
+import { DAY_MS, GENESIS, type ChainState } from '@audit/integrity';
 import { MessageChannel } from 'node:worker_threads';
 import { chainKeys, encodeBlock, packValues, type EncodeRequest } from './block-encoding';
 
-function request(values: Array<Buffer | null>, keys: Array<string | null>, before?: Map<string, ChainHead>): EncodeRequest {
-  return { topic: 't', partition: 2, ...packValues(values), keys, offsets: values.map((_, index) => String(10 + index)), now: Date.now(), before };
+function request(values: Array<Buffer | null>, keys: Array<string | null>, before?: Map<string, ChainState>, now = Date.now()): EncodeRequest {
+  const retentionDays = new Map([...(before?.keys() ?? [])].map((organization) => [organization, 30]));
+  return { topic: 't', partition: 2, ...packValues(values), keys, offsets: values.map((_, index) => String(10 + index)), now, before, retentionDays };
 }
+
+const expiryOf = (line: string) => (JSON.parse(line) as { expires_at?: string }).expires_at;
 
 describe('block encoding', () => {
   const events = [makeAuditEvent({ organizationId: 'org_a' }), makeAuditEvent({ organizationId: 'org_b' }), makeAuditEvent({ organizationId: 'org_a' })];
@@ -47,6 +50,31 @@ describe('block encoding', () => {
     expect(encoded.after.get('org_a')?.seq).toBe(1);
     expect(encoded.after.get('org_b')?.seq).toBe(1);
     expect(encoded.after.get('org_c')).toEqual(GENESIS);
+  });
+
+  it('should give each link its expiry: retention from the block clock, or from occurredAt when ahead of it, never before the link before', () => {
+    const clock = Date.parse('2026-06-01T12:00:00.000Z');
+    const ahead = makeAuditEvent({ organizationId: 'org_a', occurredAt: new Date(clock + 30 * 60_000).toISOString() });
+    const recent = makeAuditEvent({ organizationId: 'org_a', occurredAt: new Date(clock - 60_000).toISOString() });
+    const backfilled = makeAuditEvent({ organizationId: 'org_a', occurredAt: '2020-01-01T00:00:00.000Z' });
+    const before = new Map([['org_a', { ...GENESIS, seq: 7, expiresAt: clock + 31 * DAY_MS }]]);
+    const blockValues = [recent, ahead, backfilled].map((event) => Buffer.from(serializeAuditEvent(event)));
+
+    const encoded = encodeBlock(request(blockValues, ['org_a', 'org_a', 'org_a'], before, clock));
+
+    const lines = Buffer.from(encoded.body).toString().trim().split('\n');
+    // The link before expires a day after this block's 30 days: the first link waits for it, then occurredAt (30 min ahead) counts, then the backfill keeps that.
+    expect(lines.map(expiryOf)).toEqual(['2026-07-02 12:00:00.000', '2026-07-02 12:00:00.000', '2026-07-02 12:00:00.000']);
+    const later = encodeBlock(request(blockValues, ['org_a', 'org_a', 'org_a'], new Map([['org_a', { ...GENESIS, seq: 7, expiresAt: 0 }]]), clock));
+    expect(Buffer.from(later.body).toString().trim().split('\n').map(expiryOf)).toEqual(['2026-07-01 12:00:00.000', '2026-07-01 12:30:00.000', '2026-07-01 12:30:00.000']);
+    expect(later.after.get('org_a')?.expiresAt).toBe(clock + 30 * DAY_MS + 30 * 60_000);
+  });
+
+  it('should encode the same request to the same bytes: a replay at the recorded clock chains identically', () => {
+    const before = new Map([['org_a', GENESIS], ['org_b', GENESIS]]);
+    const clock = Date.now() - 60_000;
+
+    expect(encodeBlock(request(values, ['org_a', 'org_b', 'org_a'], before, clock)).body).toEqual(encodeBlock(request(values, ['org_a', 'org_b', 'org_a'], before, clock)).body);
   });
 
   it('should not take an empty or over-long key for an organization whose head to read', () => {

@@ -1,6 +1,6 @@
 import { chainedJsonEachRowLine, toEventColumns } from '@audit/clickhouse';
 import { LIMITS, parseAuditEventMessage, type Violation } from '@audit/contract';
-import { appendLink, type ChainHead } from '@audit/integrity';
+import { appendLink, type ChainState } from '@audit/integrity';
 import type { DeadLetterReason } from './dead-letter.publisher';
 import { reasonOf } from './dead-letter.publisher';
 
@@ -16,12 +16,15 @@ export interface EncodeRequest {
   ends: Uint32Array;
   keys: Array<string | null>;
   offsets: string[];
-  /** Epoch ms the contract's clock-skew rule compares `occurredAt` with. */
+  /**
+   * Epoch ms the contract's clock-skew rule compares `occurredAt` with, and a link's retention is
+   * counted from (or from its occurredAt, when that is later): the block's recorded clock.
+   */
   now: number;
   /** Chain each organization on from these heads; absent, rows are stored unchained. */
-  before?: Map<string, ChainHead>;
-  /** Days to keep each organization's rows (from the retention policy); absent: the table default. */
-  retentionDays?: Map<string, number>;
+  before?: Map<string, ChainState>;
+  /** Days to keep each organization's rows (from the retention policy); for a chained row, always there. */
+  retentionDays: Map<string, number>;
 }
 
 export interface EncodedLetter {
@@ -38,7 +41,7 @@ export interface EncodedBlock {
   occurredAt: string[];
   letters: EncodedLetter[];
   /** The heads after the rows (a copy of `before` moved on); empty when unchained. */
-  after: Map<string, ChainHead>;
+  after: Map<string, ChainState>;
 }
 
 /** Packs messages into an {@link EncodeRequest}'s values and ends. */
@@ -79,6 +82,8 @@ export function encodeBlock(request: EncodeRequest): EncodedBlock {
   const letters: EncodedLetter[] = [];
   const lines: string[] = [];
   const bytes = Buffer.from(values.buffer, values.byteOffset, values.byteLength);
+  // occurredAt is ISO-8601 with milliseconds (normalised by the contract), so text order is time order.
+  const clock = new Date(now).toISOString();
   for (let index = 0, start = 0; index < ends.length; start = ends[index], index++) {
     const result = parseAuditEventMessage(bytes.subarray(start, ends[index]), now);
     if (!result.ok) {
@@ -92,14 +97,16 @@ export function encodeBlock(request: EncodeRequest): EncodedBlock {
     }
     const lineage = { topic, partition, offset: offsets[index] };
     const columns = toEventColumns(event);
-    const retention = retentionDays?.get(columns.organization_id);
+    const retention = retentionDays.get(columns.organization_id);
     rows.push(index);
     occurredAt.push(event.occurredAt);
     if (!before) {
       lines.push(chainedJsonEachRowLine(JSON.stringify(columns), undefined, lineage, retention));
       continue;
     }
-    const link = appendLink(after.get(columns.organization_id) as ChainHead, columns);
+    // Retention counts from the block's clock, or from occurredAt when the event is (up to an hour) ahead of it.
+    const countedFrom = event.occurredAt > clock ? Date.parse(event.occurredAt) : now;
+    const link = appendLink(after.get(columns.organization_id) as ChainState, columns, { countedFrom, retentionDays: retention as number });
     after.set(columns.organization_id, link.head);
     lines.push(chainedJsonEachRowLine(link.canonicalJson, { prevHash: link.prevHash, hash: link.head.hash }, lineage, retention));
   }

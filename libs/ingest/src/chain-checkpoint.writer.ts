@@ -1,8 +1,7 @@
-import { AuditChainRepository, CLICKHOUSE, ClickHouseConfig, type ClickHouseHandle } from '@audit/clickhouse';
-import { loadSigningKey, signCheckpoint, type SignedChainCheckpoint, type SigningKey } from '@audit/integrity';
-import { Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, type Provider } from '@nestjs/common';
+import type { AuditChainRepository } from '@audit/clickhouse';
+import { anchorLine, signCheckpoint, type SignedChainCheckpoint, type SigningKey } from '@audit/integrity';
+import { Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { appendFile } from 'node:fs/promises';
-import type { IngestConfig } from './ingest.config';
 
 export interface ChainCheckpointWriterOptions {
   intervalMs: number;
@@ -51,7 +50,7 @@ export class ChainCheckpointWriter implements OnApplicationBootstrap, BeforeAppl
     if (due.length === 0) return [];
     const checkpoints = due.map((head) => signCheckpoint(this.key, head.organizationId, head, signedAt));
     await this.chains.insertCheckpoints(checkpoints);
-    if (this.options.file) await appendFile(this.options.file, checkpoints.map((checkpoint) => `${JSON.stringify(checkpoint)}\n`).join(''), { mode: 0o600 });
+    if (this.options.file) await appendFile(this.options.file, checkpoints.map((checkpoint) => `${anchorLine(checkpoint)}\n`).join(''), { mode: 0o600 });
     for (const checkpoint of checkpoints) checkpointed.set(checkpoint.organizationId, checkpoint.chainSeq);
     this.logger.log(`signed ${checkpoints.length} chain checkpoint(s)`);
     return checkpoints;
@@ -64,33 +63,4 @@ export class ChainCheckpointWriter implements OnApplicationBootstrap, BeforeAppl
       .catch((error: unknown) => this.logger.error(`chain checkpoints not written (retried next interval): ${error instanceof Error ? error.message : String(error)}`))
       .finally(() => (this.running = undefined));
   }
-}
-
-/**
- * The checkpoint writer as IngestModule's provider, when AUDIT_CHAIN_SIGNING_KEY is set; without a
- * key there are no checkpoints, and the boot log says so. A key that is not Ed25519 PKCS#8 stops
- * the boot with a message that names the variable but never prints the key.
- */
-export function chainCheckpointProviders(config: IngestConfig): Provider[] {
-  if (!config.AUDIT_CHAIN_SIGNING_KEY) {
-    new Logger(ChainCheckpointWriter.name).warn('AUDIT_CHAIN_SIGNING_KEY is not set: chain checkpoints are not signed');
-    return [];
-  }
-  let key: SigningKey;
-  try {
-    key = loadSigningKey(config.AUDIT_CHAIN_SIGNING_KEY);
-  } catch (error) {
-    throw new Error(`AUDIT_CHAIN_SIGNING_KEY must be an Ed25519 private key (PKCS#8 PEM or base64 DER): ${error instanceof Error ? error.message : String(error)}`);
-  }
-  return [
-    {
-      provide: ChainCheckpointWriter,
-      inject: [CLICKHOUSE, ClickHouseConfig],
-      useFactory: (clickhouse: ClickHouseHandle, clickhouseConfig: ClickHouseConfig) =>
-        new ChainCheckpointWriter(new AuditChainRepository(clickhouse.client, clickhouseConfig.CLICKHOUSE_DATABASE), key, {
-          intervalMs: config.AUDIT_CHECKPOINT_INTERVAL_MS,
-          file: config.AUDIT_CHECKPOINT_FILE,
-        }),
-    },
-  ];
 }

@@ -1,5 +1,5 @@
 import type { AuditChainHeadsReader, ChainHeadRecord } from '@audit/clickhouse';
-import { GENESIS, type ChainHead } from '@audit/integrity';
+import { chainTimeMs, GENESIS, type ChainState } from '@audit/integrity';
 import { Logger } from '@nestjs/common';
 import type { OffsetRange } from './offset-range';
 
@@ -12,7 +12,7 @@ export interface BlockPosition extends OffsetRange {
 interface PartitionHeads {
   /** The offset right after the last block this process chained on the partition. */
   next: string;
-  heads: Map<string, ChainHead>;
+  heads: Map<string, ChainState>;
 }
 
 /**
@@ -36,7 +36,7 @@ export class ChainHeadsCache {
   ) {}
 
   /** The heads of `organizations` as they stood just before `block.first`. */
-  async before(block: BlockPosition, organizations: Iterable<string>): Promise<Map<string, ChainHead>> {
+  async before(block: BlockPosition, organizations: Iterable<string>): Promise<Map<string, ChainState>> {
     const key = `${block.topic}:${block.partition}`;
     let entry = this.partitions.get(key);
     if (!entry || entry.next !== block.first || entry.heads.size > this.capacity) {
@@ -48,11 +48,11 @@ export class ChainHeadsCache {
       const stored = await this.reader.latest(missing);
       for (const organization of missing) entry.heads.set(organization, this.resumePoint(block, stored.get(organization)));
     }
-    return new Map([...organizations].map((organization) => [organization, entry.heads.get(organization) as ChainHead]));
+    return new Map([...organizations].map((organization) => [organization, entry.heads.get(organization) as ChainState]));
   }
 
   /** Records the heads after `block` was stored (rows and heads) and before its offsets are committed. */
-  advance(block: BlockPosition, heads: Map<string, ChainHead>): void {
+  advance(block: BlockPosition, heads: Map<string, ChainState>): void {
     const key = `${block.topic}:${block.partition}`;
     const entry = this.partitions.get(key);
     if (!entry || entry.next !== block.first) return;
@@ -65,18 +65,18 @@ export class ChainHeadsCache {
    * one) means the block already landed before a crash or rebalance and is being replayed: chain
    * it again from the head before it, so every hash comes out as stored.
    */
-  private resumePoint(block: BlockPosition, stored: ChainHeadRecord | undefined): ChainHead {
+  private resumePoint(block: BlockPosition, stored: ChainHeadRecord | undefined): ChainState {
     if (!stored) return GENESIS;
     const samePartition = stored.kafka_topic === block.topic && stored.kafka_partition === block.partition;
     if (samePartition && BigInt(stored.first_offset) >= BigInt(block.first)) {
       if (stored.first_offset !== block.first) {
         this.logger.warn(`chain head of ${stored.organization_id} was written at offset ${stored.first_offset}, after block ${block.first}-${block.last}: were the group's offsets reset?`);
       }
-      return { seq: stored.prev_seq, hash: stored.prev_hash };
+      return { seq: stored.prev_seq, hash: stored.prev_hash, expiresAt: chainTimeMs(stored.prev_expires_at) };
     }
     if (!samePartition) {
       this.logger.warn(`organization ${stored.organization_id} moved from ${stored.kafka_topic}[${stored.kafka_partition}] to ${block.topic}[${block.partition}]: was the partition count changed?`);
     }
-    return { seq: stored.chain_seq, hash: stored.chain_hash };
+    return { seq: stored.chain_seq, hash: stored.chain_hash, expiresAt: chainTimeMs(stored.expires_at) };
   }
 }

@@ -7,4 +7,5 @@ export { DeadLetterPublisher, reasonOf, type DeadLetter, type DeadLetterReason }
 export { isRetryableInsertError, insertErrorCode } from './insert-error.classifier';
 export { deduplicationToken, parsePendingMetadata, pendingMetadata, type OffsetRange } from './offset-range';
 export { redriveDeadLetters, type RedriveOptions, type RedriveReport } from './dead-letter.redriver';
-export { ChainCheckpointWriter, chainCheckpointProviders, type ChainCheckpointWriterOptions } from './chain-checkpoint.writer';
+export { ChainCheckpointWriter, type ChainCheckpointWriterOptions } from './chain-checkpoint.writer';
+export { ExpiryStatementWriter, type ExpiryObserver, type ExpiryRound, type ExpiryStatementWriterOptions, type ExpiryStatementWriterStores } from './expiry-statement.writer';

@@ -76,7 +76,20 @@ export class IngestConfig {
   @Min(100)
   AUDIT_CHECKPOINT_INTERVAL_MS: number = 3_600_000;
 
-  /** Also append every checkpoint as a JSON line to this file (keep it, or ship it, outside ClickHouse). */
+  /**
+   * How often the expiry job signs statements for links past their expiry (and so lets the TTL
+   * remove them). Links go at most this long (plus the next TTL merge) after they expire.
+   */
+  @IsInt()
+  @Min(100)
+  AUDIT_EXPIRY_INTERVAL_MS: number = 86_400_000;
+
+  /** Most links the expiry job verifies per organization in one round (more wait for the next). */
+  @IsInt()
+  @Min(1)
+  AUDIT_EXPIRY_MAX_LINKS: number = 1_000_000;
+
+  /** Also append every checkpoint and expiry statement as a JSON line to this file (keep it, or ship it, outside ClickHouse). */
   @IsOptional()
   @IsString()
   AUDIT_CHECKPOINT_FILE?: string;

@@ -9,12 +9,12 @@ import type { Kafka, Producer } from 'kafkajs';
 import { AuditBatchController } from './audit-batch.controller';
 import { AuditBatchIngester } from './audit-batch.ingester';
 import { BlockEncoder } from './block.encoder';
-import { chainCheckpointProviders } from './chain-checkpoint.writer';
 import { ChainHeadsCache } from './chain-heads.cache';
 import { DeadLetterPublisher } from './dead-letter.publisher';
 import { IngestConfig } from './ingest.config';
 import { IngestHealth } from './ingest.health';
 import { KafkaBatchTransport } from './kafka-batch.transport';
+import { signedAnchorProviders } from './signed-anchor.providers';
 
 /** The Kafka clients of the ingest side (dead-letter producer, lag reader); they close at shutdown. */
 class IngestKafkaClients implements OnApplicationShutdown {
@@ -95,7 +95,7 @@ export class IngestModule {
               },
             ),
         },
-        ...chainCheckpointProviders(config),
+        ...signedAnchorProviders(config),
         IngestHealth,
       ],
       exports: [IngestConfig, KafkaBatchTransport, IngestHealth],

@@ -54,6 +54,8 @@ export class IngestMetrics {
   readonly quarantinedLetters: Counter<'reason' | 'refusal'>;
   readonly pausedPartitions: Gauge<'topic'>;
   readonly freshness: BulkHistogram;
+  readonly expiryStatements: Counter;
+  readonly expiryRefusals: Counter;
   private lagSource?: LagSource;
   private transport?: { topic: string; stats: () => IngestTransportStats; retriesSeen: number };
   private lagRead?: { at: number; result: Promise<PartitionLagSample[] | undefined> };
@@ -119,6 +121,16 @@ export class IngestMetrics {
       registers,
       collect: () => this.collectTransport(),
     });
+    this.expiryStatements = new Counter({
+      name: 'audit_expiry_statements_signed_total',
+      help: 'Expiry statements the expiry job signed (each lets the TTL remove an organization’s links up to it).',
+      registers,
+    });
+    this.expiryRefusals = new Counter({
+      name: 'audit_expiry_refused_total',
+      help: 'Organizations whose expired links the expiry job could not verify (their chain is broken): nothing of theirs expires until resolved.',
+      registers,
+    });
     this.freshness = new BulkHistogram({
       name: 'audit_ingest_freshness_seconds',
       help: 'End-to-end freshness: seconds from an event occurredAt to its row being stored.',
@@ -131,6 +143,14 @@ export class IngestMetrics {
   trackLag(source: LagSource): void {
     this.lagSource = source;
     this.lagRead = undefined;
+  }
+
+  expirySigned(statements: number): void {
+    this.expiryStatements.inc(statements);
+  }
+
+  expiryRefused(): void {
+    this.expiryRefusals.inc();
   }
 
   consumed(messages: number): void {
