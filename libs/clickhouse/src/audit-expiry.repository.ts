@@ -1,6 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { SignedExpiryStatement } from '@audit/integrity';
 import { fromClickHouseTime, toClickHouseTime } from './audit-event.row';
+import { chunksWithinUrlBudget } from './url-parameter.chunks';
 
 interface StatementRow {
   organization_id: string;
@@ -76,16 +77,20 @@ export class AuditExpiryRepository {
     return row ? toStatement(row) : undefined;
   }
 
-  /** The newest statement of each of `organizationIds` that has one (a verified export's manifest). */
+  /** The newest statement of each of `organizationIds` that has one (a verified export's manifest), in requests of bounded URL size. */
   async newestOf(organizationIds: string[]): Promise<Map<string, SignedExpiryStatement>> {
-    if (organizationIds.length === 0) return new Map();
-    const result = await this.client.query({
-      query: `SELECT ${STATEMENT_COLUMNS} FROM ${this.table} WHERE organization_id IN {organizations:Array(String)}
-              ORDER BY organization_id, chain_seq DESC, signed_at DESC LIMIT 1 BY organization_id SETTINGS max_execution_time = 30`,
-      query_params: { organizations: organizationIds },
-      format: 'JSONEachRow',
-    });
-    return new Map((await result.json<StatementRow>()).map((row) => [row.organization_id, toStatement(row)]));
+    const chunks = await Promise.all(
+      chunksWithinUrlBudget(organizationIds).map(async (organizations) => {
+        const result = await this.client.query({
+          query: `SELECT ${STATEMENT_COLUMNS} FROM ${this.table} WHERE organization_id IN {organizations:Array(String)}
+                  ORDER BY organization_id, chain_seq DESC, signed_at DESC LIMIT 1 BY organization_id SETTINGS max_execution_time = 30`,
+          query_params: { organizations },
+          format: 'JSONEachRow',
+        });
+        return result.json<StatementRow>();
+      }),
+    );
+    return new Map(chunks.flat().map((row) => [row.organization_id, toStatement(row)]));
   }
 
   /** Every organization's newest statement (where the expiry job resumes). */

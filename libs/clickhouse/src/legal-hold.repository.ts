@@ -25,8 +25,8 @@ export interface LegalHoldRecord {
   window: HoldWindow | null;
   reason: string;
   actor: HoldActor;
-  /** ISO-8601; set by ClickHouse when absent. */
-  recordedAt?: string;
+  /** ISO-8601. */
+  recordedAt: string;
 }
 
 interface HoldRow {
@@ -94,6 +94,7 @@ export class LegalHoldRepository {
           actor_id: record.actor.id,
           actor_email: record.actor.email,
           actor_role: record.actor.role,
+          recorded_at: toClickHouseTime(record.recordedAt),
         },
       ],
     });
@@ -121,6 +122,17 @@ export class LegalHoldRepository {
       format: 'JSONEachRow',
     });
     return new Map((await result.json<{ organization_id: string; from_seq: string | number }>()).map((row) => [row.organization_id, Number(row.from_seq)]));
+  }
+
+  /** The organizations with a hold released at or after `since` (ISO-8601). */
+  async releasedSince(since: string): Promise<string[]> {
+    const result = await this.client.query({
+      query: `SELECT DISTINCT organization_id FROM ${this.table}
+              WHERE action = 'release' AND recorded_at >= {since:DateTime64(3, 'UTC')} SETTINGS max_execution_time = 60`,
+      query_params: { since: toClickHouseTime(since) },
+      format: 'JSONEachRow',
+    });
+    return (await result.json<{ organization_id: string }>()).map((row) => row.organization_id);
   }
 
   /** The lowest chain_seq among the stored rows of the organization whose events lie in `window` (0 if one is unchained). */

@@ -50,7 +50,7 @@ export class RetentionGateRepository {
   async partitionsHolding(organizationId: string, throughSeq: number): Promise<number[]> {
     const result = await this.client.query({
       query: `SELECT DISTINCT toYYYYMM(occurred_at) AS partition FROM ${this.eventsTable}
-              WHERE organization_id = {organizationId:String} AND chain_seq > 0 AND chain_seq <= {throughSeq:UInt64}
+              WHERE organization_id = {organizationId:String} AND chain_seq <= {throughSeq:UInt64}
               SETTINGS max_execution_time = 60`,
       query_params: { organizationId, throughSeq },
       format: 'JSONEachRow',

@@ -1,7 +1,7 @@
 export * from './limits';
 export * from './topics';
 export { uuidv7 } from './uuid-v7';
-export { AuditActorDto, AuditChangeDto, AuditEventDto, AuditResourceDto, parseOccurredAt } from './audit-event.dto';
+export { AuditActorDto, AuditChangeDto, AuditEventDto, AuditResourceDto, NoControlCharacters, parseOccurredAt } from './audit-event.dto';
 export {
   parseAuditEventMessage,
   serializeAuditEvent,

@@ -4,6 +4,9 @@ import { Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } f
 import { appendFile } from 'node:fs/promises';
 import { expiredPrefix } from './expired-prefix';
 
+/** How far a hold release's recorded time (ClickHouse's clock) may lie before this process's. */
+const CLOCK_MARGIN_MS = 60_000;
+
 export interface ExpiryStatementWriterOptions {
   intervalMs: number;
   /** Also append each statement to this file (the anchor file, with the checkpoints). */
@@ -29,7 +32,7 @@ export interface ExpiryRound {
 export interface ExpiryStatementWriterStores {
   chains: Pick<AuditChainRepository, 'latestHeads' | 'streamLinks'>;
   expiries: Pick<AuditExpiryRepository, 'insert' | 'newest' | 'newestPerOrganization'>;
-  holds: Pick<LegalHoldRepository, 'activeFromSeqs'>;
+  holds: Pick<LegalHoldRepository, 'activeFromSeqs' | 'releasedSince'>;
   gate: Pick<RetentionGateRepository, 'reload' | 'partitionsHolding' | 'materializeTtl'>;
 }
 
@@ -47,8 +50,8 @@ export class ExpiryStatementWriter implements OnApplicationBootstrap, BeforeAppl
   private readonly logger = new Logger(ExpiryStatementWriter.name);
   private timer?: NodeJS.Timeout;
   private running?: Promise<unknown>;
-  /** Organizations held at the last round; undefined before the first (which re-applies the TTL for every organization). */
-  private held?: Set<string>;
+  /** When the last completed round began; undefined before the first (which re-applies the TTL for every organization). */
+  private lastRound?: number;
 
   constructor(
     private readonly stores: ExpiryStatementWriterStores,
@@ -97,10 +100,10 @@ export class ExpiryStatementWriter implements OnApplicationBootstrap, BeforeAppl
     this.observer?.expirySigned(round.signed.length);
     for (const statement of round.signed) newest.set(statement.organizationId, statement);
 
-    // Organizations whose deletable links changed: new statements and released holds (the first round: every one with a statement).
-    const released = this.held === undefined ? [...newest.keys()] : [...this.held].filter((organizationId) => !heldFrom.has(organizationId));
+    // Organizations whose deletable links changed: new statements and holds released since the last
+    // round (a minute's margin for the clocks; the first round: every organization with a statement).
+    const released = this.lastRound === undefined ? [...newest.keys()] : await holds.releasedSince(new Date(this.lastRound - CLOCK_MARGIN_MS).toISOString());
     const changed = new Set([...round.signed.map((statement) => statement.organizationId), ...released]);
-    this.held = new Set(heldFrom.keys());
     if (changed.size > 0) {
       await gate.reload();
       const partitions: number[] = [];
@@ -111,6 +114,7 @@ export class ExpiryStatementWriter implements OnApplicationBootstrap, BeforeAppl
       await gate.materializeTtl(partitions);
     }
     if (round.signed.length > 0) this.logger.log(`signed ${round.signed.length} expiry statement(s)`);
+    this.lastRound = now.getTime();
     return round;
   }
 
@@ -119,8 +123,6 @@ export class ExpiryStatementWriter implements OnApplicationBootstrap, BeforeAppl
     if (this.running) return;
     this.running = this.writeStatements()
       .catch((error: unknown) => {
-        // The TTL is re-applied for every organization at the next round.
-        this.held = undefined;
         this.logger.error(`expiry statements not written (retried next interval): ${error instanceof Error ? error.message : String(error)}`);
       })
       .finally(() => (this.running = undefined));

@@ -8,3 +8,6 @@ export { EXPORT_ENCODERS, encodeBatches, type ExportBatch } from './audit-logs/e
 export { VerifiedExportEncoder } from './audit-logs/verified-export.encoder';
 export type { Principal, Role } from './auth/principal';
 export { PublicHttpAdapter } from './http/public-http.adapter';
+export { LegalHoldService } from './legal-holds/legal-hold.service';
+export type { ReadAuditTrail } from './audit-trail/read-audit.trail';
+export type { LegalHoldView } from './legal-holds/legal-hold.dto';

@@ -1,4 +1,14 @@
-import { AuditChainHeadsReader, AuditChainRepository, AuditEventsReadRepository, AuditExpiryRepository, CLICKHOUSE, ClickHouseConfig, type ClickHouseHandle } from '@audit/clickhouse';
+import {
+  AuditChainHeadsReader,
+  AuditChainRepository,
+  AuditEventsReadRepository,
+  AuditExpiryRepository,
+  CLICKHOUSE,
+  ClickHouseConfig,
+  LegalHoldRepository,
+  RetentionGateRepository,
+  type ClickHouseHandle,
+} from '@audit/clickhouse';
 import { loadConfig } from '@audit/config';
 import { LinkHashPool, RetentionPolicy, type SigningKey } from '@audit/integrity';
 import { KafkaConfig } from '@audit/kafka';
@@ -21,6 +31,8 @@ import { EvidenceController } from './evidence/evidence.controller';
 import { EXPORT_SIGNING_KEY, loadExportSigningKey } from './evidence/export-signing.key';
 import { RetentionService } from './evidence/retention.service';
 import { QueryHealth } from './health/query.health';
+import { LegalHoldController } from './legal-holds/legal-hold.controller';
+import { LegalHoldService } from './legal-holds/legal-hold.service';
 import { KafkaHealth } from './health/kafka.health';
 import { ApiExceptionFilter } from './http/api-exception.filter';
 import { EngineGate, gatedClient } from './limits/engine.gate';
@@ -66,8 +78,9 @@ class QueryResourcesLifecycle implements OnApplicationBootstrap, OnApplicationSh
 const VERIFY_BATCH_ROWS = 2_000;
 
 /**
- * The read side over HTTP: `/v1/audit-logs` (list, facets, export, verify, public-key, retention), and
- * {@link QueryHealth} for the app's operations listener. Needs
+ * The read side over HTTP: `/v1/audit-logs` (list, facets, export, verify, public-key, retention),
+ * `/v1/legal-holds` (place, list, release: the one thing it writes), and {@link QueryHealth} for the
+ * app's operations listener. Needs
  * ClickHouseModule in the app. Registers the API's exception filter globally, so every error of
  * the app (unknown routes included) has the `{ statusCode, code, message, field? }` shape.
  */
@@ -78,7 +91,7 @@ export class QueryModule {
     const reads = (clickhouse: ClickHouseHandle, gate: EngineGate) => gatedClient(clickhouse.client, gate);
     return {
       module: QueryModule,
-      controllers: [AuditLogsController, ChainVerifyController, EvidenceController],
+      controllers: [AuditLogsController, ChainVerifyController, EvidenceController, LegalHoldController],
       providers: [
         { provide: QueryConfig, useValue: config },
         { provide: KafkaConfig, useValue: kafkaConfig },
@@ -137,9 +150,23 @@ export class QueryModule {
         },
         {
           provide: AuditExpiryRepository,
-          inject: [CLICKHOUSE, ClickHouseConfig],
-          useFactory: (clickhouse: ClickHouseHandle, clickhouseConfig: ClickHouseConfig) => new AuditExpiryRepository(clickhouse.client, clickhouseConfig.CLICKHOUSE_DATABASE),
+          inject: [CLICKHOUSE, ClickHouseConfig, EngineGate],
+          useFactory: (clickhouse: ClickHouseHandle, clickhouseConfig: ClickHouseConfig, gate: EngineGate) =>
+            new AuditExpiryRepository(reads(clickhouse, gate), clickhouseConfig.CLICKHOUSE_DATABASE),
         },
+        {
+          provide: LegalHoldRepository,
+          inject: [CLICKHOUSE, ClickHouseConfig, EngineGate],
+          useFactory: (clickhouse: ClickHouseHandle, clickhouseConfig: ClickHouseConfig, gate: EngineGate) =>
+            new LegalHoldRepository(reads(clickhouse, gate), clickhouseConfig.CLICKHOUSE_DATABASE),
+        },
+        {
+          provide: RetentionGateRepository,
+          inject: [CLICKHOUSE, ClickHouseConfig],
+          useFactory: (clickhouse: ClickHouseHandle, clickhouseConfig: ClickHouseConfig) =>
+            new RetentionGateRepository(clickhouse.client, clickhouseConfig.CLICKHOUSE_DATABASE, { topology: clickhouseConfig.CLICKHOUSE_TOPOLOGY, cluster: clickhouseConfig.CLICKHOUSE_CLUSTER }),
+        },
+        LegalHoldService,
         RetentionService,
         {
           provide: AuditChainRepository,

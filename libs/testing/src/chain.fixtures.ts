@@ -37,8 +37,8 @@ export interface StoreChainOptions {
   recordHead?: boolean;
   /**
    * Links carry their expiry, as the ingester's: retention counted from the later of `clock` (the
-   * blocks' recorded clock, epoch ms) and the event's occurredAt. Absent: links as stored before
-   * they carried one.
+   * blocks' recorded clock, epoch ms) and the event's occurredAt; rows are stamped with the days.
+   * Absent: links as stored before they carried one.
    */
   retention?: { clock: number; days: number };
 }
@@ -62,7 +62,8 @@ export async function storeChain(handle: ClickHouseHandle, database: string, eve
       const offset = start + index;
       const retention = options.retention && { countedFrom: Math.max(options.retention.clock, Date.parse(event.occurredAt)), retentionDays: options.retention.days };
       const link = appendLink(head, toAuditEventRow(event, { topic: 'seed', partition: 0, offset: String(offset) }), retention);
-      lines.push(chainedJsonEachRowLine(link.canonicalJson, { prevHash: link.prevHash, hash: link.head.hash }, { topic: 'seed', partition: 0, offset: String(offset) }));
+      const lineage = { topic: 'seed', partition: 0, offset: String(offset) };
+      lines.push(chainedJsonEachRowLine(link.canonicalJson, { prevHash: link.prevHash, hash: link.head.hash }, lineage, options.retention?.days));
       links.push({ seq: link.head.seq, eventId: event.id.toLowerCase(), occurredAt: event.occurredAt, hash: link.head.hash });
       head = link.head;
     });

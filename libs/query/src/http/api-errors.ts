@@ -33,3 +33,8 @@ export const forbidden = (message: string, field?: string) =>
 
 export const tooManyRequests = (message: string, retryAfterSeconds: number) =>
   new ApiError({ statusCode: HttpStatus.TOO_MANY_REQUESTS, code: 'too_many_requests', message: `${message}; retry in ${retryAfterSeconds} s` });
+
+export const notFound = (message: string, field?: string) =>
+  new ApiError({ statusCode: HttpStatus.NOT_FOUND, code: 'not_found', message, ...(field && { field }) });
+
+export const conflict = (code: string, message: string) => new ApiError({ statusCode: HttpStatus.CONFLICT, code, message });
