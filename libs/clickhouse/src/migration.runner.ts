@@ -65,9 +65,11 @@ function distributedTable(table: string, options: MigrationOptions, values: Reco
   if (options.topology !== 'cluster') return '';
   const name = identifier('table', table);
   const cluster = identifier('cluster', options.cluster ?? '');
+  // Ends its own statement: the sources write `{{distributed:x}}` without a semicolon, and without
+  // one the next statement of the file would be sent glued to this one.
   return (
     `CREATE TABLE IF NOT EXISTS ${values.database}.${name} ${values.on_cluster} AS ${values.database}.${name}${LOCAL_SUFFIX} ` +
-    `ENGINE = Distributed(${cluster}, ${values.database}, ${name}${LOCAL_SUFFIX}, cityHash64(organization_id))`
+    `ENGINE = Distributed(${cluster}, ${values.database}, ${name}${LOCAL_SUFFIX}, cityHash64(organization_id));`
   );
 }
 

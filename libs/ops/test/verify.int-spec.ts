@@ -1,5 +1,5 @@
 import { AuditChainRepository, createClickHouseClient } from '@audit/clickhouse';
-import { publicKeyPem, signCheckpoint } from '@audit/integrity';
+import { anchorLine, DAY_MS, publicKeyPem, signCheckpoint, signExpiryStatement } from '@audit/integrity';
 import { chainEvents, openTestClickHouse, storeChain, testSigningKey, uniqueName } from '@audit/testing';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -91,5 +91,54 @@ describe('audit verify on the ClickHouse engine', () => {
 
     expect(code).toBe(2);
     expect(stderr).toContain('is not an Ed25519 public key');
+  });
+});
+
+describe('audit verify after an expiry', () => {
+  const folder = mkdtempSync(join(tmpdir(), 'audit-cli-expiry-'));
+  const dataPath = join(folder, 'clickhouse');
+  const publicKeyFile = join(folder, 'audit-public.pem');
+  const anchorFile = join(folder, 'anchors.jsonl');
+  const organizationId = uniqueName('org_cli_expiry');
+  const signing = testSigningKey();
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    const clickhouse = await openTestClickHouse({ dataPath });
+    try {
+      const recorded = Date.now() - 3 * DAY_MS;
+      const expired = await storeChain(clickhouse.handle, clickhouse.database, chainEvents(organizationId, 10, recorded), { retention: { clock: recorded, days: 1 } });
+      await storeChain(clickhouse.handle, clickhouse.database, chainEvents(organizationId, 5), { after: expired.head, retention: { clock: Date.now(), days: 1 } });
+      // The statement survives only in the anchor file (its stored copy was deleted), the expired links are gone.
+      writeFileSync(anchorFile, `${anchorLine(signExpiryStatement(signing.key, organizationId, expired.head, expired.head.expiresAt))}\n`);
+      await clickhouse.handle.client.command({
+        query: `ALTER TABLE ${clickhouse.database}.audit_events DELETE WHERE organization_id = {organizationId:String} AND chain_seq <= 10 SETTINGS mutations_sync = 2`,
+        query_params: { organizationId },
+      });
+      writeFileSync(publicKeyFile, publicKeyPem(signing.key));
+      env = { CLICKHOUSE_URL: process.env.CLICKHOUSE_URL, CLICKHOUSE_DATA_PATH: dataPath, CLICKHOUSE_DATABASE: clickhouse.database };
+    } finally {
+      await clickhouse.close();
+    }
+  });
+
+  afterAll(() => {
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('should start after the expiry statement kept in the anchor file, and report the expired links missing without it', async () => {
+    const run = async (...args: string[]) => {
+      const out = captureIo(env);
+      return { code: await runCli(['verify', '--org', organizationId, '--public-key', publicKeyFile, ...args], out.io), stdout: out.stdout() };
+    };
+
+    const withFile = await run('--checkpoint-file', anchorFile);
+    const storeOnly = await run();
+
+    expect(withFile.code).toBe(0);
+    expect(withFile.stdout).toMatch(/^OK {6}org_cli_expiry\S*: 5 links verified \(links 11…15\)/m);
+    expect(withFile.stdout).toMatch(/^expiry {6}links 1…10 expired by \S+ \(statement signed \S+ by key [0-9a-f]{16}: signature valid\)$/m);
+    expect(storeOnly.code).toBe(1);
+    expect(storeOnly.stdout).toMatch(/^BROKEN {2}org_cli_expiry\S*: missing at link 1$/m);
   });
 });

@@ -1,6 +1,6 @@
-import { AuditChainRepository } from '@audit/clickhouse';
+import { AuditChainRepository, AuditExpiryRepository } from '@audit/clickhouse';
 import type { AuditEvent } from '@audit/contract';
-import { signCheckpoint, type ChainReport } from '@audit/integrity';
+import { DAY_MS, signCheckpoint, signExpiryStatement, type ChainReport } from '@audit/integrity';
 import { chainEvents, readTopic, storeChain, testKafka, testSigningKey, uniqueName, type StoredTestChain } from '@audit/testing';
 import { getJson, startQueryTestApp, token, type QueryTestApp } from './query-test-app';
 
@@ -31,7 +31,7 @@ describe('GET /v1/audit-logs/verify', () => {
     const { status, body } = await verify('', await token(orgA, 'owner'));
 
     expect(status).toBe(200);
-    expect(body).toMatchObject({ status: 'ok', organizationId: orgA, checked: 200, lastSeq: 200, head: chain.head, complete: true });
+    expect(body).toMatchObject({ status: 'ok', organizationId: orgA, checked: 200, lastSeq: 200, head: { seq: chain.head.seq, hash: chain.head.hash }, complete: true });
     expect(body.checkpoint).toMatchObject({ chainSeq: 200, signature: 'valid', compared: true });
   });
 
@@ -73,6 +73,29 @@ describe('GET /v1/audit-logs/verify', () => {
 
     expect(status).toBe(200);
     expect(body).toMatchObject({ status: 'broken', lastSeq: 149, firstBreak: { kind: 'altered', seq: 150, eventId: chain.links[149].eventId, expected: chain.links[149].hash } });
+  });
+
+  it('should start after the newest expiry statement, whose links are gone, and refuse it once altered', async () => {
+    const orgC = uniqueName('org_verify_expired');
+    const recorded = Date.now() - 3 * DAY_MS;
+    const expired = await storeChain(api.clickhouse, api.database, chainEvents(orgC, 10, recorded), { retention: { clock: recorded, days: 1 } });
+    await storeChain(api.clickhouse, api.database, chainEvents(orgC, 5), { after: expired.head, retention: { clock: Date.now(), days: 1 } });
+    const statement = signExpiryStatement(signing.key, orgC, expired.head, expired.head.expiresAt);
+    const expiries = new AuditExpiryRepository(api.clickhouse.client, api.database);
+    await expiries.insert([statement]);
+    // What the TTL does once the statement is stored.
+    await api.clickhouse.client.command({
+      query: `ALTER TABLE ${api.database}.audit_events DELETE WHERE organization_id = {org:String} AND chain_seq <= 10 SETTINGS mutations_sync = 2`,
+      query_params: { org: orgC },
+    });
+    const security = await token('org_sec', 'security');
+
+    const { body } = await verify(`?organizationId=${orgC}`, security);
+    await expiries.insert([{ ...statement, chainSeq: 11, signedAt: new Date().toISOString() }]);
+    const altered = await verify(`?organizationId=${orgC}`, security);
+
+    expect(body).toMatchObject({ status: 'ok', firstSeq: 11, lastSeq: 15, checked: 5, expiry: { chainSeq: 10, chainHash: expired.head.hash, signature: 'valid' } });
+    expect(altered.body).toMatchObject({ status: 'broken', firstBreak: { kind: 'expiry_invalid', seq: 11 }, expiry: { signature: 'invalid' } });
   });
 
   it('should record each verification as a view of the AuditLog', async () => {

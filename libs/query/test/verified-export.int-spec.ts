@@ -1,5 +1,6 @@
 import { makeAuditEvent, type AuditEvent } from '@audit/contract';
-import { keyIdOf, loadPublicKey, publicKeyPem, type ChainState } from '@audit/integrity';
+import { AuditExpiryRepository } from '@audit/clickhouse';
+import { DAY_MS, keyIdOf, loadPublicKey, publicKeyPem, signExpiryStatement, type ChainState } from '@audit/integrity';
 import { exportTamperings, runExportVerifier, storeChain, testSigningKey, uniqueName } from '@audit/testing';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -141,6 +142,30 @@ describe('verified export (GET /v1/audit-logs/export?format=ndjson&verified=true
     });
   });
 
+  it('verifies offline an export across an expiry: its manifest carries the signed statement and the first row chains from it', async () => {
+    const orgE = uniqueName('org_ve');
+    const batch = events(orgE, 20);
+    const recorded = Date.now() - 3 * DAY_MS;
+    const expired = await storeChain(api.clickhouse, api.database, batch.slice(0, 10), { retention: { clock: recorded, days: 1 } });
+    await storeChain(api.clickhouse, api.database, batch.slice(10), { after: expired.head, retention: { clock: Date.now(), days: 1 } });
+    const statement = signExpiryStatement(key, orgE, expired.head, expired.head.expiresAt);
+    await new AuditExpiryRepository(api.clickhouse.client, api.database).insert([statement]);
+    // The TTL's part once the statement is stored.
+    await api.clickhouse.client.command({
+      query: `ALTER TABLE ${api.database}.audit_events DELETE WHERE organization_id = {org:String} AND chain_seq <= 10 SETTINGS mutations_sync = 2`,
+      query_params: { org: orgE },
+    });
+
+    const { text, file } = await download(`/v1/audit-logs/export?format=ndjson&verified=true&${WINDOW}`, 'owner', orgE);
+    const run = await runExportVerifier(file, publicKeyFile);
+
+    const { manifest } = JSON.parse(text.trimEnd().split('\n').at(-1)!) as { manifest: { organizations: unknown[] } };
+    expect(manifest.organizations).toEqual([expect.objectContaining({ firstSeq: 11, lastSeq: 20, expiry: statement })]);
+    expect(run.stdout).toMatch(/note: organization org_ve_\w+: links 1…10 expired by .*; its chain is checked from link 11/);
+    expect(run.stdout).toContain('VERIFIED');
+    expect(run.code).toBe(0);
+  });
+
   it('verifies a filtered export, noting the sequence numbers the filter left out', async () => {
     const { status, file } = await download(`/v1/audit-logs/export?format=ndjson&verified=true&action=role.change&${WINDOW}`);
     expect(status).toBe(200);
@@ -219,11 +244,20 @@ describe('GET /v1/audit-logs/retention', () => {
     await api?.close();
   });
 
-  it('shows the six-year default, when it started to drop events and the oldest event still stored', async () => {
+  it('shows the six-year default, when it started to drop events, the oldest event still stored, and that nothing has expired or is held', async () => {
     const before = Date.now();
     const { status, body } = await getJson<Record<string, unknown>>(api.baseUrl, '/v1/audit-logs/retention', await token(org, 'owner'));
     expect(status).toBe(200);
-    expect(body).toMatchObject({ organizationId: org, retentionDays: 2192, source: 'default', defaultRetentionDays: 2192, oldestEventAt: '2026-02-01T10:00:00.000Z', oldestEventRetentionDays: 2192 });
+    expect(body).toMatchObject({
+      organizationId: org,
+      retentionDays: 2192,
+      source: 'default',
+      defaultRetentionDays: 2192,
+      oldestEventAt: '2026-02-01T10:00:00.000Z',
+      oldestEventRetentionDays: 2192,
+      expiredThrough: null,
+      activeHolds: [],
+    });
     const keptSince = Date.parse(body.keptSince as string);
     expect(Math.abs(keptSince - (before - 2192 * 86_400_000))).toBeLessThan(60_000);
   });

@@ -7,13 +7,20 @@ import ts from 'typescript';
  * Audit logs are append-only: no code path may update or remove rows. This scans every string and
  * template literal of the shipped code (apps, libs, scripts — not tests, test helpers, benchmarks
  * or the migrations, whose one-off DDL is reviewed as SQL) for a statement that would.
+ *
+ * Rows leave only by the table's TTL. The one ALTER shipped code may send is MATERIALIZE TTL (the
+ * expiry job after it signs a statement, the hold API after a hold): with the table's
+ * `materialize_ttl_recalculate_only` it recomputes the parts' TTL metadata from the table's own
+ * TTL expression, which deletes only links a signed expiry statement covers and no hold keeps; it
+ * names no rows and cannot widen what the TTL removes. Every other ALTER TABLE is refused here.
  */
+const MATERIALIZE_TTL = /^\s*ALTER\s+TABLE\s+\S+(\s+ON\s+CLUSTER\s+\S+)?\s+MATERIALIZE\s+TTL(\s+IN\s+PARTITION\s+\S+)?\s*$/i;
 const DESTRUCTIVE = [
   /^\s*TRUNCATE\b/i,
   /^\s*DELETE\s+FROM\b/i,
   /^\s*DROP\s+(TABLE|DATABASE|VIEW|DICTIONARY)\b/i,
   /^\s*DETACH\s+(TABLE|PARTITION|PART)\b/i,
-  /^\s*ALTER\s+TABLE\b[\s\S]*?\b(UPDATE|DELETE|DROP\s+(PARTITION|PART|COLUMN)|DETACH|REPLACE\s+PARTITION|MOVE\s+PARTITION)\b/i,
+  { test: (sql: string) => /^\s*ALTER\s+TABLE\b/i.test(sql) && !MATERIALIZE_TTL.test(sql) },
   /^\s*EXCHANGE\s+TABLES\b/i,
 ];
 
@@ -56,10 +63,15 @@ describe('append-only audit log', () => {
       'TRUNCATE TABLE audit.audit_events',
       'DROP TABLE IF EXISTS audit.audit_chain_heads',
       'DETACH TABLE audit.audit_events',
+      'ALTER TABLE audit.audit_events MODIFY TTL occurred_at',
+      'ALTER TABLE ${}.audit_events MATERIALIZE TTL IN PARTITION 202601 ; ALTER TABLE x DELETE WHERE 1'.split(';')[1],
+      'ALTER TABLE ${} MATERIALIZE TTL, DELETE WHERE 1',
     ];
-    for (const sql of bad) expect(DESTRUCTIVE.some((pattern) => pattern.test(sql))).toBe(true);
+    for (const sql of bad) expect({ sql, destructive: DESTRUCTIVE.some((pattern) => pattern.test(sql)) }).toEqual({ sql, destructive: true });
     expect(DESTRUCTIVE.some((pattern) => pattern.test('SELECT count() FROM audit.audit_events WHERE action = {a:String}'))).toBe(false);
     expect(DESTRUCTIVE.some((pattern) => pattern.test('Nobody gets ALTER, DELETE, TRUNCATE or DROP.'))).toBe(false);
+    // The expiry job's re-application of the table's own TTL (see MATERIALIZE_TTL above).
+    expect(DESTRUCTIVE.some((pattern) => pattern.test('ALTER TABLE ${}${} MATERIALIZE TTL IN PARTITION ${}'))).toBe(false);
   });
 
   it('finds no update, delete, truncate or drop statement in any shipped code path', () => {

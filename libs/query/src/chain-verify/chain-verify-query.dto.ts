@@ -4,7 +4,7 @@ import { IsISO8601, IsOptional, IsString, Matches, MaxLength } from 'class-valid
 
 /** `GET /v1/audit-logs/verify`: which part of the organization's chain to check. */
 export class ChainVerifyQueryDto {
-  @ApiPropertyOptional({ description: 'Check the links of events that occurred from here (inclusive, ISO-8601). Absent with `to` absent: the whole chain.' })
+  @ApiPropertyOptional({ description: 'Check the links of events that occurred from here (inclusive, ISO-8601). Absent with `to` absent: the whole retained chain (after the newest expiry statement).' })
   @IsOptional()
   @IsISO8601({ strict: true })
   from?: string;

@@ -26,6 +26,15 @@ export class CheckpointCheckView {
   @ApiProperty({ description: 'Whether the check reached the checkpoint (its link, or the end of the stored chain before it).' }) compared!: boolean;
 }
 
+export class ExpiryCheckView {
+  @ApiProperty({ description: 'Links 1…chainSeq expired (a signed expiry statement says so); the check started at chainSeq + 1.' }) chainSeq!: number;
+  @ApiProperty({ description: 'The hash the statement signed for link chainSeq: link chainSeq + 1 must chain from it.' }) chainHash!: string;
+  @ApiProperty({ format: 'date-time' }) expiredAt!: string;
+  @ApiProperty({ format: 'date-time' }) signedAt!: string;
+  @ApiProperty() keyId!: string;
+  @ApiProperty({ enum: ['valid', 'invalid', 'unverified'], description: 'With a public key configured, only a `valid` statement excuses the links it names.' }) signature!: string;
+}
+
 export class ChainReportView {
   @ApiProperty({ enum: ['ok', 'broken'] }) status!: string;
   @ApiProperty() organizationId!: string;
@@ -37,5 +46,6 @@ export class ChainReportView {
   complete!: boolean;
   @ApiPropertyOptional({ description: 'Where a check cut by the row limit would go on.' }) nextSeq?: number;
   @ApiPropertyOptional({ type: CheckpointCheckView }) checkpoint?: CheckpointCheckView;
+  @ApiPropertyOptional({ type: ExpiryCheckView, description: 'The newest expiry statement the check started after; absent: nothing has expired.' }) expiry?: ExpiryCheckView;
   @ApiPropertyOptional({ type: ChainBreakView }) firstBreak?: ChainBreakView;
 }

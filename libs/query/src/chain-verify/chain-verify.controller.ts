@@ -27,7 +27,8 @@ export class ChainVerifyController {
   @ApiOperation({
     summary: "Recomputes the organization's hash chain and reports `ok` or the first broken link.",
     description:
-      'Checks every link whose event occurred in [from, to) plus the link before it (no window: the whole chain from link 1), ' +
+      'Checks every link whose event occurred in [from, to) plus the link before it (no window: the whole retained chain), ' +
+      'starting after the newest signed expiry statement (links 1…N expired and removed by retention; link N+1 must chain from the hash it signed), ' +
       'and, up to the newest stored link, compares against the newest signed checkpoint and the ingester’s head record, so ' +
       'deleted newest rows show as `truncated`. Always 200 with the report; `status` says ok or broken. At most ' +
       'QUERY_VERIFY_MAX_ROWS links per call (`complete: false`, `nextSeq`); the `audit verify` CLI has no cap. At most ' +
