@@ -23,6 +23,23 @@ export interface AuditFacets {
 
 export type ExportFormat = 'csv' | 'ndjson';
 
+/** An active legal hold as `GET /v1/audit-logs/retention` lists it. */
+export interface LegalHold {
+  holdId: string;
+  window: { from?: string; to?: string } | null;
+  reason: string;
+  placedBy: { email: string; role: string };
+  placedAt: string;
+}
+
+/** The organization's retention and what keeps its events longer. */
+export interface Retention {
+  retentionDays: number;
+  source: 'default' | 'override';
+  expiredThrough: { chainSeq: number; expiredAt: string } | null;
+  activeHolds: LegalHold[];
+}
+
 /** An answer other than 2xx, carrying the server's own words (`{ statusCode, code, message, field? }`). */
 export class ApiError extends Error {
   constructor(
@@ -64,6 +81,10 @@ export class AuditApiClient {
   /** Counts per resource type, action and status; the resource-type filter is left out so every type keeps its count. */
   async facets(filters: AuditFilters, viewWindow: ViewWindow, signal?: AbortSignal): Promise<AuditFacets> {
     return (await this.get(`/v1/audit-logs/facets?${apiFilterParams(filters, viewWindow, { omitResourceTypes: true })}`, signal)).json() as Promise<AuditFacets>;
+  }
+
+  async retention(signal?: AbortSignal): Promise<Retention> {
+    return (await this.get('/v1/audit-logs/retention', signal)).json() as Promise<Retention>;
   }
 
   /**

@@ -7,6 +7,7 @@ import { AuditTable } from './audit-table';
 import { ExportButtons } from './export-buttons';
 import { FilterBar } from './filter-bar';
 import { Pagination } from './pagination';
+import { RetentionPanel } from './retention-panel';
 import { EmptyState, ErrorState, LoadingState, SignInNotice } from './state-views';
 import { useAuditResults, useFilterOptions } from './use-audit-data';
 import { useUrlView } from './use-url-view';
@@ -57,6 +58,7 @@ export function AuditingPage({ api }: { api: AuditApiClient }) {
 
   return (
     <>
+      <RetentionPanel api={api} />
       <FilterBar filters={view.filters} options={options} onChange={applyFilters} />
       <section
         className="results"

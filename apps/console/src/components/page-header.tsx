@@ -15,7 +15,7 @@ export function PageHeader({ claims, onSignOut }: { claims: SessionClaims; onSig
             </ol>
           </nav>
           <h1>Audit log</h1>
-          <p className="page-header__lead">Who did what, when, and with what outcome. Events are kept six years and cannot be changed.</p>
+          <p className="page-header__lead">Who did what, when, and with what outcome. Events cannot be changed; how long they are kept is shown below.</p>
         </div>
         {onSignOut ? (
           <div className="page-header__user">
