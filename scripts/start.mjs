@@ -60,8 +60,9 @@ app = spawn(process.execPath, nodeArgs('apps/all-in-one/src/main.js'), {
     KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? kafka.brokers,
     AUTH_JWT_SECRET: secret,
     AUDIT_CHAIN_SIGNING_KEY: process.env.AUDIT_CHAIN_SIGNING_KEY ?? devSigningKey(),
-    // Checkpoints every minute locally (production default: hourly), also kept in a file outside chDB.
+    // Checkpoints and expiry rounds every minute locally (production: hourly and daily), also kept in a file outside chDB.
     AUDIT_CHECKPOINT_INTERVAL_MS: process.env.AUDIT_CHECKPOINT_INTERVAL_MS ?? '60000',
+    AUDIT_EXPIRY_INTERVAL_MS: process.env.AUDIT_EXPIRY_INTERVAL_MS ?? '60000',
     AUDIT_CHECKPOINT_FILE: process.env.AUDIT_CHECKPOINT_FILE ?? resolve(root, '.data', 'chain-checkpoints.jsonl'),
     PORT: String(port),
     OPS_PORT: String(opsPort),
