@@ -4,6 +4,7 @@ import { AuditChainHeadsReader } from './audit-chain-heads.reader';
 import { fromClickHouseTime, toClickHouseTime } from './audit-event.row';
 import { AUDIT_EVENT_COLUMNS, DEFAULT_READ_LIMITS, readSettingsClause, type ReadLimits } from './audit-events-read.repository';
 import { AuditExpiryRepository } from './audit-expiry.repository';
+import { toCheckpoint, type CheckpointRow } from './signed-anchor.rows';
 
 const LINK_COLUMNS = [...AUDIT_EVENT_COLUMNS, 'expires_at', 'chain_seq', 'chain_prev_hash', 'chain_hash', 'retention_days'] as const;
 
@@ -25,14 +26,6 @@ export interface AuditChainRepositoryOptions {
 
 type Params = Record<string, unknown>;
 
-interface CheckpointRow {
-  organization_id: string;
-  chain_seq: string | number;
-  chain_hash: string;
-  signed_at: string;
-  key_id: string;
-  signature: string;
-}
 
 /** A stored time in the one text form the chain hashes, whichever form the connection returned. */
 export const chainTimeText = (text: string) => toClickHouseTime(fromClickHouseTime(text));
@@ -48,16 +41,6 @@ function toLink(values: unknown[]): RetainedLink {
   return row as unknown as RetainedLink;
 }
 
-function toCheckpoint(row: CheckpointRow): SignedChainCheckpoint {
-  return {
-    organizationId: row.organization_id,
-    chainSeq: Number(row.chain_seq),
-    chainHash: row.chain_hash,
-    signedAt: fromClickHouseTime(row.signed_at),
-    keyId: row.key_id,
-    signature: row.signature,
-  };
-}
 
 /**
  * Data access of the hash chain (libs/integrity): an organization's rows in chain order for

@@ -1,31 +1,10 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { SignedExpiryStatement } from '@audit/integrity';
-import { fromClickHouseTime, toClickHouseTime } from './audit-event.row';
+import { toClickHouseTime } from './audit-event.row';
+import { toStatement, type StatementRow } from './signed-anchor.rows';
 import { chunksWithinUrlBudget } from './url-parameter.chunks';
 
-interface StatementRow {
-  organization_id: string;
-  chain_seq: string | number;
-  chain_hash: string;
-  expired_at: string;
-  signed_at: string;
-  key_id: string;
-  signature: string;
-}
-
 const STATEMENT_COLUMNS = 'organization_id, chain_seq, chain_hash, expired_at, signed_at, key_id, signature';
-
-function toStatement(row: StatementRow): SignedExpiryStatement {
-  return {
-    organizationId: row.organization_id,
-    chainSeq: Number(row.chain_seq),
-    chainHash: row.chain_hash,
-    expiredAt: fromClickHouseTime(row.expired_at),
-    signedAt: fromClickHouseTime(row.signed_at),
-    keyId: row.key_id,
-    signature: row.signature,
-  };
-}
 
 /**
  * Where a write lands before the call returns: on a cluster, the Distributed table forwards it to

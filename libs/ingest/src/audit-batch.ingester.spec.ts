@@ -216,11 +216,13 @@ describe('AuditBatchIngester', () => {
 
     it('should chain a replayed block exactly as the attempt that landed, even in a fresh process', async () => {
       const writer = new FakeWriter();
-      await chained(writer).ingest(batchOf(mixed.slice(0, 2).map(serializeAuditEvent), 100));
-      await chained(writer).ingest(batchOf(mixed.slice(2).map(serializeAuditEvent), 102));
+      const clock = Date.now();
+      await chained(writer).ingest(batchOf(mixed.slice(0, 2).map(serializeAuditEvent), 100, clock));
+      await chained(writer).ingest(batchOf(mixed.slice(2).map(serializeAuditEvent), 102, clock + 1000));
       const landed = writer.rows.slice(2).map((row) => row.chain_hash);
-      // A new process (crash before the commit) replays offsets 102-105: the heads table already holds that block's heads.
-      await chained(writer).ingest(batchOf(mixed.slice(2).map(serializeAuditEvent), 102));
+      // A new process (crash before the commit) replays offsets 102-105 at their recorded clock (links' expiries count from it):
+      // the heads table already holds that block's heads.
+      await chained(writer).ingest(batchOf(mixed.slice(2).map(serializeAuditEvent), 102, clock + 1000));
       expect(writer.attempts[2].map((row) => row.chain_hash)).toEqual(landed);
       expect(writer.rows).toHaveLength(6);
     });

@@ -2,6 +2,7 @@ import type { AuditChainRepository } from '@audit/clickhouse';
 import { anchorLine, signCheckpoint, type SignedChainCheckpoint, type SigningKey } from '@audit/integrity';
 import { Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { appendFile } from 'node:fs/promises';
+import { IntervalRounds, messageOf } from './interval.rounds';
 
 export interface ChainCheckpointWriterOptions {
   intervalMs: number;
@@ -19,8 +20,7 @@ export interface ChainCheckpointWriterOptions {
  */
 export class ChainCheckpointWriter implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(ChainCheckpointWriter.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+  private readonly rounds: IntervalRounds;
   /** Each organization's highest checkpointed sequence; read from the table once, then kept here. */
   private checkpointed?: Map<string, number>;
 
@@ -28,18 +28,19 @@ export class ChainCheckpointWriter implements OnApplicationBootstrap, BeforeAppl
     private readonly chains: Pick<AuditChainRepository, 'latestHeads' | 'insertCheckpoints' | 'checkpointedSeqs'>,
     private readonly key: SigningKey,
     private readonly options: ChainCheckpointWriterOptions,
-  ) {}
+  ) {
+    this.rounds = new IntervalRounds(() => this.writeCheckpoints(), options.intervalMs, (error) =>
+      this.logger.error(`chain checkpoints not written (retried next interval): ${messageOf(error)}`),
+    );
+  }
 
   onApplicationBootstrap(): void {
     this.logger.log(`signing chain checkpoints every ${this.options.intervalMs} ms with key ${this.key.keyId}${this.options.file ? `, also to ${this.options.file}` : ''}`);
-    this.timer = setInterval(() => this.tick(), this.options.intervalMs);
-    this.timer.unref();
+    this.rounds.start();
   }
 
-  /** Stops the timer and waits for a round in progress, before ClickHouse closes. */
   async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+    await this.rounds.stop();
   }
 
   /** One round: signs and stores the heads that moved; returns the new checkpoints. Throws when it could not store them. */
@@ -54,13 +55,5 @@ export class ChainCheckpointWriter implements OnApplicationBootstrap, BeforeAppl
     for (const checkpoint of checkpoints) checkpointed.set(checkpoint.organizationId, checkpoint.chainSeq);
     this.logger.log(`signed ${checkpoints.length} chain checkpoint(s)`);
     return checkpoints;
-  }
-
-  private tick(): void {
-    // A round still running (a slow ClickHouse) is not doubled; the next tick tries again.
-    if (this.running) return;
-    this.running = this.writeCheckpoints()
-      .catch((error: unknown) => this.logger.error(`chain checkpoints not written (retried next interval): ${error instanceof Error ? error.message : String(error)}`))
-      .finally(() => (this.running = undefined));
   }
 }

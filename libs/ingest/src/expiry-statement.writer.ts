@@ -3,6 +3,7 @@ import { anchorLine, signExpiryStatement, type ChainBreak, type SignedExpiryStat
 import { Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { appendFile } from 'node:fs/promises';
 import { expiredPrefix } from './expired-prefix';
+import { IntervalRounds, messageOf } from './interval.rounds';
 
 /** How far a hold release's recorded time (ClickHouse's clock) may lie before this process's. */
 const CLOCK_MARGIN_MS = 60_000;
@@ -48,8 +49,7 @@ export interface ExpiryStatementWriterStores {
  */
 export class ExpiryStatementWriter implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(ExpiryStatementWriter.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+  private readonly rounds: IntervalRounds;
   /** When the last completed round began; undefined before the first (which re-applies the TTL for every organization). */
   private lastRound?: number;
 
@@ -58,18 +58,19 @@ export class ExpiryStatementWriter implements OnApplicationBootstrap, BeforeAppl
     private readonly key: SigningKey,
     private readonly options: ExpiryStatementWriterOptions,
     private readonly observer?: ExpiryObserver,
-  ) {}
+  ) {
+    this.rounds = new IntervalRounds(() => this.writeStatements(), options.intervalMs, (error) =>
+      this.logger.error(`expiry statements not written (retried next interval): ${messageOf(error)}`),
+    );
+  }
 
   onApplicationBootstrap(): void {
     this.logger.log(`signing expiry statements every ${this.options.intervalMs} ms with key ${this.key.keyId}${this.options.file ? `, also to ${this.options.file}` : ''}`);
-    this.timer = setInterval(() => this.tick(), this.options.intervalMs);
-    this.timer.unref();
+    this.rounds.start();
   }
 
-  /** Stops the timer and waits for a round in progress, before ClickHouse closes. */
   async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+    await this.rounds.stop();
   }
 
   /** One round at `now`; throws when it could not store its statements or re-apply the TTL (the next round tries again). */
@@ -116,15 +117,5 @@ export class ExpiryStatementWriter implements OnApplicationBootstrap, BeforeAppl
     if (round.signed.length > 0) this.logger.log(`signed ${round.signed.length} expiry statement(s)`);
     this.lastRound = now.getTime();
     return round;
-  }
-
-  private tick(): void {
-    // A round still running (a slow ClickHouse) is not doubled; the next tick tries again.
-    if (this.running) return;
-    this.running = this.writeStatements()
-      .catch((error: unknown) => {
-        this.logger.error(`expiry statements not written (retried next interval): ${error instanceof Error ? error.message : String(error)}`);
-      })
-      .finally(() => (this.running = undefined));
   }
 }

@@ -13,6 +13,7 @@ import { Logger, type Provider } from '@nestjs/common';
 import { ChainCheckpointWriter } from './chain-checkpoint.writer';
 import { ExpiryStatementWriter } from './expiry-statement.writer';
 import type { IngestConfig } from './ingest.config';
+import { messageOf } from './interval.rounds';
 
 /**
  * The writers of what the deployment's key signs — chain checkpoints and expiry statements — as
@@ -30,7 +31,7 @@ export function signedAnchorProviders(config: IngestConfig): Provider[] {
   try {
     key = loadSigningKey(config.AUDIT_CHAIN_SIGNING_KEY);
   } catch (error) {
-    throw new Error(`AUDIT_CHAIN_SIGNING_KEY must be an Ed25519 private key (PKCS#8 PEM or base64 DER): ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`AUDIT_CHAIN_SIGNING_KEY must be an Ed25519 private key (PKCS#8 PEM or base64 DER): ${messageOf(error)}`);
   }
   return [
     {

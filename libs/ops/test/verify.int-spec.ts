@@ -1,6 +1,6 @@
 import { AuditChainRepository, createClickHouseClient } from '@audit/clickhouse';
 import { anchorLine, DAY_MS, publicKeyPem, signCheckpoint, signExpiryStatement } from '@audit/integrity';
-import { chainEvents, openTestClickHouse, storeChain, testSigningKey, uniqueName } from '@audit/testing';
+import { chainEvents, openTestClickHouse, storeChain, testSigningKey, uniqueName, type TestClickHouse } from '@audit/testing';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,17 @@ import { runCli } from '../src/cli';
 import { captureIo } from './capture.io';
 
 jest.setTimeout(120_000);
+
+/** A migrated database in `dataPath`, seeded by `seed`, closed again (the CLI opens it next); returns the CLI's environment. */
+async function seededDatabase(dataPath: string, seed: (clickhouse: TestClickHouse) => Promise<void>): Promise<NodeJS.ProcessEnv> {
+  const clickhouse = await openTestClickHouse({ dataPath });
+  try {
+    await seed(clickhouse);
+    return { CLICKHOUSE_URL: process.env.CLICKHOUSE_URL, CLICKHOUSE_DATA_PATH: dataPath, CLICKHOUSE_DATABASE: clickhouse.database };
+  } finally {
+    await clickhouse.close();
+  }
+}
 
 describe('audit verify on the ClickHouse engine', () => {
   const folder = mkdtempSync(join(tmpdir(), 'audit-cli-verify-'));
@@ -35,17 +46,13 @@ describe('audit verify on the ClickHouse engine', () => {
   }
 
   beforeAll(async () => {
-    const clickhouse = await openTestClickHouse({ dataPath });
-    try {
+    env = await seededDatabase(dataPath, async (clickhouse) => {
       const chain = await storeChain(clickhouse.handle, clickhouse.database, chainEvents(organizationId, 300), { blockRows: 100 });
       const checkpoint = signCheckpoint(signing.key, organizationId, chain.head);
       await new AuditChainRepository(clickhouse.handle.client, clickhouse.database).insertCheckpoints([checkpoint]);
       writeFileSync(checkpointFile, `${JSON.stringify(checkpoint)}\n`);
       writeFileSync(publicKeyFile, publicKeyPem(signing.key));
-      env = { CLICKHOUSE_URL: process.env.CLICKHOUSE_URL, CLICKHOUSE_DATA_PATH: dataPath, CLICKHOUSE_DATABASE: clickhouse.database };
-    } finally {
-      await clickhouse.close();
-    }
+    });
   });
 
   afterAll(() => {
@@ -104,8 +111,7 @@ describe('audit verify after an expiry', () => {
   let env: NodeJS.ProcessEnv;
 
   beforeAll(async () => {
-    const clickhouse = await openTestClickHouse({ dataPath });
-    try {
+    env = await seededDatabase(dataPath, async (clickhouse) => {
       const recorded = Date.now() - 3 * DAY_MS;
       const expired = await storeChain(clickhouse.handle, clickhouse.database, chainEvents(organizationId, 10, recorded), { retention: { clock: recorded, days: 1 } });
       await storeChain(clickhouse.handle, clickhouse.database, chainEvents(organizationId, 5), { after: expired.head, retention: { clock: Date.now(), days: 1 } });
@@ -116,10 +122,7 @@ describe('audit verify after an expiry', () => {
         query_params: { organizationId },
       });
       writeFileSync(publicKeyFile, publicKeyPem(signing.key));
-      env = { CLICKHOUSE_URL: process.env.CLICKHOUSE_URL, CLICKHOUSE_DATA_PATH: dataPath, CLICKHOUSE_DATABASE: clickhouse.database };
-    } finally {
-      await clickhouse.close();
-    }
+    });
   });
 
   afterAll(() => {
