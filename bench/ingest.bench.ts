@@ -24,7 +24,7 @@ import {
 import { loadConfig } from '@audit/config';
 import { makeAuditEvent, parseAuditEventMessage, serializeAuditEvent, uuidv7, type AuditEvent } from '@audit/contract';
 import { IngestConfig, IngestModule, startIngestion } from '@audit/ingest';
-import { appendLink, GENESIS, type ChainHead } from '@audit/integrity';
+import { appendLink, GENESIS, type ChainState } from '@audit/integrity';
 import { KafkaConfig, createKafka, ensureTopics } from '@audit/kafka';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -105,22 +105,26 @@ function migrationsBefore(version: number): string {
   return directory;
 }
 
+/** The table as migrated, and as it was before 0004 (the retention gate in the TTL) and before 0003 (the content digest). */
+const RAW_VARIANTS = ['current', 'withoutGate', 'withoutDigest'] as const;
+
 /**
- * Raw insert of the same rows, pre-serialized, in blocks of the ingestor's default size, into the
- * table as migrated and, alternating (best of 3 each, a fresh database per round), into the table
- * before 0003: what computing the content digest at insert costs.
+ * Raw insert of the same rows, pre-serialized, in blocks of the ingestor's default size, into each
+ * variant of the table in turn (best of 3 each, a fresh database per round): what computing the
+ * content digest (0003) and evaluating the retention gate's TTL (0004) at insert cost.
  */
-async function rawInsert(dataPath: string, lines: string[]): Promise<{ current: number; withoutDigest: number; storedBytesPerRow: { digest: number; table: number } }> {
+async function rawInsert(dataPath: string, lines: string[]): Promise<Record<(typeof RAW_VARIANTS)[number], number> & { storedBytesPerRow: { digest: number; table: number } }> {
   const handle = createClickHouseClient({ dataPath });
-  const before0003 = migrationsBefore(3);
+  const directories = { current: undefined, withoutGate: migrationsBefore(4), withoutDigest: migrationsBefore(3) };
   const bodies: Buffer[] = [];
   for (let start = 0; start < lines.length; start += BLOCK_ROWS) bodies.push(Buffer.from(`${lines.slice(start, start + BLOCK_ROWS).join('\n')}\n`));
-  const best = { current: 0, withoutDigest: 0 };
+  const best = { current: 0, withoutGate: 0, withoutDigest: 0 };
   try {
-    for (let round = 0; round < 6; round++) {
-      const variant = round % 2 === 0 ? 'current' : 'withoutDigest';
+    for (let round = 0; round < 3 * RAW_VARIANTS.length; round++) {
+      const variant = RAW_VARIANTS[round % RAW_VARIANTS.length];
       const database = `bench_raw_${suffix}_${round}`;
-      await runMigrations(handle.client, { database, retentionDays: 2192, topology: 'single', ...(variant === 'withoutDigest' && { directory: before0003 }) });
+      const directory = directories[variant];
+      await runMigrations(handle.client, { database, retentionDays: 2192, topology: 'single', ...(directory && { directory }) });
       const writer = new AuditEventsWriteRepository(handle.client, database, handle.chdb);
       const started = performance.now();
       for (const [index, body] of bodies.entries()) await writer.insertJsonEachRow(body, { deduplicationToken: `raw:${index}` });
@@ -137,7 +141,7 @@ async function rawInsert(dataPath: string, lines: string[]): Promise<{ current: 
     return { ...best, storedBytesPerRow: { digest: Number(bytes.digest) / lines.length, table: Number(bytes.total) / lines.length } };
   } finally {
     await handle.client.close();
-    rmSync(before0003, { recursive: true, force: true });
+    for (const directory of Object.values(directories)) if (directory) rmSync(directory, { recursive: true, force: true });
   }
 }
 
@@ -218,14 +222,14 @@ async function main(): Promise<void> {
     log(`parse + row encoding: ${parseMicros.toFixed(2)} µs/event`);
     // The same hot path as the chained ingester encodes it: the link's canonical JSON is the row's
     // line, plus one SHA-256 per event.
-    const heads = new Map<string, ChainHead>();
+    const heads = new Map<string, ChainState>();
     const linkStarted = performance.now();
     consumed.values.forEach((value, index) => {
       const result = parseAuditEventMessage(value);
       if (!result.ok) throw new Error(`bench event ${index} is invalid`);
       const lineage = { topic, partition: 0, offset: String(index) };
       const columns = toEventColumns(result.event);
-      const link = appendLink(heads.get(columns.organization_id) ?? GENESIS, columns);
+      const link = appendLink(heads.get(columns.organization_id) ?? GENESIS, columns, { countedFrom: Date.now(), retentionDays: 2192 });
       heads.set(columns.organization_id, link.head);
       chainedJsonEachRowLine(link.canonicalJson, { prevHash: link.prevHash, hash: link.head.hash }, lineage);
     });
@@ -235,7 +239,7 @@ async function main(): Promise<void> {
     const raw = await rawInsert(dataPath, lines);
     const inserted = raw.current;
     log(
-      `raw ClickHouse insert: ${Math.round(inserted)} rows/s (without the content digest: ${Math.round(raw.withoutDigest)} rows/s); ` +
+      `raw ClickHouse insert: ${Math.round(inserted)} rows/s (without the retention gate: ${Math.round(raw.withoutGate)}, without the content digest either: ${Math.round(raw.withoutDigest)} rows/s); ` +
         `stored ${raw.storedBytesPerRow.table.toFixed(1)} bytes/row, ${raw.storedBytesPerRow.digest.toFixed(1)} of them the digest`,
     );
 
@@ -308,10 +312,17 @@ async function main(): Promise<void> {
       benchRow({ name: 'raw ClickHouse insert (pre-serialized rows)', value: inserted, unit: 'rows/s', config: { ...config, blockRows: BLOCK_ROWS } }),
       benchRow({
         name: 'raw ClickHouse insert with the content digest computed at insert (0003)',
-        value: inserted,
+        value: raw.withoutGate,
         unit: 'rows/s',
         baseline: { name: 'the same rows into the table before 0003 (best of 3 each, alternating)', value: raw.withoutDigest },
         config: { ...config, blockRows: BLOCK_ROWS, storedBytesPerRow: raw.storedBytesPerRow },
+      }),
+      benchRow({
+        name: 'raw ClickHouse insert with the retention gate evaluated in the TTL (0004)',
+        value: inserted,
+        unit: 'rows/s',
+        baseline: { name: 'the same rows into the table before 0004 (best of 3 each, alternating)', value: raw.withoutGate },
+        config: { ...config, blockRows: BLOCK_ROWS },
       }),
       benchRow({ name: 'parse + validate + encode row (hot path)', value: parseMicros, unit: 'µs/event', target: { max: 10 }, config }),
       benchRow({

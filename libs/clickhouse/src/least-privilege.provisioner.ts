@@ -14,7 +14,7 @@ export interface LeastPrivilegeOptions {
   queryApi: ServiceAccount;
 }
 
-/** The retention gate dictionary (migration 0003): each node has its own, there is no `_local` twin. */
+/** The retention gate dictionary (migration 0004): each node has its own, there is no `_local` twin. */
 const RETENTION_GATE = 'audit_retention_gate';
 /** A global privilege's target. */
 const GLOBAL = '*.*';

@@ -110,7 +110,7 @@ export function loadMigrations(options: MigrationOptions): Migration[] {
 }
 
 /**
- * Since 0003 the audit_events TTL looks up the retention gate dictionary, which ClickHouse counts
+ * Since 0004 the audit_events TTL looks up the retention gate dictionary, which ClickHouse counts
  * as a non-deterministic TTL expression: it then refuses every ALTER of the table (adding a
  * column too) unless this setting is on.
  */

@@ -9,7 +9,7 @@ export interface RetentionGateOptions {
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
- * The retention gate (migration 0003): the dictionary the audit_events TTL reads to learn which
+ * The retention gate (migration 0004): the dictionary the audit_events TTL reads to learn which
  * links a signed expiry statement covers and which an active legal hold keeps. Reloading it and
  * re-applying the TTL are the only statements here; neither changes a row. MATERIALIZE TTL with
  * the table's `materialize_ttl_recalculate_only` recomputes the parts' TTL metadata from the

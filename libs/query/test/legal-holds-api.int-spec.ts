@@ -66,10 +66,12 @@ describe('legal holds (/v1/legal-holds)', () => {
     expect(again).toMatchObject({ status: 409, body: { code: 'already_released' } });
     expect((await getJson<LegalHoldView[]>(api.baseUrl, `/v1/legal-holds?organizationId=${orgB}`, security)).body).toEqual([]);
     expect((await getJson<LegalHoldView[]>(api.baseUrl, `/v1/legal-holds?organizationId=${orgB}&status=all`, security)).body).toMatchObject([{ status: 'released' }]);
-    const events = await auditEventsOfReader(api.topic, subject, 2);
-    expect(events.filter((event) => event.resource.type === 'LegalHold').map((event) => [event.action, event.organizationId, event.metadata?.reason])).toEqual([
-      ['legal_hold.place', orgB, 'Incident 4711'],
-      ['legal_hold.release', orgB, 'Incident closed'],
+    const events = (await auditEventsOfReader(api.topic, subject, 3)).filter((event) => event.resource.type === 'LegalHold');
+    expect(events.map((event) => [event.action, event.status, event.organizationId, event.metadata?.reason ?? event.reason])).toEqual([
+      ['legal_hold.place', 'success', orgB, 'Incident 4711'],
+      ['legal_hold.release', 'success', orgB, 'Incident closed'],
+      // The second release was refused: on the record in the requester's organization.
+      ['legal_hold.release', 'failure', 'org_sec', expect.stringMatching(/^already_released: legal hold .* was released at /)],
     ]);
   });
 
@@ -80,7 +82,12 @@ describe('legal holds (/v1/legal-holds)', () => {
     expect((await post('/v1/legal-holds', { ...body, organizationId: orgB }, await token(orgA, 'owner'))).body).toMatchObject({ code: 'forbidden', field: 'organizationId' });
     expect((await post('/v1/legal-holds', body, await token('org_sec', 'security'))).body).toMatchObject({ code: 'invalid_parameter', field: 'organizationId' });
     const held = await post('/v1/legal-holds', body, await token(orgA, 'owner'));
-    expect((await post(`/v1/legal-holds/${held.body.holdId}/release`, body, await token(orgA, 'admin'))).status).toBe(403);
+    const admin = uniqueName('admin');
+    expect((await post(`/v1/legal-holds/${held.body.holdId}/release`, body, await token(orgA, 'admin', { subject: admin }))).status).toBe(403);
+    // The refused attempt is on the record, as a failed release of that hold.
+    expect(await auditEventsOfReader(api.topic, admin, 1)).toMatchObject([
+      { organizationId: orgA, action: 'legal_hold.release', resource: { type: 'LegalHold', id: held.body.holdId }, status: 'failure', reason: expect.stringMatching(/^forbidden: /) },
+    ]);
     // Another organization's owner does not find it.
     expect((await post(`/v1/legal-holds/${held.body.holdId}/release`, body, await token(orgB, 'owner'))).body).toMatchObject({ code: 'not_found', field: 'holdId' });
   });

@@ -26,7 +26,7 @@ const ALL_CONTROL_CHARACTERS = new RegExp(CONTROL_CHARACTERS.source, 'g');
  * Text from a request or an error as an event value: the contract refuses control characters, and
  * a read must not fail (503) because its filter held one, so they are written as `\uXXXX` text.
  */
-function eventText(value: string, maxLength: number): string {
+export function eventText(value: string, maxLength: number): string {
   return value.replace(ALL_CONTROL_CHARACTERS, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`).slice(0, maxLength);
 }
 

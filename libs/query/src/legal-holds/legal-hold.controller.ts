@@ -1,8 +1,10 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, UseGuards, UsePipes } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, UseGuards, UseInterceptors, UsePipes } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ApiErrorView } from '../audit-logs/audit-logs-response.dto';
 import { JwtAuthGuard, type AuthenticatedRequest } from '../auth/jwt-auth.guard';
+import { ReadRefusalInterceptor } from '../audit-trail/read-refusal.interceptor';
 import { queryValidationPipe } from '../http/query-validation.pipe';
+import { HoldRefusalInterceptor } from './hold-refusal.interceptor';
 import { LegalHoldsQueryDto, LegalHoldView, PlaceLegalHoldDto, ReleaseLegalHoldDto } from './legal-hold.dto';
 import { LegalHoldService } from './legal-hold.service';
 
@@ -22,11 +24,12 @@ export class LegalHoldController {
 
   @Post()
   @HttpCode(201)
+  @UseInterceptors(HoldRefusalInterceptor)
   @ApiOperation({
     summary: 'Places a legal hold: retention removes none of the held events until it is released.',
     description:
       `${ROLES} The hold keeps the first chain link whose event occurred in [from, to) and every later link (no window: every event), ` +
-      'so the chain stays verifiable; it may therefore keep events outside its window. Recorded as an audit event (`legal_hold.place`).',
+      'so the chain stays verifiable; it may therefore keep events outside its window. Recorded as an audit event (`legal_hold.place`; a refused attempt as a failed one).',
   })
   @ApiCreatedResponse({ type: LegalHoldView })
   place(@Req() request: AuthenticatedRequest, @Body() body: PlaceLegalHoldDto): Promise<LegalHoldView> {
@@ -34,6 +37,7 @@ export class LegalHoldController {
   }
 
   @Get()
+  @UseInterceptors(ReadRefusalInterceptor)
   @ApiOperation({ summary: "The organization's legal holds (active ones unless `status=all`), newest first.", description: 'Owners and admins: their organization; security: `organizationId`. Audited as a read.' })
   @ApiOkResponse({ type: [LegalHoldView] })
   list(@Req() request: AuthenticatedRequest, @Query() query: LegalHoldsQueryDto): Promise<LegalHoldView[]> {
@@ -42,6 +46,7 @@ export class LegalHoldController {
 
   @Post(':holdId/release')
   @HttpCode(200)
+  @UseInterceptors(HoldRefusalInterceptor)
   @ApiOperation({
     summary: 'Releases a legal hold: its events expire again by the retention rule (at the expiry job’s next round).',
     description: `${ROLES} Recorded as an audit event (\`legal_hold.release\`). 404 \`not_found\`: no such hold; 409 \`already_released\`.`,

@@ -1,12 +1,12 @@
 import { AuditChainHeadsReader, AuditExpiryRepository, LegalHoldRepository, RetentionGateRepository, type HoldWindow, type LegalHoldRecord } from '@audit/clickhouse';
-import { UUID_PATTERN } from '@audit/contract';
-import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { LIMITS, UUID_PATTERN } from '@audit/contract';
+import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { parseInstant } from '../audit-logs/audit-logs.service';
-import { AUDIT_RECORDER, ReadAuditTrail, type AuditRecorder } from '../audit-trail/read-audit.trail';
+import { AUDIT_RECORDER, eventText, ReadAuditTrail, type AuditRecorder } from '../audit-trail/read-audit.trail';
 import { singleOrganization } from '../auth/organization.scope';
 import type { Principal } from '../auth/principal';
-import { ApiError, conflict, forbidden, invalidParameter, notFound } from '../http/api-errors';
+import { ApiError, conflict, forbidden, invalidParameter, notFound, type ApiErrorBody } from '../http/api-errors';
 import type { LegalHoldsQueryDto, LegalHoldView, PlaceLegalHoldDto, ReleaseLegalHoldDto } from './legal-hold.dto';
 
 /** The organization a hold is placed on or released from: an owner's own, or the one the security role names. */
@@ -61,6 +61,8 @@ function views(records: LegalHoldRecord[]): LegalHoldView[] {
  */
 @Injectable()
 export class LegalHoldService {
+  private readonly logger = new Logger('LegalHoldService');
+
   constructor(
     private readonly holds: LegalHoldRepository,
     private readonly heads: AuditChainHeadsReader,
@@ -97,11 +99,29 @@ export class LegalHoldService {
     return views([placed, record])[0];
   }
 
-  /** An organization's holds; reading them is audited like any read of the log. */
+  /** An organization's holds; reading them is audited like any read of the log (sent once its event is acknowledged). */
   async list(principal: Principal, query: LegalHoldsQueryDto): Promise<LegalHoldView[]> {
     const organizationId = singleOrganization(principal, query.organizationId, 'holds are per organization');
-    this.trail.record(principal, 'view', { organizationId }, { endpoint: 'legal-holds' });
-    return this.active(organizationId, query.status === 'all');
+    const [, holds] = await Promise.all([this.trail.record(principal, 'view', { organizationId }, { endpoint: 'legal-holds' }), this.active(organizationId, query.status === 'all')]);
+    return holds;
+  }
+
+  /**
+   * A refused hold change, recorded in the requester's organization with status `failure` and the
+   * error as reason. Not awaited: the refusal goes out as it is.
+   */
+  refused(principal: Principal, change: 'place' | 'release', holdId: string | undefined, error: ApiErrorBody): void {
+    this.recorder
+      .record({
+        organizationId: principal.organizationId,
+        actor: { id: principal.subject, type: 'user', ...(principal.email && { email: principal.email }) },
+        action: `legal_hold.${change}`,
+        resource: { type: 'LegalHold', id: holdId && UUID_PATTERN.test(holdId) ? holdId : '*' },
+        status: 'failure',
+        reason: eventText(`${error.code}: ${error.message}`, LIMITS.reasonLength),
+        metadata: { role: principal.role, statusCode: error.statusCode, code: error.code, ...(error.field && { field: eventText(error.field, LIMITS.metadataValueLength) }) },
+      })
+      .catch((failure: unknown) => this.logger.error(`audit event of a refused legal_hold.${change} was not delivered: ${String(failure)}`));
   }
 
   /** The organization's holds (active only unless `all`), newest first. */
