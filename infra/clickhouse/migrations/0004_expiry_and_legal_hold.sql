@@ -63,6 +63,12 @@ ORDER BY (organization_id, hold_id, recorded_at);
 
 {{distributed:audit_legal_holds}}
 
+-- Whom the retention gate reads its tables as: ClickHouse's local dictionary source connects as a
+-- user. The embedded engine and a server with a password-less `default` user need nothing more;
+-- `audit migrate` with the service passwords points it at the ingestor's account (SELECT on both
+-- tables), and sets the password again on every run, as it does for the users.
+CREATE NAMED COLLECTION IF NOT EXISTS {{database}}_retention_gate_source {{on_cluster}} AS user = 'default', password = '';
+
 -- What the TTL may delete, per organization: links up to the newest expiry statement
 -- (expired_through) and below the first link of an active hold (held_from). It reads each node's
 -- own local tables, which hold exactly its organizations (the same sharding key as audit_events).
@@ -76,6 +82,7 @@ CREATE DICTIONARY IF NOT EXISTS {{database}}.audit_retention_gate {{on_cluster}}
 )
 PRIMARY KEY organization_id
 SOURCE(CLICKHOUSE(
+    NAME {{database}}_retention_gate_source
     QUERY 'SELECT organization_id, max(expired_through) AS expired_through, min(held_from) AS held_from FROM (SELECT organization_id, max(chain_seq) AS expired_through, toUInt64(18446744073709551615) AS held_from FROM {{database}}.audit_expiry_statements{{local}} GROUP BY organization_id UNION ALL SELECT organization_id, toUInt64(0) AS expired_through, min(from_seq) AS held_from FROM {{database}}.audit_legal_holds{{local}} GROUP BY organization_id, hold_id HAVING countIf(action = \'release\') = 0) GROUP BY organization_id'
     INVALIDATE_QUERY 'SELECT (SELECT count() FROM {{database}}.audit_expiry_statements{{local}}), (SELECT count() FROM {{database}}.audit_legal_holds{{local}})'
 ))

@@ -49,13 +49,21 @@ describe('renderLeastPrivilegeSql', () => {
   it('revokes whatever was granted by hand before granting, and sets each user’s role and password', () => {
     const sql = renderLeastPrivilegeSql(options);
     expect(sql.slice(0, 2)).toEqual(['CREATE ROLE IF NOT EXISTS audit_ingestor_role', 'REVOKE ALL ON *.* FROM audit_ingestor_role']);
-    expect(sql.slice(-5)).toEqual([
+    expect(sql.slice(-7, -2)).toEqual([
       "CREATE USER IF NOT EXISTS audit_query_api IDENTIFIED WITH sha256_password BY 'query\\'pass\\\\word-0123' DEFAULT DATABASE audit",
       "ALTER USER audit_query_api IDENTIFIED WITH sha256_password BY 'query\\'pass\\\\word-0123'",
       'REVOKE ALL ON *.* FROM audit_query_api',
       'GRANT audit_query_api_role TO audit_query_api',
       'ALTER USER audit_query_api DEFAULT ROLE audit_query_api_role',
     ]);
+  });
+
+  it('lets the retention gate read its tables as the ingestor, with the password of this run', () => {
+    expect(renderLeastPrivilegeSql(options).slice(-2)).toEqual([
+      "ALTER NAMED COLLECTION audit_retention_gate_source SET user = 'audit_ingestor', password = 'ingestor-password-0123'",
+      'SYSTEM RELOAD DICTIONARY audit.audit_retention_gate',
+    ]);
+    expect(renderLeastPrivilegeSql({ ...options, topology: 'cluster', cluster: 'audit' }).slice(-1)).toEqual(['SYSTEM RELOAD DICTIONARY ON CLUSTER audit audit.audit_retention_gate']);
   });
 
   it('covers the Distributed tables and their shards’ local tables on every node in the cluster topology', () => {

@@ -92,6 +92,12 @@ export function renderLeastPrivilegeSql(options: LeastPrivilegeOptions): string[
       `ALTER USER ${user}${onCluster} DEFAULT ROLE ${role}`,
     );
   }
+  // The retention gate reads its two tables as the ingestor (SELECT on both), not as a `default`
+  // user that least-privilege servers remove; set again on every run, so a rotated password follows.
+  statements.push(
+    `ALTER NAMED COLLECTION ${database}_retention_gate_source${onCluster} SET user = ${stringLiteral(options.ingestor.user)}, password = ${stringLiteral(options.ingestor.password)}`,
+    `SYSTEM RELOAD DICTIONARY${onCluster} ${database}.${RETENTION_GATE}`,
+  );
   return statements;
 }
 

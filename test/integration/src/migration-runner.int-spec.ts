@@ -89,6 +89,8 @@ describe('renderMigration', () => {
     expect(dictionary).toMatch(/^CREATE DICTIONARY IF NOT EXISTS audit\.audit_retention_gate ON CLUSTER main/);
     expect(dictionary).toContain('FROM audit.audit_expiry_statements_local GROUP BY');
     expect(dictionary).toContain('FROM audit.audit_legal_holds_local GROUP BY');
+    expect(dictionary).toContain('NAME audit_retention_gate_source');
+    expect(statements).toContain("CREATE NAMED COLLECTION IF NOT EXISTS audit_retention_gate_source ON CLUSTER main AS user = 'default', password = ''");
     expect(dictionary).not.toMatch(/audit_(expiry_statements|legal_holds)[^_]/);
     expect(ttl).toMatch(/^ALTER TABLE audit\.audit_events_local ON CLUSTER main\s+MODIFY TTL/);
     expect(ttl).toContain("dictGetOrDefault('audit.audit_retention_gate'");
