@@ -108,6 +108,14 @@ describe('monitoring configuration against the metric definitions', () => {
     expect(new Set(dashboard.panels.map((panel) => (panel as { id?: number }).id)).size).toBe(dashboard.panels.length);
   });
 
+  it('should give every dashboard panel a place of its own (Grafana would push an overlapping one elsewhere)', () => {
+    type Place = { id?: number; title?: string; gridPos: { x: number; y: number; w: number; h: number } };
+    const panels = dashboard.panels as Place[];
+    const overlaps = (a: Place['gridPos'], b: Place['gridPos']) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+    const clashes = panels.flatMap((panel, index) => panels.slice(index + 1).filter((other) => overlaps(panel.gridPos, other.gridPos)).map((other) => `${panel.title} / ${other.title}`));
+    expect(clashes).toEqual([]);
+  });
+
   it('should load the rules file that the Prometheus configuration mounts', () => {
     const config = parse(readFileSync(join(monitoring, 'prometheus', 'prometheus.yml'), 'utf8')) as { rule_files: string[]; scrape_configs: Array<{ job_name: string }> };
     const compose = readFileSync(join(root, 'docker-compose.yml'), 'utf8');
