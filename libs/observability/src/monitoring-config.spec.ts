@@ -31,6 +31,7 @@ interface Panel {
   title: string;
   datasource?: { uid: string };
   targets?: Array<{ expr: string }>;
+  gridPos: { x: number; y: number; w: number; h: number };
 }
 
 const rules = (parse(readFileSync(rulesPath, 'utf8')) as { groups: Array<{ name: string; rules: AlertRule[] }> }).groups.flatMap((group) => group.rules);
@@ -109,9 +110,8 @@ describe('monitoring configuration against the metric definitions', () => {
   });
 
   it('should give every dashboard panel a place of its own (Grafana would push an overlapping one elsewhere)', () => {
-    type Place = { id?: number; title?: string; gridPos: { x: number; y: number; w: number; h: number } };
-    const panels = dashboard.panels as Place[];
-    const overlaps = (a: Place['gridPos'], b: Place['gridPos']) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+    const panels = dashboard.panels;
+    const overlaps = (a: Panel['gridPos'], b: Panel['gridPos']) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
     const clashes = panels.flatMap((panel, index) => panels.slice(index + 1).filter((other) => overlaps(panel.gridPos, other.gridPos)).map((other) => `${panel.title} / ${other.title}`));
     expect(clashes).toEqual([]);
   });

@@ -155,7 +155,7 @@ describe('a read is refused when its event cannot be acknowledged (broker down)'
 
   beforeAll(async () => {
     broker = await startPrivateBroker();
-    api = await startQueryTestApp({ KAFKA_BROKERS: broker.brokers.join(','), QUERY_CACHE_MS: '0' });
+    api = await startQueryTestApp({ KAFKA_BROKERS: broker.brokers.join(','), QUERY_CACHE_MS: '0', QUERY_AUDIT_ACK_TIMEOUT_MS: '2000' });
     events = seed(organizationId, 4);
     await api.insert(events);
     bearer = await token(organizationId, 'owner');

@@ -48,6 +48,7 @@ export async function startConsoleStack(): Promise<ConsoleStack> {
   const env = {
     KAFKA_BROKERS: process.env.KAFKA_BROKERS,
     CLICKHOUSE_URL: process.env.CLICKHOUSE_URL,
+    QUERY_AUDIT_ACK_TIMEOUT_MS: process.env.QUERY_AUDIT_ACK_TIMEOUT_MS,
     CLICKHOUSE_DATA_PATH: dataPath,
     CLICKHOUSE_DATABASE: uniqueName('audit_browser'),
     AUDIT_TOPIC: topics.topic,

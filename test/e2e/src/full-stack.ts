@@ -35,6 +35,7 @@ export async function startFullStack(env: Record<string, string> = {}): Promise<
   const config = {
     KAFKA_BROKERS: process.env.KAFKA_BROKERS,
     CLICKHOUSE_URL: process.env.CLICKHOUSE_URL,
+    QUERY_AUDIT_ACK_TIMEOUT_MS: process.env.QUERY_AUDIT_ACK_TIMEOUT_MS,
     CLICKHOUSE_DATA_PATH: dataPath,
     CLICKHOUSE_DATABASE: database,
     AUDIT_TOPIC: topics.topic,

@@ -30,6 +30,7 @@ describe('one event end to end: kafkajs → ingestor → ClickHouse → GET /v1/
     const env = {
       KAFKA_BROKERS: process.env.KAFKA_BROKERS,
       CLICKHOUSE_URL: process.env.CLICKHOUSE_URL,
+      QUERY_AUDIT_ACK_TIMEOUT_MS: process.env.QUERY_AUDIT_ACK_TIMEOUT_MS,
       CLICKHOUSE_DATA_PATH: dataPath,
       CLICKHOUSE_DATABASE: uniqueName('audit_e2e'),
       AUDIT_TOPIC: topics.topic,

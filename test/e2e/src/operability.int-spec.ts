@@ -88,6 +88,7 @@ describe('operability: metrics, lag and the audit CLI against the running pipeli
     const env = {
       KAFKA_BROKERS: process.env.KAFKA_BROKERS,
       CLICKHOUSE_URL: process.env.CLICKHOUSE_URL,
+      QUERY_AUDIT_ACK_TIMEOUT_MS: process.env.QUERY_AUDIT_ACK_TIMEOUT_MS,
       CLICKHOUSE_DATA_PATH: dataPath,
       CLICKHOUSE_DATABASE: uniqueName('audit_ops'),
       AUDIT_TOPIC: topic,
