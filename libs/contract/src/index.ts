@@ -17,3 +17,4 @@ export {
 export { AuditEventValidationError } from './audit-event.errors';
 export { compileDtoValidator, type DtoValidator } from './dto-validator.compiler';
 export { makeAuditEvent } from './fixtures';
+export { packStoredLines, splitLines, STORED_HEADERS, type StoredRecord, type StoredRecordKind } from './stored-events.wire';

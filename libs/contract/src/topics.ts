@@ -2,6 +2,12 @@
 export const AUDIT_EVENTS_TOPIC = 'audit.events.v1';
 /** Where the ingestor puts what it cannot store, with the reason in the headers. */
 export const AUDIT_EVENTS_DLQ_TOPIC = 'audit.events.v1.dlq';
+/**
+ * What the ingestor stored, as it stored it (the projection every outbound stream reads): each
+ * record holds chained rows of one organization (key = organizationId) in chain order, or one
+ * signed chain checkpoint. Format: `stored-events.wire.ts`.
+ */
+export const AUDIT_EVENTS_STORED_TOPIC = 'audit.events.v1.stored';
 
 /** Header names on dead-letter records. */
 export const DLQ_HEADERS = {

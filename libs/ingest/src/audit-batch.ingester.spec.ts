@@ -6,6 +6,7 @@ import { AuditBatchIngester } from './audit-batch.ingester';
 import { ChainHeadsCache } from './chain-heads.cache';
 import type { DeadLetter, QuarantinedLetter } from './dead-letter.publisher';
 import type { PartitionBatch } from './kafka-batch.transport';
+import { StoredEventsPublisher } from './stored-events.publisher';
 
 type Lineage = { kafka_topic: string; kafka_partition: number; kafka_offset: number };
 type StoredRow = Lineage & { event_id: string; organization_id: string; chain_seq: number; chain_prev_hash: string; chain_hash: string } & Record<string, unknown>;
@@ -57,6 +58,29 @@ class FakeDeadLetters {
     this.letters.push(...letters);
     return letters.filter((letter) => (letter.message.value?.length ?? 0) > this.maxBytes).map((letter) => ({ letter, refusal: 'MESSAGE_TOO_LARGE' }));
   }
+}
+
+/** The projection topic as a producer sees it; `failing` makes every send throw. */
+class FakeStoredTopic {
+  readonly records: Array<{ key: string; seqs: number[]; first: number; last: number }> = [];
+  failing = false;
+  constructor(private readonly writer?: FakeWriter) {}
+  readonly publisher = new StoredEventsPublisher(
+    {
+      send: async ({ messages }) => {
+        if (this.failing) throw new Error('broker unavailable');
+        // Published only once the rows and heads are stored.
+        if (this.writer && this.writer.heads.length === 0) throw new Error('published before the chain heads were stored');
+        for (const message of messages) {
+          const rows = String(message.value).split('\n').map((line) => JSON.parse(line) as StoredRow);
+          const headers = message.headers as Record<string, string>;
+          this.records.push({ key: String(message.key), seqs: rows.map((row) => row.chain_seq), first: Number(headers['x-audit-first-seq']), last: Number(headers['x-audit-last-seq']) });
+        }
+        return [];
+      },
+    },
+    'stored',
+  );
 }
 
 /** What audit_chain_heads would answer: the newest head per organization among those written. */
@@ -235,6 +259,47 @@ describe('AuditBatchIngester', () => {
       await chained(writer, deadLetters).ingest(batch);
       expect(deadLetters.letters.map((letter) => [letter.message.offset, letter.reason, letter.violations[0].field])).toEqual([['100', 'wrong_key', '$key']]);
       expect(writer.rows.map((row) => [row.event_id, row.chain_seq])).toEqual([[a[1].id, 1]]);
+    });
+
+    const projected = (writer: FakeWriter, topic: FakeStoredTopic) =>
+      new AuditBatchIngester(writer, new FakeDeadLetters(), { chains: new ChainHeadsCache(new FakeHeadsReader(writer)), stored: topic.publisher });
+
+    it('should publish each organization\'s stored rows in chain order, with their sequence range, after the rows and heads', async () => {
+      const writer = new FakeWriter();
+      const topic = new FakeStoredTopic(writer);
+      await projected(writer, topic).ingest(batchOf(mixed.map(serializeAuditEvent)));
+      expect(topic.records).toEqual([
+        { key: 'org_a', seqs: [1, 2, 3], first: 1, last: 3 },
+        { key: 'org_b', seqs: [1, 2, 3], first: 1, last: 3 },
+      ]);
+    });
+
+    it('should publish a replayed block with the same sequence numbers as the attempt that landed', async () => {
+      const writer = new FakeWriter();
+      const topic = new FakeStoredTopic(writer);
+      await projected(writer, topic).ingest(batchOf(mixed.slice(0, 2).map(serializeAuditEvent), 100));
+      await projected(writer, topic).ingest(batchOf(mixed.slice(2).map(serializeAuditEvent), 102));
+      await projected(writer, topic).ingest(batchOf(mixed.slice(2).map(serializeAuditEvent), 102));
+      expect(topic.records.slice(4)).toEqual(topic.records.slice(2, 4));
+      expect(topic.records.slice(2, 4).map((record) => record.seqs)).toEqual([[2, 3], [2, 3]]);
+    });
+
+    it('should publish the halves of a bisected block without the refused row and without a hole', async () => {
+      const writer = new FakeWriter();
+      writer.failure = (ids) => (ids.includes(mixed[2].id) ? new Error('Code: 376. DB::Exception: Cannot parse uuid (CANNOT_PARSE_UUID)') : undefined);
+      const topic = new FakeStoredTopic(writer);
+      await projected(writer, topic).ingest(batchOf(mixed.map(serializeAuditEvent)));
+      const seqs = (key: string) => topic.records.filter((record) => record.key === key).flatMap((record) => record.seqs);
+      expect(seqs('org_a')).toEqual([1, 2]);
+      expect(seqs('org_b')).toEqual([1, 2, 3]);
+      expect(topic.records.every((record) => record.seqs[0] === record.first && record.seqs[record.seqs.length - 1] === record.last)).toBe(true);
+    });
+
+    it('should fail the block (no commit) while the projection cannot be published', async () => {
+      const writer = new FakeWriter();
+      const topic = new FakeStoredTopic(writer);
+      topic.failing = true;
+      await expect(projected(writer, topic).ingest(batchOf(mixed.map(serializeAuditEvent)))).rejects.toThrow(/broker unavailable/);
     });
 
     it('should chain around a row ClickHouse rejects, so the stored chain has no hole', async () => {

@@ -9,6 +9,7 @@ import type { ChainHeadsCache } from './chain-heads.cache';
 import { DeadLetterPublisher, type DeadLetter, type QuarantinedLetter } from './dead-letter.publisher';
 import { insertErrorCode, isRetryableInsertError } from './insert-error.classifier';
 import type { PartitionBatch } from './kafka-batch.transport';
+import type { StoredEventsPublisher, StoredPiece } from './stored-events.publisher';
 
 /** What the ingester reports, when the app has metrics (ObservabilityModule's IngestMetrics). */
 export type IngestObserver = Pick<IngestMetrics, 'consumed' | 'timeInsert' | 'deadLettered' | 'quarantined'>;
@@ -41,6 +42,8 @@ export interface AuditBatchIngesterOptions {
   observer?: IngestObserver;
   /** Encodes blocks on a worker thread; absent, on the calling thread (the bytes are the same). */
   encoder?: BlockEncoder;
+  /** Publishes the stored rows to the projection topic (outbound streams read it); needs `chains`. */
+  stored?: Pick<StoredEventsPublisher, 'publish'>;
 }
 
 type Heads = Map<string, ChainState>;
@@ -81,6 +84,7 @@ export class AuditBatchIngester {
     let rows: number[] = [];
     const letters: DeadLetter[] = [];
     let quarantined: QuarantinedLetter[] = [];
+    const pieces: StoredPiece[] = [];
     try {
       // The keys name every organization a valid row can belong to (see chainKeys): their heads are
       // read first, so the whole block is encoded in one pass, on the encoder's thread.
@@ -91,9 +95,12 @@ export class AuditBatchIngester {
       for (const letter of encoded.letters) letters.push({ message: batch.messages[letter.index], partition: batch.partition, reason: letter.reason, violations: letter.violations });
       this.observer.consumed(batch.messages.length);
       rows = encoded.rows;
-      const after = await this.insert(batch, now, keys, rows, batch.deduplicationToken, before, letters, encoded);
+      const after = await this.insert(batch, now, keys, rows, batch.deduplicationToken, before, letters, pieces, encoded);
       if (chains) {
         await this.writer.insertChainHeads(headRecords(batch, before, after), { deduplicationToken: `${batch.deduplicationToken}/heads` });
+        // The projection follows the rows and heads and precedes the commit: every committed row is
+        // on the topic, and a replay (same rows, same chain) republishes identical records.
+        await this.options.stored?.publish(pieces);
         chains.advance(batch, after);
       }
       // Dead letters go out after the insert: a retry re-inserts (deduplicated), then publishes.
@@ -136,7 +143,8 @@ export class AuditBatchIngester {
    * were stored. On a permanent error it halves the block (each half with its own derived token):
    * the rows of the first half are stored before the second is chained, so a row ClickHouse refuses
    * is dead-lettered without a sequence number and the chain has no hole. A replay fails and
-   * splits the same way, so it recomputes the same links and tokens.
+   * splits the same way, so it recomputes the same links and tokens. Each stored insert is added
+   * to `pieces`, in order.
    */
   private async insert(
     batch: PartitionBatch,
@@ -146,14 +154,18 @@ export class AuditBatchIngester {
     token: string,
     before: Heads,
     letters: DeadLetter[],
+    pieces: StoredPiece[],
     encoded?: EncodedBlock,
   ): Promise<Heads> {
     if (rows.length === 0) return before;
     const block = encoded ?? this.encodeRows(batch, now, keys, rows, before);
+    // The block's rows index the batch (a whole block) or `rows` (a re-encoded half).
+    const keyOf = (row: number) => (encoded ? keys[row] : keys[rows[row]]) as string;
     try {
       await this.serialized(() =>
         this.observer.timeInsert(block.occurredAt, () => this.writer.insertJsonEachRow(asBuffer(block.body), { deduplicationToken: token }), isRetryableInsertError),
       );
+      pieces.push({ body: block.body, organizations: block.rows.map(keyOf), before });
       return block.after;
     } catch (error) {
       if (isRetryableInsertError(error)) throw error;
@@ -167,7 +179,7 @@ export class AuditBatchIngester {
       let heads = before;
       for (const half of [rows.slice(0, middle), rows.slice(middle)]) {
         const range = `${batch.messages[half[0]].offset}-${batch.messages[half[half.length - 1]].offset}`;
-        heads = await this.insert(batch, now, keys, half, `${token}/${range}`, heads, letters);
+        heads = await this.insert(batch, now, keys, half, `${token}/${range}`, heads, letters, pieces);
       }
       return heads;
     }

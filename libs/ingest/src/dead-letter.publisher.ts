@@ -1,6 +1,7 @@
 import type { Violation } from '@audit/contract';
-import type { IHeaders, KafkaMessage, Message, Producer } from 'kafkajs';
+import type { KafkaMessage, Message, Producer } from 'kafkajs';
 import { letterRecord, quarantineRecord } from './dead-letter.records';
+import { chunksOf } from './message-chunks';
 import { permanentRefusal } from './publish-error.classifier';
 
 /** Why a message was dead-lettered; the `x-audit-dlq-reason` header. */
@@ -28,31 +29,6 @@ export function reasonOf(violations: Violation[]): DeadLetterReason {
   return (first?.field === '$' && ENVELOPE_REASONS[first.rule]) || 'contract';
 }
 
-const SEND_BUDGET_BYTES = 512 * 1024;
-
-const sizeOf = (value: Message['value'] | Message['key'] | IHeaders[string]): number =>
-  value === null || value === undefined ? 0 : Array.isArray(value) ? value.reduce((sum, item) => sum + sizeOf(item), 0) : Buffer.byteLength(value);
-
-function bytesOf(message: Message): number {
-  return sizeOf(message.value) + sizeOf(message.key) + Object.entries(message.headers ?? {}).reduce((sum, [name, value]) => sum + name.length + sizeOf(value), 0);
-}
-
-/** Consecutive runs of letters whose records stay within `budget` bytes (at least one each). */
-function chunksOf<T extends { record: Message }>(entries: T[], budget: number): T[][] {
-  const chunks: T[][] = [];
-  let bytes = 0;
-  for (const entry of entries) {
-    const size = bytesOf(entry.record);
-    if (chunks.length === 0 || bytes + size > budget) {
-      chunks.push([]);
-      bytes = 0;
-    }
-    chunks[chunks.length - 1].push(entry);
-    bytes += size;
-  }
-  return chunks;
-}
-
 /**
  * Sends what the ingestor cannot store to the dead-letter topic: the original key, value and
  * headers, plus the reason, the violations and where the message came from. At least once: a
@@ -76,9 +52,8 @@ export class DeadLetterPublisher {
     const firstSeenAt = new Date().toISOString();
     const entries = letters.map((letter) => ({ letter, record: letterRecord(letter, this.sourceTopic, firstSeenAt) }));
     const quarantined: QuarantinedLetter[] = [];
-    // One send puts a partition's letters in one record batch, which the broker refuses above
-    // `message.max.bytes` (1 MiB by default): sends stay under a budget (a larger letter goes alone).
-    for (const chunk of chunksOf(entries, SEND_BUDGET_BYTES)) {
+    // A burst of large bad messages in one send would exceed the broker's batch limit: sends stay under a budget.
+    for (const chunk of chunksOf(entries, ({ record }) => record)) {
       const refusal = await this.send(chunk.map(({ record }) => record));
       if (refusal === undefined) continue;
       // Refused for good: each letter alone, to find which the topic refuses.

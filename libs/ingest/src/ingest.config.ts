@@ -1,4 +1,5 @@
 import { EnvBoolean } from '@audit/config';
+import { AUDIT_EVENTS_STORED_TOPIC } from '@audit/contract';
 import { IsInt, IsOptional, IsString, Min } from 'class-validator';
 
 const MiB = 1024 * 1024;
@@ -9,6 +10,17 @@ export class IngestConfig {
 
   @IsString()
   AUDIT_DLQ_TOPIC: string = 'audit.events.v1.dlq';
+
+  /** The projection of what was stored, in chain order per organization: what outbound streams read. */
+  @IsString()
+  AUDIT_STORED_TOPIC: string = AUDIT_EVENTS_STORED_TOPIC;
+
+  /**
+   * Publish every stored block to AUDIT_STORED_TOPIC (needs the hash chain). On in every deployment;
+   * `false` exists for the ingest benchmark's baseline, to measure what the projection costs.
+   */
+  @EnvBoolean()
+  INGEST_PUBLISH_STORED: boolean = true;
 
   /** Consumer group shared by all ingestor instances. */
   @IsString()

@@ -15,6 +15,7 @@ import { IngestConfig } from './ingest.config';
 import { IngestHealth } from './ingest.health';
 import { KafkaBatchTransport } from './kafka-batch.transport';
 import { signedAnchorProviders } from './signed-anchor.providers';
+import { StoredEventsPublisher } from './stored-events.publisher';
 
 /** The Kafka clients of the ingest side (dead-letter producer, lag reader); they close at shutdown. */
 class IngestKafkaClients implements OnApplicationShutdown {
@@ -51,7 +52,11 @@ export class IngestModule {
             const kafka = createKafka({ brokers: kafkaConfig.brokers, clientId: `${kafkaConfig.KAFKA_CLIENT_ID}-ingestor` });
             await ensureTopics(
               kafka,
-              auditTopics(kafkaConfig.AUDIT_TOPIC_PARTITIONS, kafkaConfig.AUDIT_TOPIC_RETENTION_MS, { main: config.AUDIT_TOPIC, dlq: config.AUDIT_DLQ_TOPIC }),
+              auditTopics(kafkaConfig.AUDIT_TOPIC_PARTITIONS, kafkaConfig.AUDIT_TOPIC_RETENTION_MS, {
+                main: config.AUDIT_TOPIC,
+                dlq: config.AUDIT_DLQ_TOPIC,
+                stored: config.AUDIT_STORED_TOPIC,
+              }),
             );
             const producer = createCompleteSendProducer(kafka, { idempotent: true, maxInFlightRequests: 1 });
             await producer.connect();
@@ -80,10 +85,18 @@ export class IngestModule {
           },
         },
         { provide: BlockEncoder, useFactory: () => new BlockEncoder(config.INGEST_ENCODER_THREADS) },
+        { provide: StoredEventsPublisher, inject: [IngestKafkaClients], useFactory: ({ producer }: IngestKafkaClients) => new StoredEventsPublisher(producer, config.AUDIT_STORED_TOPIC) },
         {
           provide: AuditBatchIngester,
-          inject: [CLICKHOUSE, ClickHouseConfig, IngestKafkaClients, BlockEncoder, { token: IngestMetrics, optional: true }],
-          useFactory: (clickhouse: ClickHouseHandle, clickhouseConfig: ClickHouseConfig, { producer }: IngestKafkaClients, encoder: BlockEncoder, metrics?: IngestMetrics) =>
+          inject: [CLICKHOUSE, ClickHouseConfig, IngestKafkaClients, BlockEncoder, StoredEventsPublisher, { token: IngestMetrics, optional: true }],
+          useFactory: (
+            clickhouse: ClickHouseHandle,
+            clickhouseConfig: ClickHouseConfig,
+            { producer }: IngestKafkaClients,
+            encoder: BlockEncoder,
+            stored: StoredEventsPublisher,
+            metrics?: IngestMetrics,
+          ) =>
             new AuditBatchIngester(
               new AuditEventsWriteRepository(clickhouse.client, clickhouseConfig.CLICKHOUSE_DATABASE, clickhouse.chdb),
               new DeadLetterPublisher(producer, config.AUDIT_TOPIC, config.AUDIT_DLQ_TOPIC),
@@ -92,6 +105,7 @@ export class IngestModule {
                 retentionDaysFor: RetentionPolicy.fromConfig(clickhouseConfig).retentionDaysFor,
                 observer: metrics,
                 encoder,
+                stored: config.INGEST_HASH_CHAIN && config.INGEST_PUBLISH_STORED ? stored : undefined,
               },
             ),
         },

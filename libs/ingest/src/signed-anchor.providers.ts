@@ -14,6 +14,7 @@ import { ChainCheckpointWriter } from './chain-checkpoint.writer';
 import { ExpiryStatementWriter } from './expiry-statement.writer';
 import type { IngestConfig } from './ingest.config';
 import { messageOf } from './interval.rounds';
+import { StoredEventsPublisher } from './stored-events.publisher';
 
 /**
  * The writers of what the deployment's key signs — chain checkpoints and expiry statements — as
@@ -36,11 +37,12 @@ export function signedAnchorProviders(config: IngestConfig): Provider[] {
   return [
     {
       provide: ChainCheckpointWriter,
-      inject: [CLICKHOUSE, ClickHouseConfig],
-      useFactory: (clickhouse: ClickHouseHandle, clickhouseConfig: ClickHouseConfig) =>
+      inject: [CLICKHOUSE, ClickHouseConfig, StoredEventsPublisher],
+      useFactory: (clickhouse: ClickHouseHandle, clickhouseConfig: ClickHouseConfig, publisher: StoredEventsPublisher) =>
         new ChainCheckpointWriter(new AuditChainRepository(clickhouse.client, clickhouseConfig.CLICKHOUSE_DATABASE), key, {
           intervalMs: config.AUDIT_CHECKPOINT_INTERVAL_MS,
           file: config.AUDIT_CHECKPOINT_FILE,
+          publisher: config.INGEST_PUBLISH_STORED ? publisher : undefined,
         }),
     },
     {

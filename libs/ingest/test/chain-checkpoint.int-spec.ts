@@ -7,6 +7,7 @@ import {
   makeEvents,
   openTestClickHouse,
   publish,
+  readStoredCoverage,
   storeChain,
   testKafka,
   testSigningKey,
@@ -73,14 +74,15 @@ describe('signed chain checkpoints', () => {
       await ingest?.app.close();
     });
 
-    it('should checkpoint the chains the ingester builds from Kafka, and those chains should verify against them', async () => {
+    it('should checkpoint the chains the ingester builds from Kafka, publish links and checkpoints to the projection, and those chains should verify', async () => {
       const kafka = testKafka('chain-checkpoints');
-      const { topic, dlqTopic } = await createTestTopics(kafka, 3);
+      const { topic, dlqTopic, storedTopic } = await createTestTopics(kafka, 3);
       const file = join(folder, 'ingestor.jsonl');
       ingest = await startIngestApp(clickhouse.handle, clickhouse.database, {
         KAFKA_BROKERS: process.env.KAFKA_BROKERS,
         AUDIT_TOPIC: topic,
         AUDIT_DLQ_TOPIC: dlqTopic,
+        AUDIT_STORED_TOPIC: storedTopic,
         INGEST_GROUP_ID: uniqueName('chain-checkpoints'),
         INGEST_FLUSH_INTERVAL_MS: '100',
         AUDIT_CHAIN_SIGNING_KEY: signing.pem,
@@ -103,6 +105,9 @@ describe('signed chain checkpoints', () => {
         const report = await verifyStoredChain(chains, { organizationId, publicKey: signing.key.publicKey, externalCheckpoint: anchors.get(organizationId) });
         expect(report).toMatchObject({ status: 'ok', checked: 300, lastSeq: 300, checkpoint: { chainSeq: 300, signature: 'valid', compared: true } });
       }
+      const projection = await readStoredCoverage(kafka, storedTopic);
+      expect(organizations.map((organization) => projection.organizations.get(organization))).toEqual(organizations.map(() => ({ last: 300, links: 300, copies: 0, missing: [] })));
+      expect(projection.checkpoints).toBeGreaterThanOrEqual(organizations.length);
     });
   });
 });

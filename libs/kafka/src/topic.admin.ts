@@ -5,13 +5,19 @@ export interface TopicSpec {
   topic: string;
   numPartitions: number;
   retentionMs: number;
+  /** `delete` (default) keeps records for `retentionMs`; `compact` keeps the newest record of each key. */
+  cleanupPolicy?: 'delete' | 'compact';
 }
 
-/** The pipeline's topics: the main topic and its dead-letter twin (kept four times longer). */
-export function auditTopics(partitions: number, retentionMs: number, names = { main: AUDIT_EVENTS_TOPIC, dlq: AUDIT_EVENTS_DLQ_TOPIC }): TopicSpec[] {
+/**
+ * The pipeline's topics: the main topic, its dead-letter twin (kept four times longer) and, when
+ * named, the projection of what was stored (partitioned and kept like the main topic).
+ */
+export function auditTopics(partitions: number, retentionMs: number, names: { main: string; dlq: string; stored?: string } = { main: AUDIT_EVENTS_TOPIC, dlq: AUDIT_EVENTS_DLQ_TOPIC }): TopicSpec[] {
   return [
     { topic: names.main, numPartitions: partitions, retentionMs },
     { topic: names.dlq, numPartitions: Math.min(partitions, 3), retentionMs: retentionMs * 4 },
+    ...(names.stored ? [{ topic: names.stored, numPartitions: partitions, retentionMs }] : []),
   ];
 }
 
@@ -34,7 +40,7 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<st
         replicationFactor: -1,
         configEntries: [
           { name: 'retention.ms', value: String(spec.retentionMs) },
-          { name: 'cleanup.policy', value: 'delete' },
+          { name: 'cleanup.policy', value: spec.cleanupPolicy ?? 'delete' },
         ],
       })),
     });

@@ -12,3 +12,4 @@ export { buildVerifiedExport, exportTamperings, exportTestColumns, runExportVeri
 export { chainEvents, storeChain, testSigningKey, type StoredTestChain, type StoredTestLink } from './chain.fixtures';
 export { percentile } from './percentile';
 export { metricSum } from './metric-text';
+export { readStoredCoverage, type StoredCoverage } from './stored-topic.reader';

@@ -22,16 +22,18 @@ export function uniqueName(prefix: string): string {
   return `${prefix}_${randomBytes(5).toString('hex')}`;
 }
 
-/** Creates fresh main and dead-letter topics for one test. */
-export async function createTestTopics(kafka: Kafka, partitions = 3): Promise<{ topic: string; dlqTopic: string }> {
+/** Creates fresh main, dead-letter and stored (projection) topics for one test. */
+export async function createTestTopics(kafka: Kafka, partitions = 3): Promise<{ topic: string; dlqTopic: string; storedTopic: string }> {
   const topic = uniqueName('audit.events.test').replace('_', '.');
   const dlqTopic = `${topic}.dlq`;
+  const storedTopic = `${topic}.stored`;
   const specs: TopicSpec[] = [
     { topic, numPartitions: partitions, retentionMs: 3_600_000 },
     { topic: dlqTopic, numPartitions: 1, retentionMs: 3_600_000 },
+    { topic: storedTopic, numPartitions: partitions, retentionMs: 3_600_000 },
   ];
   await ensureTopics(kafka, specs);
-  return { topic, dlqTopic };
+  return { topic, dlqTopic, storedTopic };
 }
 
 export interface TestClickHouse {

@@ -8,6 +8,7 @@ import {
   groupProgress,
   makeEvents,
   publish,
+  readStoredCoverage,
   readTopic,
   spawnIngestor,
   storedCounts,
@@ -44,16 +45,16 @@ describe('crash recovery: kill -9 of the ingestor process', () => {
 
   /** Fresh topics, group and database for one test, and the environment of its ingestor processes. */
   async function freshRun(partitions: number, settings: Record<string, string>) {
-    const { topic, dlqTopic } = await createTestTopics(kafka, partitions);
+    const { topic, dlqTopic, storedTopic } = await createTestTopics(kafka, partitions);
     const groupId = uniqueName('ingest-crash');
     const database = uniqueName('audit_crash');
-    const env = { CLICKHOUSE_DATA_PATH: dataPath, CLICKHOUSE_DATABASE: database, AUDIT_TOPIC: topic, AUDIT_DLQ_TOPIC: dlqTopic, INGEST_GROUP_ID: groupId, INGEST_SESSION_TIMEOUT_MS: '6000', ...settings };
-    return { topic, dlqTopic, groupId, database, env };
+    const env = { CLICKHOUSE_DATA_PATH: dataPath, CLICKHOUSE_DATABASE: database, AUDIT_TOPIC: topic, AUDIT_DLQ_TOPIC: dlqTopic, AUDIT_STORED_TOPIC: storedTopic, INGEST_GROUP_ID: groupId, INGEST_SESSION_TIMEOUT_MS: '6000', ...settings };
+    return { topic, dlqTopic, storedTopic, groupId, database, env };
   }
 
   it(`should store each of ${EVENTS} events exactly once after being killed at ${KILL_POINTS.length} points`, async () => {
     // Small blocks, so every kill lands among many recorded, inserted and committed ranges.
-    const { topic, groupId, database, env } = await freshRun(3, { INGEST_FLUSH_ROWS: String(Math.ceil(EVENTS / 40)), INGEST_FLUSH_INTERVAL_MS: '250' });
+    const { topic, storedTopic, groupId, database, env } = await freshRun(3, { INGEST_FLUSH_ROWS: String(Math.ceil(EVENTS / 40)), INGEST_FLUSH_INTERVAL_MS: '250' });
     await publish(kafka, topic, makeEvents(EVENTS, ORGANIZATIONS).map(toMessage), 1000);
     const replays: string[] = [];
     for (const point of KILL_POINTS) {
@@ -98,7 +99,14 @@ describe('crash recovery: kill -9 of the ingestor process', () => {
     } finally {
       await handle.client.close();
     }
-    process.stdout.write(`crash recovery: ${KILL_POINTS.length} kills, ${replays.length} recorded ranges replayed\n`);
+    // Every stored link reached the projection topic before its offsets were committed: no
+    // organization misses one (replays may have published a block twice).
+    const coverage = await readStoredCoverage(kafka, storedTopic);
+    expect([...coverage.organizations].map(([organization, { last, links, missing }]) => ({ organization, last, links, missing })).sort((a, b) => a.organization.localeCompare(b.organization))).toEqual(
+      Array.from({ length: ORGANIZATIONS }, (_, org) => ({ organization: `org_${org}`, last: EVENTS / ORGANIZATIONS, links: EVENTS / ORGANIZATIONS, missing: [] })),
+    );
+    const copies = [...coverage.organizations.values()].reduce((sum, { copies }) => sum + copies, 0);
+    process.stdout.write(`crash recovery: ${KILL_POINTS.length} kills, ${replays.length} recorded ranges replayed, ${copies} links republished by replays\n`);
   }, 240_000);
 
   it('should replay the range at its recorded clock, so the event the landed attempt refused is dead-lettered', async () => {
