@@ -4,6 +4,7 @@
 // - raw kafkajs consumption of the same messages (eachBatch, no processing);
 // - raw ClickHouse insert of the same rows (pre-serialized JSONEachRow, the writer's fast path);
 // - the contract's parseAuditEventMessage cost per message (the ingestor's hot path);
+// - what the hash chain, the encoder thread and the projection topic (outbound streams) each cost;
 // - freshness (publish → stored) at a steady 10,000 events/s.
 // Run with `npm run bench -- --only ingest` (broker started by scripts/bench.mjs).
 import 'reflect-metadata';
@@ -145,9 +146,17 @@ async function rawInsert(dataPath: string, lines: string[]): Promise<Record<(typ
   }
 }
 
+/** A pipeline variant: the hash chain, the encoder thread (`mainThread`: INGEST_ENCODER_THREADS=0) and the projection topic. */
+interface Variant {
+  chained: boolean;
+  mainThread: boolean;
+  stored: boolean;
+}
+
+const DEFAULT_VARIANT: Variant = { chained: true, mainThread: false, stored: true };
+
 /** An ingestor app on its own database and group, started; resolves once the backlog is stored. */
-/** `encoderThreads` 0 encodes on the main thread (the pipeline before the encoder threads); absent, the default. */
-async function endToEnd(topic: string, dataPath: string, chained: boolean, run: number, encoderThreads?: number) {
+async function endToEnd(topic: string, dataPath: string, variant: Variant, run: number) {
   const database = `bench_e2e_${suffix}_${run}`;
   const app = await NestFactory.create(
     BenchIngestModule.of({
@@ -157,8 +166,10 @@ async function endToEnd(topic: string, dataPath: string, chained: boolean, run: 
       AUDIT_TOPIC: topic,
       AUDIT_DLQ_TOPIC: `${topic}.dlq`,
       INGEST_GROUP_ID: `bench-ingest-${suffix}-${run}`,
-      INGEST_HASH_CHAIN: String(chained),
-      ...(encoderThreads !== undefined && { INGEST_ENCODER_THREADS: String(encoderThreads) }),
+      AUDIT_STORED_TOPIC: `${topic}.stored`,
+      INGEST_HASH_CHAIN: String(variant.chained),
+      INGEST_PUBLISH_STORED: String(variant.stored),
+      ...(variant.mainThread && { INGEST_ENCODER_THREADS: '0' }),
     }),
     { logger: ['error', 'warn'] },
   );
@@ -204,6 +215,7 @@ async function main(): Promise<void> {
   await ensureTopics(kafka, [
     { topic, numPartitions: PARTITIONS, retentionMs: 3_600_000 },
     { topic: `${topic}.dlq`, numPartitions: 1, retentionMs: 3_600_000 },
+    { topic: `${topic}.stored`, numPartitions: PARTITIONS, retentionMs: 3_600_000 },
   ]);
   try {
     log(`producing ${EVENTS.toLocaleString('en')} events to ${topic} (${PARTITIONS} partitions)`);
@@ -245,21 +257,29 @@ async function main(): Promise<void> {
 
     // With and without the hash chain, alternating (the machine's noise hits both alike), best of each.
     // And the chained pipeline with its encoding on the main thread (INGEST_ENCODER_THREADS=0), to
-    // show what the encoder thread brings.
-    const runs: Array<{ chained: boolean; mainThread: boolean; perSecond: number }> = [];
-    for (const [chained, mainThread] of [[false, false], [true, false], [true, true], [false, false], [true, false], [true, true]]) {
-      const run = await endToEnd(topic, dataPath, chained, runs.length, mainThread ? 0 : undefined);
-      runs.push({ chained, mainThread, perSecond: run.perSecond });
+    // show what the encoder thread brings, and without the projection topic (INGEST_PUBLISH_STORED=false),
+    // to show what publishing the stored rows for outbound streams costs.
+    const variants: Variant[] = [
+      { chained: false, mainThread: false, stored: false },
+      DEFAULT_VARIANT,
+      { chained: true, mainThread: true, stored: true },
+      { chained: true, mainThread: false, stored: false },
+    ];
+    const runs: Array<Variant & { perSecond: number }> = [];
+    for (const variant of [...variants, ...variants]) {
+      const run = await endToEnd(topic, dataPath, variant, runs.length);
+      runs.push({ ...variant, perSecond: run.perSecond });
       log(
-        `end to end, chain ${chained ? 'on' : 'off'}${mainThread ? ', encoding on the main thread' : ''}: ${Math.round(run.perSecond)} events/s ` +
-          `(${run.flushes} inserts; event loop busy ${(run.mainThreadBusy * 100).toFixed(0)} %, process CPU ${run.cores.toFixed(2)} cores)`,
+        `end to end, chain ${variant.chained ? 'on' : 'off'}${variant.mainThread ? ', encoding on the main thread' : ''}, projection ${variant.stored ? 'on' : 'off'}: ` +
+          `${Math.round(run.perSecond)} events/s (${run.flushes} inserts; event loop busy ${(run.mainThreadBusy * 100).toFixed(0)} %, process CPU ${run.cores.toFixed(2)} cores)`,
       );
       await run.app.close();
     }
-    const best = (chained: boolean, mainThread = false) => Math.max(...runs.filter((run) => run.chained === chained && run.mainThread === mainThread).map((run) => run.perSecond));
-    const [endToEndRate, unchainedRate, mainThreadRate] = [best(true), best(false), best(true, true)];
+    const best = (variant: Variant) =>
+      Math.max(...runs.filter((run) => run.chained === variant.chained && run.mainThread === variant.mainThread && run.stored === variant.stored).map((run) => run.perSecond));
+    const [endToEndRate, unchainedRate, mainThreadRate, unprojectedRate] = [DEFAULT_VARIANT, ...variants.filter((variant) => variant !== DEFAULT_VARIANT)].map(best);
 
-    const { app, database, count } = await endToEnd(topic, dataPath, true, runs.length);
+    const { app, database, count } = await endToEnd(topic, dataPath, DEFAULT_VARIANT, runs.length);
     log(`steady ${STEADY_RATE} events/s for ${STEADY_SECONDS} s`);
     // The steady producer runs in a process of its own, as product services do, so its CPU is not the ingestor's.
     const steadyFrom = new Date().toISOString();
@@ -294,8 +314,8 @@ async function main(): Promise<void> {
         config,
       }),
       benchRow({
-        name: 'ingest end to end with the hash chain vs without',
-        value: endToEndRate,
+        name: 'ingest end to end with the hash chain vs without (both without the projection topic)',
+        value: unprojectedRate,
         unit: 'events/s',
         baseline: { name: 'same pipeline, INGEST_HASH_CHAIN=false (best of 2 runs each, alternating)', value: unchainedRate },
         target: { minRatio: 0.85 },
@@ -306,6 +326,14 @@ async function main(): Promise<void> {
         value: endToEndRate,
         unit: 'events/s',
         baseline: { name: 'same pipeline, INGEST_ENCODER_THREADS=0 (best of 2 runs each, alternating)', value: mainThreadRate },
+        config,
+      }),
+      benchRow({
+        name: 'ingest end to end with the projection topic (outbound streams) vs without',
+        value: endToEndRate,
+        unit: 'events/s',
+        baseline: { name: 'same pipeline, INGEST_PUBLISH_STORED=false (best of 2 runs each, alternating)', value: unprojectedRate },
+        target: { minRatio: 0.9 },
         config,
       }),
       benchRow({ name: 'raw kafkajs consumption (no processing)', value: consumed.perSecond, unit: 'events/s', config }),

@@ -1,10 +1,13 @@
 import { Kafka, logLevel, type KafkaConfig as KafkajsConfig, type LogEntry } from 'kafkajs';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { registerCompressionCodecs } from './codecs/compression-codecs.registry';
+import { patchKafkajsCrc32c } from './crc32c.patch';
 import { patchKafkajsRequestQueue } from './request-queue.patch';
 
-// Every Kafka client of the project is made here, so the patch applies before any connection opens.
+// Every Kafka client of the project is made here, so the patches apply before any connection opens
+// and before any produce.
 patchKafkajsRequestQueue();
+patchKafkajsCrc32c();
 
 export interface KafkaClientOptions {
   brokers: string[];
