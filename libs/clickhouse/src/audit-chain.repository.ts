@@ -2,7 +2,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { ChainHead, ChainSource, SignedChainCheckpoint, SignedExpiryStatement, StoredLink } from '@audit/integrity';
 import { AuditChainHeadsReader } from './audit-chain-heads.reader';
 import { fromClickHouseTime, toClickHouseTime } from './audit-event.row';
-import { AUDIT_EVENT_COLUMNS, DEFAULT_READ_LIMITS, readSettingsClause, type ReadLimits } from './audit-events-read.repository';
+import { AUDIT_EVENT_COLUMNS, DEFAULT_READ_LIMITS, readSettingsClause, type ReadLimits, type TenantScope } from './audit-events-read.repository';
 import { AuditExpiryRepository } from './audit-expiry.repository';
 import { toCheckpoint, type CheckpointRow } from './signed-anchor.rows';
 
@@ -117,6 +117,21 @@ export class AuditChainRepository implements ChainSource {
       params,
     );
     return row && Number(row.rows) > 0 ? { first: Number(row.first), last: Number(row.last) } : undefined;
+  }
+
+  /**
+   * Each organization's lowest chain_seq among the rows stored (`ingested_at`) at or after `since`
+   * (ISO-8601): where an outbound stream's backfill from that moment starts. Scans `ingested_at`
+   * (not in the sorting key): a rare operation.
+   */
+  async firstSeqsStoredSince(scope: TenantScope, since: string): Promise<Map<string, number>> {
+    const rows = await this.select<{ organization_id: string; seq: string | number }>(
+      `SELECT organization_id, min(chain_seq) AS seq FROM ${this.database}.audit_events
+       WHERE ingested_at >= {since:DateTime64(3, 'UTC')} AND chain_seq > 0${scope === 'all' ? '' : ' AND organization_id = {organizationId:String}'}
+       GROUP BY organization_id`,
+      { since: toClickHouseTime(since), ...(scope !== 'all' && { organizationId: scope.organizationId }) },
+    );
+    return new Map(rows.map((row) => [row.organization_id, Number(row.seq)]));
   }
 
   /** The sequence whose stored chain_hash is `hash` (one scan of the organization; used at a break only). */

@@ -10,3 +10,4 @@ export { pipelineMetricCatalog, type MetricDefinition } from './metric-catalog';
 export { RequestErrorGuard } from './request-error.guard';
 export { OpsConfig } from './ops.config';
 export { OpsListener, type HealthCheck, type Readiness } from './ops.listener';
+export { StreamMetrics, type StreamSample, type StreamSampleSource } from './stream.metrics';

@@ -4,6 +4,7 @@ import { IngestMetrics } from './ingest.metrics';
 import { ProducerMetrics } from './producer.metrics';
 import { QueryCacheMetrics } from './query-cache.metrics';
 import { QueryLimitMetrics } from './query-limits.metrics';
+import { StreamMetrics } from './stream.metrics';
 
 export interface MetricDefinition {
   name: string;
@@ -23,6 +24,7 @@ export async function pipelineMetricCatalog(): Promise<MetricDefinition[]> {
   new HttpMetrics(registry);
   new QueryCacheMetrics(registry);
   new QueryLimitMetrics(registry);
+  new StreamMetrics(registry);
   return (await registry.getMetricsAsJSON()).map(({ name, type }) => ({
     name,
     type: String(type),

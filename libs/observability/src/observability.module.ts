@@ -15,6 +15,7 @@ import { ProducerMetrics } from './producer.metrics';
 import { QueryCacheMetrics } from './query-cache.metrics';
 import { QueryLimitMetrics } from './query-limits.metrics';
 import { RequestErrorGuard } from './request-error.guard';
+import { StreamMetrics } from './stream.metrics';
 
 export interface ObservabilityOptions {
   /** The app's name, on every log line (`ingestor`, `query-api`, `all-in-one`). */
@@ -35,7 +36,7 @@ export interface ObservabilityOptions {
  * route; JSON logs through nestjs-pino with request ids; and the {@link RequestErrorGuard}'s
  * request scopes (apps call `app.get(RequestErrorGuard).install()`). Global: feature modules
  * inject {@link IngestMetrics}, {@link ProducerMetrics}, {@link QueryCacheMetrics},
- * {@link QueryLimitMetrics} or the {@link Registry} without importing it. Apps call
+ * {@link QueryLimitMetrics}, {@link StreamMetrics} or the {@link Registry} without importing it. Apps call
  * `app.useLogger(app.get(Logger))` (nestjs-pino) after creating the app with `bufferLogs: true`.
  */
 @Global()
@@ -58,11 +59,12 @@ export class ObservabilityModule implements NestModule {
         { provide: ProducerMetrics, inject: [Registry], useFactory: (registry: Registry) => new ProducerMetrics(registry) },
         { provide: QueryCacheMetrics, inject: [Registry], useFactory: (registry: Registry) => new QueryCacheMetrics(registry) },
         { provide: QueryLimitMetrics, inject: [Registry], useFactory: (registry: Registry) => new QueryLimitMetrics(registry) },
+        { provide: StreamMetrics, inject: [Registry], useFactory: (registry: Registry) => new StreamMetrics(registry) },
         HttpMetricsMiddleware,
         RequestErrorGuard,
         { provide: OpsListener, inject: [Registry], useFactory: (registry: Registry) => new OpsListener(registry, options.opsConfig ?? loadConfig(OpsConfig), options.opsPort) },
       ],
-      exports: [Registry, HttpMetrics, IngestMetrics, ProducerMetrics, QueryCacheMetrics, QueryLimitMetrics, RequestErrorGuard, OpsListener],
+      exports: [Registry, HttpMetrics, IngestMetrics, ProducerMetrics, QueryCacheMetrics, QueryLimitMetrics, StreamMetrics, RequestErrorGuard, OpsListener],
     };
   }
 

@@ -1,6 +1,6 @@
 import { AuditEventsWriteRepository, chainedJsonEachRowLine, toAuditEventRow, type ClickHouseHandle } from '@audit/clickhouse';
 import { makeAuditEvent, type AuditEvent } from '@audit/contract';
-import { appendLink, chainTime, GENESIS, loadSigningKey, type ChainState, type SigningKey } from '@audit/integrity';
+import { appendLink, chainTime, GENESIS, loadSigningKey, type ChainHead, type ChainState, type SigningKey } from '@audit/integrity';
 import { generateKeyPairSync } from 'node:crypto';
 import { uniqueName } from './test-services';
 
@@ -31,16 +31,44 @@ export function chainEvents(organizationId: string, count: number, end = Date.no
   );
 }
 
-export interface StoreChainOptions {
-  after?: ChainState;
-  blockRows?: number;
-  recordHead?: boolean;
+export interface ChainLinesOptions {
+  /** The lineage topic of every line, and the offset of the first (the next ones follow it). */
+  lineageTopic?: string;
+  firstOffset?: number;
   /**
    * Links carry their expiry, as the ingester's: retention counted from the later of `clock` (the
    * blocks' recorded clock, epoch ms) and the event's occurredAt; rows are stamped with the days.
    * Absent: links as stored before they carried one.
    */
   retention?: { clock: number; days: number };
+}
+
+/** One organization's events chained after `after`, each as the JSONEachRow line the ingester inserts (and publishes). */
+export function chainLines(
+  events: AuditEvent[],
+  after: ChainHead & { expiresAt?: number } = GENESIS,
+  options: ChainLinesOptions = {},
+): { lines: string[]; links: StoredTestLink[]; head: ChainState } {
+  const lines: string[] = [];
+  const links: StoredTestLink[] = [];
+  let head: ChainState = { expiresAt: 0, ...after };
+  events.forEach((event, index) => {
+    const lineage = { topic: options.lineageTopic ?? 'seed', partition: 0, offset: String((options.firstOffset ?? 0) + index) };
+    const retention = options.retention && { countedFrom: Math.max(options.retention.clock, Date.parse(event.occurredAt)), retentionDays: options.retention.days };
+    const link = appendLink(head, toAuditEventRow(event, lineage), retention);
+    lines.push(chainedJsonEachRowLine(link.canonicalJson, { prevHash: link.prevHash, hash: link.head.hash }, lineage, options.retention?.days));
+    links.push({ seq: link.head.seq, eventId: event.id.toLowerCase(), occurredAt: event.occurredAt, hash: link.head.hash });
+    head = link.head;
+  });
+  return { lines, links, head };
+}
+
+export interface StoreChainOptions {
+  after?: ChainState;
+  blockRows?: number;
+  recordHead?: boolean;
+  /** As {@link ChainLinesOptions}'s. */
+  retention?: ChainLinesOptions['retention'];
 }
 
 /**
@@ -57,18 +85,11 @@ export async function storeChain(handle: ClickHouseHandle, database: string, eve
   let head = options.after ?? GENESIS;
   for (let start = 0; start < events.length; start += blockRows) {
     const before = head;
-    const lines: string[] = [];
-    events.slice(start, start + blockRows).forEach((event, index) => {
-      const offset = start + index;
-      const retention = options.retention && { countedFrom: Math.max(options.retention.clock, Date.parse(event.occurredAt)), retentionDays: options.retention.days };
-      const link = appendLink(head, toAuditEventRow(event, { topic: 'seed', partition: 0, offset: String(offset) }), retention);
-      const lineage = { topic: 'seed', partition: 0, offset: String(offset) };
-      lines.push(chainedJsonEachRowLine(link.canonicalJson, { prevHash: link.prevHash, hash: link.head.hash }, lineage, options.retention?.days));
-      links.push({ seq: link.head.seq, eventId: event.id.toLowerCase(), occurredAt: event.occurredAt, hash: link.head.hash });
-      head = link.head;
-    });
+    const block = chainLines(events.slice(start, start + blockRows), head, { firstOffset: start, retention: options.retention });
+    links.push(...block.links);
+    head = block.head;
     const token = uniqueName('chain-seed');
-    await writer.insertJsonEachRow(Buffer.from(`${lines.join('\n')}\n`), { deduplicationToken: token });
+    await writer.insertJsonEachRow(Buffer.from(`${block.lines.join('\n')}\n`), { deduplicationToken: token });
     if (options.recordHead !== false) {
       await writer.insertChainHeads(
         [
@@ -83,7 +104,7 @@ export async function storeChain(handle: ClickHouseHandle, database: string, eve
             kafka_topic: 'seed',
             kafka_partition: 0,
             first_offset: String(start),
-            last_offset: String(start + lines.length - 1),
+            last_offset: String(start + block.lines.length - 1),
           },
         ],
         { deduplicationToken: `${token}-head` },

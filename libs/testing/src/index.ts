@@ -9,7 +9,9 @@ export { buildApp, buildIngestor, freePort, spawnApp, spawnIngestor, type AppNam
 export { repoRoot } from './repo-root';
 export { JavaProducerScript, type ForeignAck, type ForeignRecord, type ForeignRun } from './java-producer';
 export { buildVerifiedExport, exportTamperings, exportTestColumns, runExportVerifier, type ExportTestColumns, type VerifierRun } from './export-verifier';
-export { chainEvents, storeChain, testSigningKey, type StoredTestChain, type StoredTestLink } from './chain.fixtures';
+export { chainEvents, chainLines, storeChain, testSigningKey, type StoredTestChain, type StoredTestLink } from './chain.fixtures';
 export { percentile } from './percentile';
 export { metricSum } from './metric-text';
+export { publishStored } from './stored-topic.publisher';
 export { readStoredCoverage, type StoredCoverage } from './stored-topic.reader';
+export * from './receivers';

@@ -1,0 +1,14 @@
+import type { DeliveryBatch } from '../format/delivery-batch';
+
+/** How much one send may carry (events plus checkpoint and coverage items; bytes roughly, as stored). */
+export interface DestinationLimits {
+  maxItems: number;
+  maxBytes: number;
+}
+
+/** Where a stream sends its batches. `send` resolves once the destination acknowledged; throws a DeliveryError otherwise. */
+export interface Destination {
+  readonly limits: DestinationLimits;
+  send(batch: DeliveryBatch): Promise<void>;
+  close(): Promise<void>;
+}
