@@ -23,8 +23,9 @@ const depConstraints = [
   { sourceTag: 'scope:e2e', onlyDependOnLibsWithTags: ['*'] },
 ];
 
-// Tests beside a project's code (`*.spec.ts`, `*.int-spec.ts`, `test/`) may also use the test helpers.
-const TEST_FILES = ['**/*.spec.ts', '**/*.int-spec.ts', '{apps,libs}/*/test/**/*.ts'];
+// Tests beside a project's code (`*.spec.ts`, `*.int-spec.ts`, `test/`) and a lib's test-only entry
+// point (`testing/`, e.g. @audit/ingest/testing) may also use the test helpers.
+const TEST_FILES = ['**/*.spec.ts', '**/*.int-spec.ts', '{apps,libs}/*/test/**/*.ts', 'libs/*/testing/**/*.ts'];
 const testDepConstraints = depConstraints.map((constraint) =>
   constraint.sourceTag.startsWith('type:') && !constraint.onlyDependOnLibsWithTags.includes('type:testing')
     ? { ...constraint, onlyDependOnLibsWithTags: [...constraint.onlyDependOnLibsWithTags, 'type:testing'] }

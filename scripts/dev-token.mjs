@@ -1,5 +1,5 @@
-// Development credentials for the local stack: a per-checkout HS256 secret and Ed25519 signing key
-// kept in .data, and a token for the Owner of the demo organization. Never used outside `npm start` and tests.
+// Development credentials for the local stack: a per-checkout HS256 secret, Ed25519 signing key and
+// streams secret key kept in .data, and a token for the Owner of the demo organization. Never used outside `npm start` and tests.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -9,24 +9,23 @@ import { SignJWT } from 'jose';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const DEMO_ORGANIZATION = 'org_demo';
 
-export function devSecret() {
-  const file = join(root, '.data', 'dev-jwt-secret');
+/** A per-checkout value kept in .data/<name>, made by `make` the first time. */
+function devFile(name, make) {
+  const file = join(root, '.data', name);
   if (!existsSync(file)) {
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600 });
+    writeFileSync(file, make(), { mode: 0o600 });
   }
   return readFileSync(file, 'utf8');
 }
 
+export const devSecret = () => devFile('dev-jwt-secret', () => randomBytes(32).toString('base64url'));
+
 /** A per-checkout Ed25519 key (PKCS#8 PEM) for AUDIT_CHAIN_SIGNING_KEY: checkpoints and verified exports. */
-export function devSigningKey() {
-  const file = join(root, '.data', 'dev-chain-signing-key.pem');
-  if (!existsSync(file)) {
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
-  }
-  return readFileSync(file, 'utf8');
-}
+export const devSigningKey = () => devFile('dev-chain-signing-key.pem', () => generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }));
+
+/** A per-checkout 32-byte key (base64) for STREAMS_SECRET_KEY: seals stream destination secrets. */
+export const devStreamsKey = () => devFile('dev-streams-secret-key', () => randomBytes(32).toString('base64'));
 
 export async function devToken({ secret = devSecret(), role = 'owner', organizationId = DEMO_ORGANIZATION, email = 'owner@demo.test', ttl = '12h' } = {}) {
   return new SignJWT({ org: organizationId, role, email })

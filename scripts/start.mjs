@@ -7,7 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildConsole } from './build-console.mjs';
 import { build, nodeArgs } from './build.mjs';
-import { DEMO_ORGANIZATION, devSecret, devSigningKey, devToken } from './dev-token.mjs';
+import { DEMO_ORGANIZATION, devSecret, devSigningKey, devStreamsKey, devToken } from './dev-token.mjs';
 import { startKafka, stopKafka } from './kafka.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -64,6 +64,9 @@ app = spawn(process.execPath, nodeArgs('apps/all-in-one/src/main.js'), {
     AUDIT_CHECKPOINT_INTERVAL_MS: process.env.AUDIT_CHECKPOINT_INTERVAL_MS ?? '60000',
     AUDIT_EXPIRY_INTERVAL_MS: process.env.AUDIT_EXPIRY_INTERVAL_MS ?? '60000',
     AUDIT_CHECKPOINT_FILE: process.env.AUDIT_CHECKPOINT_FILE ?? resolve(root, '.data', 'chain-checkpoints.jsonl'),
+    STREAMS_SECRET_KEY: process.env.STREAMS_SECRET_KEY ?? devStreamsKey(),
+    // Locally, streams may deliver to receivers on this machine (production allows none by default).
+    STREAMS_ALLOWED_CIDRS: process.env.STREAMS_ALLOWED_CIDRS ?? '127.0.0.1/32,::1/128',
     PORT: String(port),
     OPS_PORT: String(opsPort),
   },
@@ -93,6 +96,8 @@ console.log(`
   Verified export:   curl -H "Authorization: Bearer <token>" -o export.ndjson "http://127.0.0.1:${port}/v1/audit-logs/export?format=ndjson&verified=true"
                      curl -H "Authorization: Bearer <token>" -o audit-public.pem http://127.0.0.1:${port}/v1/audit-logs/public-key
                      node scripts/verify-export.mjs export.ndjson --public-key audit-public.pem
+  Stream to a local webhook (README, "Streams"):
+                     WEBHOOK_SECRET=local-webhook-secret-0001 node scripts/webhook-receiver.mjs
 `);
 
 // Demo traffic through the producer library, once the API answers (it checks whether the demo

@@ -1,31 +1,13 @@
 // `@audit/ingest/testing`: ingestors inside a test's (or benchmark's) own process, for tests that
 // need several of them, or the ClickHouse handle they write to, at once. Not part of the runtime
 // lib (libs/ingest/src): only tests and benchmarks import it.
-import { CLICKHOUSE, ClickHouseConfig, type ClickHouseHandle } from '@audit/clickhouse';
+import type { ClickHouseHandle } from '@audit/clickhouse';
 import { loadConfig } from '@audit/config';
 import { KafkaConfig } from '@audit/kafka';
-import { Global, Module, type DynamicModule, type INestApplication } from '@nestjs/common';
+import { SharedClickHouseModule } from '@audit/testing';
+import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { IngestConfig, IngestModule, startIngestion, type KafkaBatchTransport } from '../src';
-
-/**
- * Lets several ingest apps in one process share one migrated ClickHouse handle (chDB allows one
- * data directory per process; the caller owns and closes the handle).
- */
-@Global()
-@Module({})
-class SharedClickHouseModule {
-  static of(handle: ClickHouseHandle, database: string): DynamicModule {
-    return {
-      module: SharedClickHouseModule,
-      providers: [
-        { provide: CLICKHOUSE, useValue: handle },
-        { provide: ClickHouseConfig, useValue: loadConfig(ClickHouseConfig, { CLICKHOUSE_DATABASE: database }) },
-      ],
-      exports: [CLICKHOUSE, ClickHouseConfig],
-    };
-  }
-}
 
 export interface IngestApp {
   app: INestApplication;

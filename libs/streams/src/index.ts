@@ -1,4 +1,5 @@
-export { StreamsModule, StreamDelivery, type StreamsModuleOptions } from './streams.module';
+export { StreamsModule, type StreamsModuleOptions } from './streams.module';
+export { StreamDelivery } from './delivery/stream-delivery';
 export { StreamsConfig } from './streams.config';
 export {
   ALL_ORGANIZATIONS,

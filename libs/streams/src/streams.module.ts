@@ -4,7 +4,7 @@ import { ConsumerLagReader, createKafka, KafkaConfig } from '@audit/kafka';
 import { StreamMetrics } from '@audit/observability';
 import { AuditProducer } from '@audit/producer';
 import { JwtAuthGuard, QueryConfig, TokenVerifier } from '@audit/query';
-import { Logger, Module, type BeforeApplicationShutdown, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown, type Provider } from '@nestjs/common';
+import { Logger, Module, type DynamicModule, type OnApplicationShutdown, type Provider } from '@nestjs/common';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { StreamChangeTrail } from './api/stream-change.trail';
 import { StreamsController } from './api/streams.controller';
@@ -14,6 +14,8 @@ import { SecretCipher } from './definition/secret.cipher';
 import { StreamStore } from './definition/stream.store';
 import { BackfillReader } from './delivery/backfill.reader';
 import { RetryPolicy } from './delivery/retry.policy';
+import { StreamDelivery } from './delivery/stream-delivery';
+import { StreamDeliveryHealthController } from './delivery/stream-delivery-health.controller';
 import { StreamSupervisor } from './delivery/stream.supervisor';
 import { StreamsConfig } from './streams.config';
 
@@ -22,6 +24,8 @@ export interface StreamsModuleOptions {
   api?: boolean;
   /** Deliver streams in this process (when STREAMS_DELIVERY is also true). */
   delivery?: boolean;
+  /** Serve `/health/live` and `/health/ready` for the delivery (the standalone apps/stream-delivery). */
+  health?: boolean;
 }
 
 /** The streams' Kafka clients and stores, opened at boot and closed at shutdown. */
@@ -56,23 +60,6 @@ class StreamSecrets {
   constructor(readonly cipher: SecretCipher | undefined) {}
 }
 
-/** Starts delivery after the app is up, stops it before the Kafka clients close. */
-export class StreamDelivery implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  constructor(
-    readonly supervisor: StreamSupervisor,
-    private readonly lag: ConsumerLagReader,
-  ) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    await this.supervisor.start();
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.supervisor.stop();
-    await this.lag.close();
-  }
-}
-
 class StreamChangeRecorderLifecycle implements OnApplicationShutdown {
   constructor(readonly producer: AuditProducer) {}
 
@@ -100,7 +87,7 @@ export class StreamsModule {
       { provide: DestinationFactory, useValue: destinations },
       { provide: StreamsRuntime, useFactory: () => StreamsRuntime.open(config, kafkaConfig, destinations) },
     ];
-    const controllers = [];
+    const controllers: Array<new (...args: never[]) => unknown> = [];
     if (options.api) {
       controllers.push(StreamsController);
       providers.push(
@@ -123,6 +110,7 @@ export class StreamsModule {
       );
     }
     if (options.delivery === true && config.STREAMS_DELIVERY) {
+      if (options.health) controllers.push(StreamDeliveryHealthController);
       providers.push({
         provide: StreamDelivery,
         inject: [StreamsRuntime, StreamSecrets, { token: CLICKHOUSE, optional: true }, { token: ClickHouseConfig, optional: true }, { token: StreamMetrics, optional: true }],

@@ -1,29 +1,13 @@
-import { CLICKHOUSE, ClickHouseConfig, type ClickHouseHandle } from '@audit/clickhouse';
+import type { ClickHouseHandle } from '@audit/clickhouse';
 import { loadConfig } from '@audit/config';
 import { uuidv7 } from '@audit/contract';
 import { createKafka, ensureTopics, KafkaConfig } from '@audit/kafka';
-import { testBrokers, uniqueName, waitFor } from '@audit/testing';
-import { Global, Module, type DynamicModule, type INestApplication } from '@nestjs/common';
+import { SharedClickHouseModule, testBrokers, uniqueName, waitFor } from '@audit/testing';
+import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { Kafka, Producer } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
 import { SecretCipher, StreamDelivery, StreamsConfig, StreamsModule, StreamStore, type StreamDefinition, type StreamDestination, type StreamStatus } from '../src';
-
-/** Lets the delivery app read a test's migrated ClickHouse (for backfills). */
-@Global()
-@Module({})
-class TestClickHouseModule {
-  static of(handle: ClickHouseHandle, database: string): DynamicModule {
-    return {
-      module: TestClickHouseModule,
-      providers: [
-        { provide: CLICKHOUSE, useValue: handle },
-        { provide: ClickHouseConfig, useValue: loadConfig(ClickHouseConfig, { CLICKHOUSE_DATABASE: database }) },
-      ],
-      exports: [CLICKHOUSE, ClickHouseConfig],
-    };
-  }
-}
 
 export interface DeliveryHarness {
   kafka: Kafka;
@@ -113,7 +97,7 @@ export async function startDeliveryHarness(overrides: Record<string, string> = {
     },
     async startDelivery(clickhouse) {
       const moduleRef = await Test.createTestingModule({
-        imports: [...(clickhouse ? [TestClickHouseModule.of(clickhouse.handle, clickhouse.database)] : []), StreamsModule.forRoot({ delivery: true }, config, loadConfig(KafkaConfig, env))],
+        imports: [...(clickhouse ? [SharedClickHouseModule.of(clickhouse.handle, clickhouse.database)] : []), StreamsModule.forRoot({ delivery: true }, config, loadConfig(KafkaConfig, env))],
       }).compile();
       delivery = moduleRef.createNestApplication({ logger: ['error'] });
       await delivery.init();

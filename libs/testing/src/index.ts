@@ -15,3 +15,4 @@ export { metricSum } from './metric-text';
 export { publishStored } from './stored-topic.publisher';
 export { readStoredCoverage, type StoredCoverage } from './stored-topic.reader';
 export * from './receivers';
+export { SharedClickHouseModule } from './shared-clickhouse.module';

@@ -4,6 +4,9 @@ import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUrl, Length, Matches, Max, MaxLength, Min, ValidateIf, ValidateNested } from 'class-validator';
 import { DESTINATION_TYPES, STREAM_FORMATS, type DestinationType } from '../definition/stream-definition';
 
+// class-validator checks a property's decorators from the last to the first, and a 400 names the
+// first rule broken: the type check sits last, so a missing or mistyped field is reported as such.
+
 /** Printable text without control characters (names, tokens): CR/LF in a name could forge lines in logs and syslog. */
 // eslint-disable-next-line no-control-regex
 const PRINTABLE = /^[^\u0000-\u001f\u007f-\u009f\u2028\u2029]*$/;
@@ -16,22 +19,22 @@ export class StreamDestinationDto {
 
   @ApiPropertyOptional({ description: 'webhook, splunk, datadog: https URL (the webhook endpoint; the HEC or intake base URL). Plain http only to allow-listed addresses.' })
   @ValidateIf((destination: StreamDestinationDto) => HTTP_TYPES.includes(destination.type))
-  @IsUrl({ protocols: ['https', 'http'], require_protocol: true, require_tld: false, allow_underscores: true })
   @MaxLength(2048)
+  @IsUrl({ protocols: ['https', 'http'], require_protocol: true, require_tld: false, allow_underscores: true })
   url?: string;
 
   @ApiPropertyOptional({ description: 'syslog: host name or IP address of the collector.' })
   @ValidateIf((destination: StreamDestinationDto) => destination.type === 'syslog')
-  @IsString()
-  @Length(1, 253)
   @Matches(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.:_-]+)$/, { message: 'host must be a host name or an IP address' })
+  @Length(1, 253)
+  @IsString()
   host?: string;
 
   @ApiPropertyOptional({ description: 'syslog: TCP port.' })
   @ValidateIf((destination: StreamDestinationDto) => destination.type === 'syslog')
-  @IsInt()
   @Min(1)
   @Max(65535)
+  @IsInt()
   port?: number;
 
   @ApiPropertyOptional({ description: 'syslog: TLS (RFC 5425).' })
@@ -41,9 +44,9 @@ export class StreamDestinationDto {
 
   @ApiPropertyOptional({ description: 'webhook signing secret (generated when absent, returned once), Splunk HEC token or Datadog API key (required). Never returned afterwards.' })
   @IsOptional()
-  @IsString()
-  @Length(16, 512)
   @Matches(PRINTABLE, { message: 'secret must not contain control characters' })
+  @Length(16, 512)
+  @IsString()
   secret?: string;
 
   @ApiPropertyOptional({ description: 'splunk: index.' })
@@ -103,9 +106,9 @@ export class StreamFilterDto {
 
 export class CreateStreamDto {
   @ApiProperty({ description: 'What people call the stream (1-100 characters).' })
-  @IsString()
-  @Length(1, 100)
   @Matches(PRINTABLE, { message: 'name must not contain control characters' })
+  @Length(1, 100)
+  @IsString()
   name!: string;
 
   @ApiProperty({ type: StreamDestinationDto })

@@ -71,6 +71,11 @@ export class StreamSupervisor {
     this.runners.clear();
   }
 
+  /** Streams being delivered now. */
+  running(): number {
+    return this.runners.size;
+  }
+
   /** The runner of a stream, for tests and status. */
   runner(id: string): StreamRunner | undefined {
     return this.runners.get(id);

@@ -3,7 +3,7 @@ import { batchItems, itemKind, type BatchItem } from '../format/batch.items';
 import type { DeliveryBatch } from '../format/delivery-batch';
 import type { DatadogDestination as DatadogSettings } from '../definition/stream-definition';
 import type { Destination } from './destination';
-import { acknowledged, type HttpTransport } from './http.transport';
+import { acknowledged, endpointUrl, type HttpTransport } from './http.transport';
 
 const PATH = '/api/v2/logs';
 
@@ -31,9 +31,7 @@ export class DatadogLogsDestination implements Destination {
     private readonly apiKey: string,
     private readonly transport: HttpTransport,
   ) {
-    const url = new URL(settings.url);
-    if (!url.pathname.endsWith(PATH)) url.pathname = `${url.pathname.replace(/\/$/, '')}${PATH}`;
-    this.url = url;
+    this.url = endpointUrl(settings.url, PATH);
   }
 
   async send(batch: DeliveryBatch): Promise<void> {

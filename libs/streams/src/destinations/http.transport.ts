@@ -88,3 +88,10 @@ export function acknowledged(answer: HttpAnswer, describe: (body: string) => str
     retryAfterMs: statusCode === 429 || statusCode === 503 ? retryAfterMs(answer.headers['retry-after']) : undefined,
   });
 }
+
+/** A destination's base URL with the endpoint's path appended, unless the URL already names it. */
+export function endpointUrl(base: string, path: string): URL {
+  const url = new URL(base);
+  if (!url.pathname.includes(path)) url.pathname = `${url.pathname.replace(/\/$/, '')}${path}`;
+  return url;
+}

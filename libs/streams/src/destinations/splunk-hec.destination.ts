@@ -3,7 +3,7 @@ import { batchItems, itemKind, itemTime } from '../format/batch.items';
 import type { DeliveryBatch } from '../format/delivery-batch';
 import type { SplunkDestination as SplunkSettings } from '../definition/stream-definition';
 import type { Destination } from './destination';
-import { acknowledged, type HttpTransport } from './http.transport';
+import { acknowledged, endpointUrl, type HttpTransport } from './http.transport';
 
 const PATH = '/services/collector/event';
 
@@ -34,9 +34,7 @@ export class SplunkHecDestination implements Destination {
     private readonly token: string,
     private readonly transport: HttpTransport,
   ) {
-    const url = new URL(settings.url);
-    if (!url.pathname.includes('/services/collector')) url.pathname = `${url.pathname.replace(/\/$/, '')}${PATH}`;
-    this.url = url;
+    this.url = endpointUrl(settings.url, PATH);
   }
 
   async send(batch: DeliveryBatch): Promise<void> {

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { DeliveryLedger } from './delivery.ledger';
+import { closeServer, listen } from './listen';
 
 export interface ReceivedRequest {
   path: string;
@@ -41,10 +41,8 @@ export abstract class HttpReceiver {
   }
 
   async start(): Promise<this> {
-    const server = createServer((request, response) => void this.serve(request, response));
-    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(this.port, '127.0.0.1', resolve));
-    this.port = (server.address() as AddressInfo).port;
-    this.server = server;
+    this.server = createServer((request, response) => void this.serve(request, response));
+    this.port = await listen(this.server, this.port);
     return this;
   }
 
@@ -52,9 +50,8 @@ export abstract class HttpReceiver {
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+    server?.closeAllConnections();
+    await closeServer(server);
   }
 
   private async serve(request: IncomingMessage, response: ServerResponse): Promise<void> {

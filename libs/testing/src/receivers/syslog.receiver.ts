@@ -1,6 +1,7 @@
-import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { DeliveryLedger } from './delivery.ledger';
+import { closeServer, listen } from './listen';
 
 /** One RFC 5424 message as received. */
 export interface SyslogMessage {
@@ -33,10 +34,8 @@ export class SyslogReceiver {
 
   async start(): Promise<this> {
     const onSocket = (socket: Socket) => this.read(socket);
-    const server = this.tls ? createTlsServer({ key: this.tls.key, cert: this.tls.cert }, onSocket) : createTcpServer(onSocket);
-    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(this.port, '127.0.0.1', resolve));
-    this.port = (server.address() as AddressInfo).port;
-    this.server = server;
+    this.server = this.tls ? createTlsServer({ key: this.tls.key, cert: this.tls.cert }, onSocket) : createTcpServer(onSocket);
+    this.port = await listen(this.server, this.port);
     return this;
   }
 
@@ -44,7 +43,7 @@ export class SyslogReceiver {
     const server = this.server;
     this.server = undefined;
     for (const socket of this.sockets) socket.destroy();
-    if (server) await new Promise((resolve) => server.close(resolve));
+    await closeServer(server);
   }
 
   private read(socket: Socket): void {
