@@ -57,7 +57,11 @@ export async function startDeliveryHarness(overrides: Record<string, string> = {
   const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const store = new StreamStore(kafka, producer, { definitions: config.STREAMS_DEFINITIONS_TOPIC, status: config.STREAMS_STATUS_TOPIC });
-  await store.start();
+  await store.start().catch(async (error: unknown) => {
+    await store.close();
+    await producer.disconnect();
+    throw error;
+  });
   const cipher = SecretCipher.fromKey(key);
   let delivery: INestApplication | undefined;
 
@@ -99,7 +103,7 @@ export async function startDeliveryHarness(overrides: Record<string, string> = {
       const moduleRef = await Test.createTestingModule({
         imports: [...(clickhouse ? [SharedClickHouseModule.of(clickhouse.handle, clickhouse.database)] : []), StreamsModule.forRoot({ delivery: true }, config, loadConfig(KafkaConfig, env))],
       }).compile();
-      delivery = moduleRef.createNestApplication({ logger: ['error'] });
+      delivery = moduleRef.createNestApplication({ logger: process.env.STREAMS_TEST_LOG ? ['error', 'warn', 'log'] : ['error'] });
       await delivery.init();
       return delivery;
     },

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { Consumer, Kafka, Producer } from 'kafkajs';
+import type { Admin, Consumer, Kafka, Producer } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
 
 export interface CompactedTopicTableOptions<T> {
@@ -37,14 +37,8 @@ export class CompactedTopicTable<T> {
 
   /** Reads the topic up to its end as it stands now, then keeps following it. */
   async start(): Promise<void> {
-    const admin = this.kafka.admin();
-    await admin.connect();
     const ends = new Map<number, bigint>();
-    try {
-      for (const { partition, high } of await admin.fetchTopicOffsets(this.topic)) if (BigInt(high) > 0n) ends.set(partition, BigInt(high));
-    } finally {
-      await admin.disconnect();
-    }
+    for (const { partition, high } of await this.topicEnds()) if (BigInt(high) > 0n) ends.set(partition, BigInt(high));
     let caughtUp: () => void = () => undefined;
     const ready = new Promise<void>((resolve) => (caughtUp = resolve));
     const check = () => ends.size === 0 && caughtUp();
@@ -70,6 +64,27 @@ export class CompactedTopicTable<T> {
       await Promise.race([ready, timedOut]);
     } finally {
       clearTimeout(timer);
+    }
+  }
+
+  /**
+   * The topic's end offsets, retried while the broker answers with a retriable error (a topic
+   * created a moment ago may not have its leader everywhere yet: NOT_LEADER_OR_FOLLOWER).
+   */
+  private async topicEnds(): ReturnType<Admin['fetchTopicOffsets']> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await admin.fetchTopicOffsets(this.topic);
+        } catch (error) {
+          if (!(error as { retriable?: boolean }).retriable || attempt >= 20) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+      }
+    } finally {
+      await admin.disconnect();
     }
   }
 

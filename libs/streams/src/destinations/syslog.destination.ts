@@ -1,4 +1,4 @@
-import { connect as tcpConnect, type Socket } from 'node:net';
+import { isIP, connect as tcpConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, rootCertificates } from 'node:tls';
 import { batchItems } from '../format/batch.items';
 import type { DeliveryBatch } from '../format/delivery-batch';
@@ -74,7 +74,7 @@ export class SyslogDestination implements Destination {
     return new Promise<Socket>((resolve, reject) => {
       const options = { host, port, lookup: this.options.policy.lookup };
       const socket = tls
-        ? tlsConnect({ ...options, servername: host, ...(this.options.ca && { ca: [...rootCertificates, this.options.ca] }) })
+        ? tlsConnect({ ...options, ...(isIP(host) === 0 && { servername: host }), ...(this.options.ca && { ca: [...rootCertificates, this.options.ca] }) })
         : tcpConnect(options);
       const timer = setTimeout(() => socket.destroy(new DeliveryError(`syslog ${host}:${port}: no connection within ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
       socket.once(tls ? 'secureConnect' : 'connect', () => {

@@ -4,3 +4,4 @@ export { WebhookReceiver } from './webhook.receiver';
 export { SplunkHecReceiver } from './splunk-hec.receiver';
 export { DatadogLogsReceiver } from './datadog-logs.receiver';
 export { SyslogReceiver, type SyslogMessage } from './syslog.receiver';
+export { testCertificate } from './test-certificate';
