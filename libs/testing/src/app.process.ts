@@ -7,7 +7,7 @@ import { repoRoot } from './repo-root';
 const root = repoRoot();
 
 /** The apps a test can run as processes of their own, from `dist/apps/<app>/src/main.js`. */
-export type AppName = 'ingestor' | 'query-api' | 'all-in-one';
+export type AppName = 'ingestor' | 'query-api' | 'all-in-one' | 'stream-delivery';
 
 export interface AppProcess {
   child: ChildProcess;
