@@ -113,8 +113,9 @@ export class StreamRunner {
   /** Stops reading and sending; what was read and not acknowledged is read again by the next run. */
   async stop(): Promise<void> {
     this.abort.abort();
-    await this.consumer?.disconnect().catch(() => undefined);
     await this.running?.catch(() => undefined);
+    await this.sender.settle();
+    await this.consumer?.disconnect().catch(() => undefined);
     await this.deps.destination.close();
   }
 

@@ -51,6 +51,7 @@ export class StreamSender {
   private batchSeq: number;
   private pendingCommits = new Map<number, CommitPoint>();
   private lastCommitAt = 0;
+  private committing?: Promise<void>;
 
   constructor(
     private readonly settings: SenderSettings,
@@ -73,7 +74,7 @@ export class StreamSender {
   async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       if (this.queue.length === 0) {
-        await this.flushCommits(true);
+        this.scheduleCommit(true);
         await Promise.race([this.queue.waitForItems(1000), sleep(1000, signal)]);
         continue;
       }
@@ -96,7 +97,7 @@ export class StreamSender {
       }
       this.queue.consume(batch.taken, batch.remainder);
       for (const [partition, point] of batch.commits) this.pendingCommits.set(partition, point);
-      await this.flushCommits(hasItems || batch.ranges.length > 0);
+      this.scheduleCommit(hasItems || batch.ranges.length > 0);
     }
   }
 
@@ -127,19 +128,31 @@ export class StreamSender {
     return 'stopped';
   }
 
-  /** Commits what was passed; positions of records with nothing to deliver at most once per `idleCommitMs`. */
-  private async flushCommits(force: boolean): Promise<void> {
-    if (this.pendingCommits.size === 0) return;
+  /** Waits for the commit in flight (at stop, so the last acknowledged positions are not lost). */
+  async settle(): Promise<void> {
+    await this.committing;
+    this.scheduleCommit(true);
+    await this.committing;
+  }
+
+  /**
+   * Commits what was passed, in the background and one commit at a time (positions that arrive
+   * meanwhile go with the next): a send never waits for the broker's commit round trip. Positions of
+   * records with nothing to deliver are committed at most once per `idleCommitMs`. A commit that
+   * fails is retried with the next; a restart before it only delivers a few copies again.
+   */
+  private scheduleCommit(force: boolean): void {
+    if (this.committing || this.pendingCommits.size === 0) return;
     if (!force && Date.now() - this.lastCommitAt < (this.settings.idleCommitMs ?? 1000)) return;
     const points = this.pendingCommits;
     this.pendingCommits = new Map();
     this.lastCommitAt = Date.now();
-    try {
-      await this.observer.commit(points);
-    } catch (error) {
-      // Not fatal: the next commit moves further; a restart before it delivers a few copies.
-      for (const [partition, point] of points) if (!this.pendingCommits.has(partition)) this.pendingCommits.set(partition, point);
-      this.logger.warn(`positions not committed (${error instanceof Error ? error.message : String(error)}); retried with the next batch`);
-    }
+    this.committing = this.observer
+      .commit(points)
+      .catch((error: unknown) => {
+        for (const [partition, point] of points) if (!this.pendingCommits.has(partition)) this.pendingCommits.set(partition, point);
+        this.logger.warn(`positions not committed (${error instanceof Error ? error.message : String(error)}); retried with the next batch`);
+      })
+      .finally(() => (this.committing = undefined));
   }
 }
