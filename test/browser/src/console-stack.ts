@@ -5,10 +5,12 @@ import { serializeAuditEvent, type AuditEvent } from '@audit/contract';
 import { IngestConfig, IngestModule, startIngestion } from '@audit/ingest';
 import { KafkaConfig } from '@audit/kafka';
 import { QueryConfig, QueryModule } from '@audit/query';
+import { StreamsConfig, StreamsModule } from '@audit/streams';
 import { createTestTopics, testKafka, uniqueName, signTestToken } from '@audit/testing';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { Producer } from 'kafkajs';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,7 +41,7 @@ export interface ConsoleStack {
   close(): Promise<void>;
 }
 
-/** Ingestor, query API and console in one Nest app on the test broker and a fresh chDB, like `npm start`. */
+/** Ingestor, query API, streams and console in one Nest app on the test broker and a fresh chDB, like `npm start`. */
 export async function startConsoleStack(): Promise<ConsoleStack> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   const dataPath = mkdtempSync(join(tmpdir(), 'audit-browser-'));
@@ -56,12 +58,23 @@ export async function startConsoleStack(): Promise<ConsoleStack> {
     INGEST_GROUP_ID: uniqueName('browser-ingestor'),
     AUTH_JWT_SECRET: SECRET,
     CONSOLE_ASSETS_DIR: CONSOLE_BUILD_DIR,
+    AUDIT_STORED_TOPIC: topics.storedTopic,
+    STREAMS_DEFINITIONS_TOPIC: `${topics.topic}.streams`,
+    STREAMS_STATUS_TOPIC: `${topics.topic}.streams.status`,
+    STREAMS_GROUP_PREFIX: `${topics.topic}-stream-`,
+    STREAMS_SECRET_KEY: randomBytes(32).toString('base64'),
+    STREAMS_ALLOWED_CIDRS: '127.0.0.1/32',
+    STREAMS_STATUS_INTERVAL_MS: '300',
+    STREAMS_RETRY_INITIAL_MS: '100',
+    STREAMS_RETRY_MAX_MS: '500',
+    STREAMS_FAILING_AFTER_ATTEMPTS: '2',
   };
   const moduleRef = await Test.createTestingModule({
     imports: [
       ClickHouseModule.forRoot(loadConfig(ClickHouseConfig, env)),
       IngestModule.forRoot(loadConfig(IngestConfig, env), loadConfig(KafkaConfig, env)),
       QueryModule.forRoot(loadConfig(QueryConfig, env), loadConfig(KafkaConfig, env)),
+      StreamsModule.forRoot({ api: true, delivery: true }, loadConfig(StreamsConfig, env), loadConfig(KafkaConfig, env), loadConfig(QueryConfig, env)),
       ConsoleModule.forRoot(loadConfig(ConsoleConfig, env)),
     ],
   }).compile();

@@ -40,6 +40,30 @@ export interface Retention {
   activeHolds: LegalHold[];
 }
 
+/** A stream as `GET /v1/streams` shows it (its secret never). */
+export interface StreamSummary {
+  id: string;
+  name: string;
+  destination: { type: 'webhook' | 'splunk' | 'datadog' | 'syslog'; url?: string; host?: string; port?: number };
+  format: 'v1' | 'ocsf';
+  paused: boolean;
+  status: {
+    state: 'starting' | 'backfilling' | 'active' | 'failing' | 'paused';
+    delivered: number;
+    lastError?: { at: string; message: string };
+    lastDeliveredAt?: string;
+    lag?: { records: number; events: number; seconds: number };
+    stale: boolean;
+  };
+}
+
+export interface StreamTestResult {
+  ok: boolean;
+  statusCode?: number;
+  error?: string;
+  durationMs: number;
+}
+
 /** An answer other than 2xx, carrying the server's own words (`{ statusCode, code, message, field? }`). */
 export class ApiError extends Error {
   constructor(
@@ -100,8 +124,27 @@ export class AuditApiClient {
     return { blob: await response.blob(), fileName };
   }
 
-  private async get(path: string, signal?: AbortSignal): Promise<Response> {
-    const response = await fetch(`${this.baseUrl}${path}`, { headers: { authorization: `Bearer ${this.token}`, accept: 'application/json' }, signal });
+  /** The organization's outbound streams (`/v1/streams`). */
+  async streams(signal?: AbortSignal): Promise<StreamSummary[]> {
+    return ((await (await this.get('/v1/streams', signal)).json()) as { data: StreamSummary[] }).data;
+  }
+
+  /** Pauses or resumes a stream; every change is itself audited by the API. */
+  async setStreamPaused(id: string, paused: boolean): Promise<StreamSummary> {
+    return (await this.send('POST', `/v1/streams/${encodeURIComponent(id)}/${paused ? 'pause' : 'resume'}`)).json() as Promise<StreamSummary>;
+  }
+
+  /** Sends one test event to the stream's destination and says how it answered. */
+  async testStream(id: string): Promise<StreamTestResult> {
+    return (await this.send('POST', `/v1/streams/${encodeURIComponent(id)}/test`)).json() as Promise<StreamTestResult>;
+  }
+
+  private get(path: string, signal?: AbortSignal): Promise<Response> {
+    return this.send('GET', path, signal);
+  }
+
+  private async send(method: 'GET' | 'POST', path: string, signal?: AbortSignal): Promise<Response> {
+    const response = await fetch(`${this.baseUrl}${path}`, { method, headers: { authorization: `Bearer ${this.token}`, accept: 'application/json' }, signal });
     if (!response.ok) throw await toApiError(response);
     return response;
   }

@@ -9,6 +9,7 @@ import { FilterBar } from './filter-bar';
 import { Pagination } from './pagination';
 import { RetentionPanel } from './retention-panel';
 import { EmptyState, ErrorState, LoadingState, SignInNotice } from './state-views';
+import { StreamsSection } from './streams-section';
 import { useAuditResults, useFilterOptions } from './use-audit-data';
 import { useUrlView } from './use-url-view';
 
@@ -100,6 +101,7 @@ export function AuditingPage({ api }: { api: AuditApiClient }) {
           />
         ) : null}
       </section>
+      <StreamsSection api={api} />
     </>
   );
 }

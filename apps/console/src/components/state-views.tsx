@@ -1,9 +1,9 @@
 import type { ApiError } from '../api/audit-api.client';
 
-export function LoadingState() {
+export function LoadingState({ label = 'Loading events…' }: { label?: string }) {
   return (
     <div className="state" role="status">
-      <span className="spinner" aria-hidden="true" /> Loading events…
+      <span className="spinner" aria-hidden="true" /> {label}
     </div>
   );
 }
@@ -31,10 +31,10 @@ export function EmptyState({ filtered, onWiden, onClear }: { filtered: boolean; 
   );
 }
 
-export function ErrorState({ error, onRetry }: { error: ApiError; onRetry: () => void }) {
+export function ErrorState({ error, onRetry, title = 'The audit log could not be loaded' }: { error: ApiError; onRetry: () => void; title?: string }) {
   return (
     <div className="state state--error" role="alert">
-      <p className="state__title">The audit log could not be loaded</p>
+      <p className="state__title">{title}</p>
       <p className="state__message" data-testid="error-message">
         {error.message}
       </p>
