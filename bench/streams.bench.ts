@@ -11,7 +11,7 @@ import 'reflect-metadata';
 import { loadConfig } from '@audit/config';
 import { makeAuditEvent, uuidv7 } from '@audit/contract';
 import { startIngestApp } from '@audit/ingest/testing';
-import { createKafka, ensureTopics, KafkaConfig } from '@audit/kafka';
+import { createCompleteSendProducer, createKafka, ensureTopics, KafkaConfig } from '@audit/kafka';
 import { SecretCipher, StreamsConfig, StreamsModule, StreamStore, type StreamDefinition } from '@audit/streams';
 import { AuditProducer } from '@audit/producer';
 import { openTestClickHouse, publishStored, WebhookReceiver, type ReceivedRequest } from '@audit/testing';
@@ -52,7 +52,7 @@ async function streamsUnderTest(brokers: string[], storedTopic: string) {
     STREAMS_STATUS_INTERVAL_MS: '1000',
   };
   const kafka = createKafka({ brokers, clientId: 'bench-streams' });
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer = createCompleteSendProducer(kafka, { idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const store = new StreamStore(kafka, producer, { definitions: env.STREAMS_DEFINITIONS_TOPIC, status: env.STREAMS_STATUS_TOPIC });
   await store.start();

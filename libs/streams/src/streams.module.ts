@@ -1,6 +1,6 @@
 import { AuditChainRepository, CLICKHOUSE, ClickHouseConfig, type ClickHouseHandle } from '@audit/clickhouse';
 import { loadConfig } from '@audit/config';
-import { ConsumerLagReader, createKafka, KafkaConfig } from '@audit/kafka';
+import { ConsumerLagReader, createCompleteSendProducer, createKafka, KafkaConfig } from '@audit/kafka';
 import { StreamMetrics } from '@audit/observability';
 import { AuditProducer } from '@audit/producer';
 import { JwtAuthGuard, QueryConfig, TokenVerifier } from '@audit/query';
@@ -40,7 +40,7 @@ class StreamsRuntime implements OnApplicationShutdown {
 
   static async open(config: StreamsConfig, kafkaConfig: KafkaConfig, destinations: DestinationFactory): Promise<StreamsRuntime> {
     const kafka = createKafka({ brokers: kafkaConfig.brokers, clientId: `${kafkaConfig.KAFKA_CLIENT_ID}-streams` });
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    const producer = createCompleteSendProducer(kafka, { idempotent: true, maxInFlightRequests: 1 });
     const admin = kafka.admin();
     await Promise.all([producer.connect(), admin.connect()]);
     const store = new StreamStore(kafka, producer, { definitions: config.STREAMS_DEFINITIONS_TOPIC, status: config.STREAMS_STATUS_TOPIC });

@@ -1,7 +1,7 @@
 import type { ClickHouseHandle } from '@audit/clickhouse';
 import { loadConfig } from '@audit/config';
 import { uuidv7 } from '@audit/contract';
-import { createKafka, ensureTopics, KafkaConfig } from '@audit/kafka';
+import { createCompleteSendProducer, createKafka, ensureTopics, KafkaConfig } from '@audit/kafka';
 import { SharedClickHouseModule, testBrokers, uniqueName, waitFor } from '@audit/testing';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
@@ -54,7 +54,7 @@ export async function startDeliveryHarness(overrides: Record<string, string> = {
     ...overrides,
   };
   const config = loadConfig(StreamsConfig, env);
-  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer: Producer = createCompleteSendProducer(kafka, { idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const store = new StreamStore(kafka, producer, { definitions: config.STREAMS_DEFINITIONS_TOPIC, status: config.STREAMS_STATUS_TOPIC });
   await store.start().catch(async (error: unknown) => {

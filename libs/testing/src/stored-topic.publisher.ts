@@ -1,5 +1,6 @@
 import { packStoredLines, type AuditEvent } from '@audit/contract';
 import { GENESIS, type ChainHead } from '@audit/integrity';
+import { createCompleteSendProducer } from '@audit/kafka';
 import type { Kafka } from 'kafkajs';
 import { chainLines } from './chain.fixtures';
 
@@ -11,7 +12,7 @@ import { chainLines } from './chain.fixtures';
 export async function publishStored(kafka: Kafka, topic: string, events: AuditEvent[], heads = new Map<string, ChainHead>(), recordBytes = 16 * 1024): Promise<Map<string, ChainHead>> {
   const byOrganization = new Map<string, AuditEvent[]>();
   for (const event of events) byOrganization.set(event.organizationId, [...(byOrganization.get(event.organizationId) ?? []), event]);
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer = createCompleteSendProducer(kafka, { idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   try {
     for (const [organizationId, own] of byOrganization) {

@@ -6,7 +6,7 @@
 import { loadConfig } from '@audit/config';
 import { uuidv7 } from '@audit/contract';
 import { startIngestApp } from '@audit/ingest/testing';
-import { createKafka, KafkaConfig } from '@audit/kafka';
+import { createCompleteSendProducer, createKafka, KafkaConfig } from '@audit/kafka';
 import { SecretCipher, StreamsConfig, StreamsModule, StreamStore, type StreamStatus } from '@audit/streams';
 import { buildApp, createTestTopics, openTestClickHouse, spawnApp, testBrokers, uniqueName, waitFor, WebhookReceiver, type AppProcess } from '@audit/testing';
 import type { INestApplication } from '@nestjs/common';
@@ -116,7 +116,7 @@ export async function withStreamRun(
   const random = new SeededRandom(options.seed);
   const clickhouse = await openTestClickHouse();
   const receiver = await new WebhookReceiver(SECRET).start();
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer = createCompleteSendProducer(kafka, { idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const store = new StreamStore(kafka, producer, { definitions: env.STREAMS_DEFINITIONS_TOPIC, status: env.STREAMS_STATUS_TOPIC });
   const ingest = await startIngestApp(clickhouse.handle, clickhouse.database, { ...ingestEnv(topic, dlqTopic, uniqueName(`reliability-${scenario}`), brokers, options.events), AUDIT_STORED_TOPIC: storedTopic });
