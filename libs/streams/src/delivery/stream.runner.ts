@@ -1,13 +1,13 @@
 import { Logger } from '@nestjs/common';
-import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import type { Destination } from '../destinations/destination';
 import type { StreamDefinition, StreamState, StreamStatus } from '../definition/stream-definition';
 import { passesFilter } from '../projection/stream.filter';
 import type { BackfillReader } from './backfill.reader';
-import type { CommitPoint } from './batch.assembler';
 import { DeliveryQueue } from './delivery.queue';
 import type { RetryPolicy } from './retry.policy';
 import { StreamRecordReader } from './stream-record.reader';
+import { StreamConsumer } from './stream.consumer';
 import { StreamPositioner } from './stream.positioner';
 import { StreamSender } from './stream.sender';
 
@@ -57,7 +57,7 @@ export class StreamRunner {
   private readonly queue: DeliveryQueue;
   private readonly reader: StreamRecordReader;
   private readonly sender: StreamSender;
-  private consumer?: Consumer;
+  private readonly consumer: StreamConsumer;
   private running?: Promise<void>;
   private state: StreamState = 'starting';
   private readonly counts: Pick<StreamStatus, 'delivered' | 'batches' | 'failedAttempts' | 'lastError' | 'lastDeliveredAt' | 'appliedPosition' | 'backfill'>;
@@ -100,10 +100,11 @@ export class StreamRunner {
           if (failing) this.state = 'failing';
           deps.metrics?.failed();
         },
-        commit: (points) => this.commit(points),
+        commit: (points) => this.consumer.commit(points),
       },
       previous?.batches ?? 0,
     );
+    this.consumer = new StreamConsumer(deps.kafka, deps.admin, settings, this.reader, this.queue, this.logger);
   }
 
   start(): void {
@@ -115,7 +116,7 @@ export class StreamRunner {
     this.abort.abort();
     await this.running?.catch(() => undefined);
     await this.sender.settle();
-    await this.consumer?.disconnect().catch(() => undefined);
+    await this.consumer.disconnect();
     await this.deps.destination.close();
   }
 
@@ -167,68 +168,7 @@ export class StreamRunner {
     }
     if (signal.aborted) return;
     if (this.state !== 'failing') this.state = 'active';
-    await this.runConsumer(signal);
-  }
-
-  /**
-   * Starts the stream's consumer, and starts it again (after a backoff) when kafkajs gives up on it:
-   * after some errors it leaves a crashed consumer stopped for good.
-   */
-  private async runConsumer(signal: AbortSignal, attempt = 0): Promise<void> {
-    try {
-      await this.resumeInsideRecords();
-      const consumer = this.deps.kafka.consumer({
-        groupId: this.settings.groupId,
-        sessionTimeout: this.settings.sessionTimeoutMs,
-        heartbeatInterval: Math.min(3000, Math.floor(this.settings.sessionTimeoutMs / 3)),
-        maxWaitTimeInMs: 100,
-        maxBytesPerPartition: 1024 * 1024,
-        allowAutoTopicCreation: false,
-      });
-      this.consumer = consumer;
-      consumer.on(consumer.events.CRASH, ({ payload }) => {
-        if (payload.restart || signal.aborted) return;
-        this.logger.warn(`the consumer stopped (${payload.error.message}); starting it again`);
-        void consumer.disconnect().catch(() => undefined).then(() => sleep(this.settings.retry.delay(attempt), signal)).then(async () => {
-            if (!signal.aborted) await this.runConsumer(signal, attempt + 1);
-          });
-      });
-      await consumer.connect();
-      if (signal.aborted) return void (await consumer.disconnect());
-      await consumer.subscribe({ topic: this.settings.topic, fromBeginning: true });
-      await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.receive(payload) });
-    } catch (error) {
-      if (signal.aborted) return;
-      this.logger.warn(`the consumer did not start (${(error as Error).message}); trying again`);
-      await this.consumer?.disconnect().catch(() => undefined);
-      await sleep(this.settings.retry.delay(attempt), signal);
-      if (!signal.aborted) await this.runConsumer(signal, attempt + 1);
-    }
-  }
-
-  private async receive({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
-    for (const message of batch.messages) {
-      if (!isRunning() || isStale() || this.abort.signal.aborted) return;
-      await this.queue.push(this.reader.read(batch.partition, message), heartbeat, this.abort.signal);
-      resolveOffset(message.offset);
-    }
-    await heartbeat();
-  }
-
-  /** Where an earlier run cut a record short, it continues after the sequence it reached (commit metadata `{"s":seq}`). */
-  private async resumeInsideRecords(): Promise<void> {
-    const [offsets] = await this.deps.admin.fetchOffsets({ groupId: this.settings.groupId, topics: [this.settings.topic] });
-    for (const { partition, offset, metadata } of offsets?.partitions ?? []) {
-      const seq = metadata ? (JSON.parse(metadata) as { s?: number }).s : undefined;
-      if (seq !== undefined && BigInt(offset) >= 0n) this.reader.resumeInside(partition, offset, seq);
-    }
-  }
-
-  private async commit(points: Map<number, CommitPoint>): Promise<void> {
-    if (!this.consumer) return;
-    await this.consumer.commitOffsets(
-      [...points].map(([partition, { offset, seq }]) => ({ topic: this.settings.topic, partition, offset, metadata: seq === undefined ? null : JSON.stringify({ s: seq }) })),
-    );
+    await this.consumer.run(signal);
   }
 
   private async applyPosition(signal: AbortSignal): Promise<void> {
