@@ -14,7 +14,7 @@ export type { LegalHoldView } from './legal-holds/legal-hold.dto';
 // The HTTP building blocks other feature libs reuse for their endpoints (libs/streams): the same
 // tokens, roles, validation and error shape as the audit-log endpoints.
 export { JwtAuthGuard, type AuthenticatedRequest } from './auth/jwt-auth.guard';
-export { TokenVerifier } from './auth/token.verifier';
 export { queryValidationPipe } from './http/query-validation.pipe';
 export { ApiError, forbidden, invalidParameter, type ApiErrorBody } from './http/api-errors';
 export { ApiErrorView } from './audit-logs/audit-logs-response.dto';
+export { AUDIT_RECORDER, type AuditRecorder } from './audit-trail/read-audit.trail';

@@ -214,7 +214,10 @@ export class QueryModule {
         QueryHealth,
         { provide: APP_FILTER, useClass: ApiExceptionFilter },
       ],
-      exports: [QueryConfig, QueryLimitsConfig, QueryHealth],
+      // Global: other feature modules' endpoints (libs/streams' /v1/streams) use the same token
+      // verification, guard, audit recorder and error shape without a second instance of each.
+      global: true,
+      exports: [QueryConfig, QueryLimitsConfig, QueryHealth, TokenVerifier, ReadAuditTrail, JwtAuthGuard, AUDIT_RECORDER],
     };
   }
 }

@@ -2,8 +2,7 @@ import { AuditChainRepository, CLICKHOUSE, ClickHouseConfig, type ClickHouseHand
 import { loadConfig } from '@audit/config';
 import { ConsumerLagReader, createCompleteSendProducer, createKafka, KafkaConfig } from '@audit/kafka';
 import { StreamMetrics } from '@audit/observability';
-import { AuditProducer } from '@audit/producer';
-import { JwtAuthGuard, QueryConfig, TokenVerifier } from '@audit/query';
+import { AUDIT_RECORDER, type AuditRecorder } from '@audit/query';
 import { Logger, Module, type DynamicModule, type OnApplicationShutdown, type Provider } from '@nestjs/common';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { StreamChangeTrail } from './api/stream-change.trail';
@@ -20,7 +19,7 @@ import { StreamSupervisor } from './delivery/stream.supervisor';
 import { StreamsConfig } from './streams.config';
 
 export interface StreamsModuleOptions {
-  /** Serve `/v1/streams` (needs the query API's token settings, QueryConfig). */
+  /** Serve `/v1/streams` (needs QueryModule in the app: its guard, audit recorder and error shape). */
   api?: boolean;
   /** Deliver streams in this process (when STREAMS_DELIVERY is also true). */
   delivery?: boolean;
@@ -60,23 +59,16 @@ class StreamSecrets {
   constructor(readonly cipher: SecretCipher | undefined) {}
 }
 
-class StreamChangeRecorderLifecycle implements OnApplicationShutdown {
-  constructor(readonly producer: AuditProducer) {}
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.producer.close({ timeoutMs: 10_000 });
-  }
-}
-
 /**
- * Outbound streams: `/v1/streams` (management) and the delivery of every stream (projections of
- * the audit log to webhooks and SIEMs). With ClickHouseModule in the app, a stream whose start the
+ * Outbound streams: `/v1/streams` (management; with QueryModule in the app, whose guard, audit
+ * recorder — stream changes are audited like reads — and error shape it uses) and the delivery of
+ * every stream (projections of the audit log to webhooks and SIEMs). With ClickHouseModule in the app, a stream whose start the
  * projection topic no longer holds is backfilled from ClickHouse; with ObservabilityModule, per
  * stream metrics. See libs/streams/README.md.
  */
 @Module({})
 export class StreamsModule {
-  static forRoot(options: StreamsModuleOptions, config = loadConfig(StreamsConfig), kafkaConfig = loadConfig(KafkaConfig), queryConfig?: QueryConfig): DynamicModule {
+  static forRoot(options: StreamsModuleOptions, config = loadConfig(StreamsConfig), kafkaConfig = loadConfig(KafkaConfig)): DynamicModule {
     let cipher: SecretCipher | undefined;
     if (config.STREAMS_SECRET_KEY) cipher = SecretCipher.fromKey(config.STREAMS_SECRET_KEY);
     else new Logger(StreamsModule.name).warn('STREAMS_SECRET_KEY is not set: streams with destination secrets can be neither created nor delivered');
@@ -90,24 +82,12 @@ export class StreamsModule {
     const controllers: Array<new (...args: never[]) => unknown> = [];
     if (options.api) {
       controllers.push(StreamsController);
-      providers.push(
-        { provide: QueryConfig, useValue: queryConfig ?? loadConfig(QueryConfig) },
-        TokenVerifier,
-        JwtAuthGuard,
-        {
-          provide: StreamChangeRecorderLifecycle,
-          useFactory: () =>
-            new StreamChangeRecorderLifecycle(
-              new AuditProducer({ brokers: kafkaConfig.brokers, clientId: `${kafkaConfig.KAFKA_CLIENT_ID}-streams-api`, topic: config.AUDIT_TOPIC, bufferFullPolicy: 'reject', exitHooks: false }),
-            ),
-        },
-        {
-          provide: StreamsService,
-          inject: [StreamsRuntime, StreamSecrets, StreamChangeRecorderLifecycle],
-          useFactory: (runtime: StreamsRuntime, secrets: StreamSecrets, recorder: StreamChangeRecorderLifecycle) =>
-            new StreamsService(config, runtime.store, new StreamChangeTrail(recorder.producer), destinations, secrets.cipher),
-        },
-      );
+      providers.push({
+        provide: StreamsService,
+        inject: [StreamsRuntime, StreamSecrets, AUDIT_RECORDER],
+        useFactory: (runtime: StreamsRuntime, secrets: StreamSecrets, recorder: AuditRecorder) =>
+          new StreamsService(config, runtime.store, new StreamChangeTrail(recorder), destinations, secrets.cipher),
+      });
     }
     if (options.delivery === true && config.STREAMS_DELIVERY) {
       if (options.health) controllers.push(StreamDeliveryHealthController);

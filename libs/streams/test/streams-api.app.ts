@@ -57,7 +57,7 @@ export async function startStreamsApiApp(overrides: Record<string, string> = {})
     imports: [
       ClickHouseModule.forRoot(loadConfig(ClickHouseConfig, env)),
       QueryModule.forRoot(loadConfig(QueryConfig, env), kafkaConfig),
-      StreamsModule.forRoot({ api: true, delivery: true }, loadConfig(StreamsConfig, env), kafkaConfig, loadConfig(QueryConfig, env)),
+      StreamsModule.forRoot({ api: true, delivery: true }, loadConfig(StreamsConfig, env), kafkaConfig),
     ],
   }).compile();
   const app: INestApplication = moduleRef.createNestApplication({ logger: ['error'] });

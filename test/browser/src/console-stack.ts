@@ -74,7 +74,7 @@ export async function startConsoleStack(): Promise<ConsoleStack> {
       ClickHouseModule.forRoot(loadConfig(ClickHouseConfig, env)),
       IngestModule.forRoot(loadConfig(IngestConfig, env), loadConfig(KafkaConfig, env)),
       QueryModule.forRoot(loadConfig(QueryConfig, env), loadConfig(KafkaConfig, env)),
-      StreamsModule.forRoot({ api: true, delivery: true }, loadConfig(StreamsConfig, env), loadConfig(KafkaConfig, env), loadConfig(QueryConfig, env)),
+      StreamsModule.forRoot({ api: true, delivery: true }, loadConfig(StreamsConfig, env), loadConfig(KafkaConfig, env)),
       ConsoleModule.forRoot(loadConfig(ConsoleConfig, env)),
     ],
   }).compile();

@@ -12,6 +12,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+// testTimeout in a project's jest config is ignored under the root config's `projects`: set it here
+// (booting the stack also creates its topics, the projection topic among them: more than the 5 s default on a busy machine).
+jest.setTimeout(120_000);
+
 const SECRET = 'e2e-secret-that-is-at-least-32-characters';
 
 const token = (organizationId: string) => signTestToken({ secret: SECRET, organizationId, expiresIn: '5m' });

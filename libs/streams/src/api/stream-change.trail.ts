@@ -1,13 +1,7 @@
-import type { Principal } from '@audit/query';
-import { ApiError } from '@audit/query';
+import { ApiError, type AuditRecorder, type Principal } from '@audit/query';
 import type { AuditEventInput } from '@audit/producer';
 import { HttpStatus, Logger } from '@nestjs/common';
 import type { StreamDefinition } from '../definition/stream-definition';
-
-/** What records the audit events of stream changes (an `AuditProducer`, whose `record` resolves on the broker's acknowledgement). */
-export interface StreamChangeRecorder {
-  record(input: AuditEventInput): Promise<void>;
-}
 
 export type StreamChange = 'create' | 'update' | 'delete' | 'pause' | 'resume' | 'replay' | 'test';
 
@@ -22,7 +16,8 @@ export type StreamChange = 'create' | 'update' | 'delete' | 'pause' | 'resume' |
 export class StreamChangeTrail {
   private readonly logger = new Logger(StreamChangeTrail.name);
 
-  constructor(private readonly recorder: StreamChangeRecorder) {}
+  /** `recorder`: the query API's audit recorder (an `AuditProducer`: `record` resolves once the broker acknowledged). */
+  constructor(private readonly recorder: AuditRecorder) {}
 
   async record(principal: Principal, change: StreamChange, stream: StreamDefinition, details: Record<string, string | number | boolean> = {}, failure?: string): Promise<void> {
     const destination = stream.destination;
