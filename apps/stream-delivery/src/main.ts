@@ -1,4 +1,6 @@
 import 'reflect-metadata';
+import { OpsListener } from '@audit/observability';
+import { StreamDeliveryHealth } from '@audit/streams';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger as PinoLogger } from 'nestjs-pino';
@@ -9,9 +11,10 @@ async function bootstrap(): Promise<void> {
   app.useLogger(app.get(PinoLogger));
   // SIGTERM → app.close(): each stream stops sending (what was not acknowledged is sent again by the next run).
   app.enableShutdownHooks();
-  const port = Number(process.env.STREAM_DELIVERY_PORT ?? 3002);
-  await app.listen(port, process.env.STREAM_DELIVERY_HOST ?? '127.0.0.1');
-  Logger.log(`stream delivery running; health on ${await app.getUrl()}/health/ready`, 'StreamDelivery');
+  // No public listener: the delivery serves only /metrics and /health/* on its operations listener.
+  await app.init();
+  const ops = await app.get(OpsListener).listen(app.get(StreamDeliveryHealth));
+  Logger.log(`stream delivery running; operations (/metrics, /health/ready) on ${ops}`, 'StreamDelivery');
 }
 
 bootstrap().catch((error: unknown) => {

@@ -5,10 +5,11 @@ import { Module } from '@nestjs/common';
 
 /**
  * Stream delivery on its own (server mode: ClickHouse by URL, for backfills): every stream's
- * consumer, sender and status, `/metrics` and `/health`. Run one per deployment beside the
- * ingestors and query APIs; on the embedded default, apps/all-in-one delivers instead.
+ * consumer, sender and status; `/metrics` and `/health/*` on its operations listener (OPS_PORT,
+ * default 3003). Run one per deployment beside the ingestors and query APIs; on the embedded
+ * default, apps/all-in-one delivers instead.
  */
 @Module({
-  imports: [ObservabilityModule.forRoot({ app: 'stream-delivery' }), ClickHouseModule.forRoot(), StreamsModule.forRoot({ delivery: true, health: true })],
+  imports: [ObservabilityModule.forRoot({ app: 'stream-delivery', opsPort: 3003 }), ClickHouseModule.forRoot(), StreamsModule.forRoot({ delivery: true })],
 })
 export class StreamDeliveryModule {}

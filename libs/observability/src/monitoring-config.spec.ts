@@ -155,7 +155,12 @@ describe('docker-compose deployment', () => {
   const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8')) as { services: Record<string, ComposeService> };
   const services = compose.services;
   const prometheus = parse(readFileSync(join(monitoring, 'prometheus', 'prometheus.yml'), 'utf8')) as { scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[] }> }> };
-  const apps = { ingestor: { user: 'audit_ingestor', opsPort: '3001' }, 'query-api': { user: 'audit_query_api', opsPort: '3002' } };
+  // Stream delivery only reads (backfills: audit_events, audit_chain_heads), so it runs as the read side's user.
+  const apps = {
+    ingestor: { user: 'audit_ingestor', opsPort: '3001' },
+    'query-api': { user: 'audit_query_api', opsPort: '3002' },
+    'stream-delivery': { user: 'audit_query_api', opsPort: '3003' },
+  };
 
   it('should publish every port on 127.0.0.1 only', () => {
     const published = Object.entries(services).flatMap(([name, service]) => (service.ports ?? []).map((port) => `${name} ${port}`));

@@ -2,7 +2,7 @@ import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 
 /** The operations listener (`/metrics`, `/health/*`), apart from the public one. */
 export class OpsConfig {
-  /** Its port; 0: any free port. Unset: the app's own default (ingestor 3001, query API and all-in-one 3002). */
+  /** Its port; 0: any free port. Unset: the app's own default (ingestor 3001, query API and all-in-one 3002, stream delivery 3003). */
   @IsOptional()
   @IsInt()
   @Min(0)

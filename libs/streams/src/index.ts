@@ -1,5 +1,6 @@
 export { StreamsModule, type StreamsModuleOptions } from './streams.module';
 export { StreamDelivery } from './delivery/stream-delivery';
+export { StreamDeliveryHealth } from './delivery/stream-delivery.health';
 export { StreamsConfig } from './streams.config';
 export {
   ALL_ORGANIZATIONS,

@@ -14,17 +14,15 @@ import { StreamStore } from './definition/stream.store';
 import { BackfillReader } from './delivery/backfill.reader';
 import { RetryPolicy } from './delivery/retry.policy';
 import { StreamDelivery } from './delivery/stream-delivery';
-import { StreamDeliveryHealthController } from './delivery/stream-delivery-health.controller';
+import { StreamDeliveryHealth } from './delivery/stream-delivery.health';
 import { StreamSupervisor } from './delivery/stream.supervisor';
 import { StreamsConfig } from './streams.config';
 
 export interface StreamsModuleOptions {
   /** Serve `/v1/streams` (needs QueryModule in the app: its guard, audit recorder and error shape). */
   api?: boolean;
-  /** Deliver streams in this process (when STREAMS_DELIVERY is also true). */
+  /** Deliver streams in this process (when STREAMS_DELIVERY is also true); exports its {@link StreamDeliveryHealth}. */
   delivery?: boolean;
-  /** Serve `/health/live` and `/health/ready` for the delivery (the standalone apps/stream-delivery). */
-  health?: boolean;
 }
 
 /** The streams' Kafka clients and stores, opened at boot and closed at shutdown. */
@@ -90,7 +88,6 @@ export class StreamsModule {
       });
     }
     if (options.delivery === true && config.STREAMS_DELIVERY) {
-      if (options.health) controllers.push(StreamDeliveryHealthController);
       providers.push({
         provide: StreamDelivery,
         inject: [StreamsRuntime, StreamSecrets, { token: CLICKHOUSE, optional: true }, { token: ClickHouseConfig, optional: true }, { token: StreamMetrics, optional: true }],
@@ -124,8 +121,9 @@ export class StreamsModule {
           );
         },
       });
+      providers.push({ provide: StreamDeliveryHealth, inject: [StreamDelivery], useFactory: (delivery: StreamDelivery) => new StreamDeliveryHealth(delivery) });
     }
     const delivering = options.delivery === true && config.STREAMS_DELIVERY;
-    return { module: StreamsModule, controllers, providers, exports: delivering ? [StreamsConfig, StreamDelivery] : [StreamsConfig] };
+    return { module: StreamsModule, controllers, providers, exports: delivering ? [StreamsConfig, StreamDelivery, StreamDeliveryHealth] : [StreamsConfig] };
   }
 }

@@ -68,7 +68,7 @@ function processDelivery(env: Record<string, string>, build: boolean): DeliveryU
   return {
     async start() {
       // Its own (empty) embedded ClickHouse: this run's stream never needs a backfill.
-      running = spawnApp('stream-delivery', { ...env, CLICKHOUSE_DATA_PATH: dataPath, STREAM_DELIVERY_PORT: '0' });
+      running = spawnApp('stream-delivery', { ...env, CLICKHOUSE_DATA_PATH: dataPath });
       const current = running;
       await waitFor(async () => {
         if (current.child.exitCode !== null) throw new Error(`the delivery exited by itself:\n${current.output.join('\n')}`);
