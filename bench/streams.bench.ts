@@ -9,14 +9,12 @@
 //   ratio ≥ 0.5): the figure measures the stream, not the receiver.
 import 'reflect-metadata';
 import { loadConfig } from '@audit/config';
-import { makeAuditEvent, uuidv7 } from '@audit/contract';
+import { makeAuditEvent } from '@audit/contract';
 import { startIngestApp } from '@audit/ingest/testing';
-import { createCompleteSendProducer, createKafka, ensureTopics, KafkaConfig } from '@audit/kafka';
-import { SecretCipher, StreamsConfig, StreamsModule, StreamStore, type StreamDefinition } from '@audit/streams';
+import { createKafka, ensureTopics, KafkaConfig } from '@audit/kafka';
+import { startDeliveryHarness, type DeliveryHarness } from '@audit/streams/testing';
 import { AuditProducer } from '@audit/producer';
 import { openTestClickHouse, publishStored, WebhookReceiver, type ReceivedRequest } from '@audit/testing';
-import type { INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { benchRow, percentile, writeBenchResults, type BenchRow } from './lib';
@@ -38,64 +36,19 @@ async function until(check: () => boolean, what: string, timeoutMs: number): Pro
   }
 }
 
-/** Streams of this bench: topics of its own, the delivery as the all-in-one composes it, a store to define streams. */
-async function streamsUnderTest(brokers: string[], storedTopic: string) {
-  const key = randomBytes(32).toString('base64');
-  const env = {
-    KAFKA_BROKERS: brokers.join(','),
-    AUDIT_STORED_TOPIC: storedTopic,
-    STREAMS_DEFINITIONS_TOPIC: `bench.streams.${suffix}.definitions`,
-    STREAMS_STATUS_TOPIC: `bench.streams.${suffix}.status`,
-    STREAMS_GROUP_PREFIX: `bench-stream-${suffix}-`,
-    STREAMS_SECRET_KEY: key,
-    STREAMS_ALLOWED_CIDRS: '127.0.0.1/32',
-    STREAMS_STATUS_INTERVAL_MS: '1000',
-  };
-  const kafka = createKafka({ brokers, clientId: 'bench-streams' });
-  const producer = createCompleteSendProducer(kafka, { idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
-  const store = new StreamStore(kafka, producer, { definitions: env.STREAMS_DEFINITIONS_TOPIC, status: env.STREAMS_STATUS_TOPIC });
-  await store.start();
-  const cipher = SecretCipher.fromKey(key);
-  let app: INestApplication | undefined;
-  return {
-    async define(url: string): Promise<StreamDefinition> {
-      const id = uuidv7();
-      const now = new Date().toISOString();
-      const stream: StreamDefinition = {
-        id,
-        organizationId: '*',
-        name: 'bench',
-        destination: { type: 'webhook', url },
-        sealedSecret: cipher.seal(SECRET, id),
-        format: 'v1',
-        filter: {},
-        paused: false,
-        position: { id: uuidv7(), kind: 'created', from: now },
-        createdAt: now,
-        updatedAt: now,
-        createdBy: { subject: 'bench' },
-        version: 1,
-      };
-      await store.definitions.put(id, stream);
-      return stream;
-    },
-    applied: (id: string) => store.statuses.get(id)?.appliedPosition !== undefined,
-    async startDelivery() {
-      app = await NestFactory.create({ module: class StreamsBench {}, imports: [StreamsModule.forRoot({ delivery: true }, loadConfig(StreamsConfig, env), loadConfig(KafkaConfig, env))] }, { logger: ['error'] });
-      await app.init();
-    },
-    async stopDelivery() {
-      await app?.close();
-      app = undefined;
-    },
-    async close() {
-      await app?.close();
-      await store.close();
-      await producer.disconnect();
-    },
-  };
-}
+/**
+ * Streams of this bench: definitions and status topics of its own, the delivery as the all-in-one
+ * composes it, a store to define streams. The harness's short retry and status intervals only
+ * matter when a send fails, which no run here provokes; statuses are published once a second.
+ */
+const streamsUnderTest = (brokers: string[], storedTopic: string) =>
+  startDeliveryHarness({ name: `bench.streams.${suffix}`, brokers, storedTopic, env: { STREAMS_STATUS_INTERVAL_MS: '1000' } });
+
+/** An all-organization webhook stream to the bench's receiver. */
+const defineStream = (streams: DeliveryHarness, url: string) => streams.define({ organizationId: '*', name: 'bench', destination: { type: 'webhook', url }, secret: SECRET });
+
+/** Resolves once the delivery has taken the stream's position. */
+const applied = (streams: DeliveryHarness, id: string) => () => streams.status(id)?.appliedPosition !== undefined;
 
 /** Latency at a steady rate: the whole path (AuditProducer → ingest → projection → stream → receiver). */
 async function steadyLatency(brokers: string[]): Promise<number[]> {
@@ -112,8 +65,8 @@ async function steadyLatency(brokers: string[]): Promise<number[]> {
   const ingest = await startIngestApp(clickhouse.handle, clickhouse.database, { KAFKA_BROKERS: brokers.join(','), AUDIT_TOPIC: topic, AUDIT_DLQ_TOPIC: `${topic}.dlq`, AUDIT_STORED_TOPIC: `${topic}.stored`, INGEST_GROUP_ID: `bench-streams-${suffix}` });
   try {
     await streams.startDelivery();
-    const stream = await streams.define(`${receiver.baseUrl}/audit`);
-    await until(() => streams.applied(stream.id), 'the stream to take its position', 60_000);
+    const stream = await defineStream(streams, `${receiver.baseUrl}/audit`);
+    await until(applied(streams, stream.id), 'the stream to take its position', 60_000);
     const occurred = new Map<string, number>();
     const ids = new Map<string, string>();
     const events = RATE * SECONDS;
@@ -168,8 +121,8 @@ async function backlogDrain(brokers: string[]): Promise<{ streamPerSecond: numbe
   const streams = await streamsUnderTest(brokers, storedTopic);
   try {
     await streams.startDelivery();
-    const stream = await streams.define(`${receiver.baseUrl}/audit`);
-    await until(() => streams.applied(stream.id), 'the stream to take its position', 60_000);
+    const stream = await defineStream(streams, `${receiver.baseUrl}/audit`);
+    await until(applied(streams, stream.id), 'the stream to take its position', 60_000);
     await streams.stopDelivery();
     log(`publishing a backlog of ${BACKLOG} events to the projection topic`);
     const heads = new Map();

@@ -1,7 +1,7 @@
 import { makeAuditEvent, type AuditEvent } from '@audit/contract';
 import type { ChainHead } from '@audit/integrity';
 import { openTestClickHouse, publishStored, storeChain, waitFor, WebhookReceiver, type TestClickHouse } from '@audit/testing';
-import { startDeliveryHarness, type DeliveryHarness } from './stream-delivery.harness';
+import { startDeliveryHarness, type DeliveryHarness } from '../testing';
 
 jest.setTimeout(180_000);
 
@@ -18,7 +18,7 @@ describe('stream positions: backfill from ClickHouse, replay by time', () => {
   });
 
   async function setUp(partitions: number): Promise<{ harness: DeliveryHarness; webhook: WebhookReceiver }> {
-    const [harness, webhook] = await Promise.all([startDeliveryHarness({}, partitions), new WebhookReceiver('whsec-backfill-00000000').start()]);
+    const [harness, webhook] = await Promise.all([startDeliveryHarness({ partitions }), new WebhookReceiver('whsec-backfill-00000000').start()]);
     harnesses.push(harness);
     receivers.push(webhook);
     return { harness, webhook };

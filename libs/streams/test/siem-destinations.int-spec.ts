@@ -4,7 +4,7 @@ import { DatadogLogsReceiver, publishStored, SplunkHecReceiver, SyslogReceiver, 
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDeliveryHarness, type DeliveryHarness } from './stream-delivery.harness';
+import { startDeliveryHarness, type DeliveryHarness } from '../testing';
 
 jest.setTimeout(120_000);
 
@@ -22,7 +22,7 @@ describe('stream delivery to Splunk HEC, Datadog logs and syslog (local receiver
     folder = mkdtempSync(join(tmpdir(), 'audit-streams-ca-'));
     const caFile = join(folder, 'ca.pem');
     writeFileSync(caFile, tls.cert);
-    harness = await startDeliveryHarness({ STREAMS_TLS_CA_FILE: caFile });
+    harness = await startDeliveryHarness({ env: { STREAMS_TLS_CA_FILE: caFile } });
     await harness.startDelivery();
   });
 

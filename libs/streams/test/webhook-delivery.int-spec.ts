@@ -1,7 +1,7 @@
 import { makeAuditEvent, type AuditEvent } from '@audit/contract';
 import type { ChainHead } from '@audit/integrity';
 import { publishStored, waitFor, WebhookReceiver } from '@audit/testing';
-import { startDeliveryHarness, type DeliveryHarness } from './stream-delivery.harness';
+import { startDeliveryHarness, type DeliveryHarness } from '../testing';
 
 jest.setTimeout(120_000);
 

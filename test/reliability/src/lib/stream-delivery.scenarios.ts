@@ -3,15 +3,10 @@
 // a fault strikes at moments drawn from the seed. Each run waits until every stored link has
 // reached the receiver and returns its figure line. The same functions serve the CI-sized tests
 // and the full-scale bench (`npm run bench -- --only stream-faults`).
-import { loadConfig } from '@audit/config';
-import { uuidv7 } from '@audit/contract';
 import { startIngestApp } from '@audit/ingest/testing';
-import { createCompleteSendProducer, createKafka, KafkaConfig } from '@audit/kafka';
-import { SecretCipher, StreamsConfig, StreamsModule, StreamStore, type StreamStatus } from '@audit/streams';
+import { createKafka } from '@audit/kafka';
+import { startDeliveryHarness, type DeliveryHarness } from '@audit/streams/testing';
 import { buildApp, createTestTopics, openTestClickHouse, spawnApp, testBrokers, uniqueName, waitFor, WebhookReceiver, type AppProcess } from '@audit/testing';
-import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,19 +34,11 @@ interface DeliveryUnderTest {
   explain(): string[];
 }
 
-function inProcessDelivery(env: Record<string, string>): DeliveryUnderTest {
-  let app: INestApplication | undefined;
+function inProcessDelivery(harness: DeliveryHarness): DeliveryUnderTest {
   return {
-    async start() {
-      const moduleRef = await Test.createTestingModule({ imports: [StreamsModule.forRoot({ delivery: true }, loadConfig(StreamsConfig, env), loadConfig(KafkaConfig, env))] }).compile();
-      app = moduleRef.createNestApplication({ logger: ['error'] });
-      await app.init();
-    },
+    start: async () => void (await harness.startDelivery()),
     kill: () => Promise.reject(new Error('an in-process delivery is not killed')),
-    async stop() {
-      await app?.close();
-      app = undefined;
-    },
+    stop: () => harness.stopDelivery(),
     explain: () => [],
   };
 }
@@ -97,51 +84,21 @@ export async function withStreamRun(
   const brokers = testBrokers();
   const kafka = createKafka({ brokers, clientId: `reliability-${scenario}` });
   const { topic, dlqTopic, storedTopic } = await createTestTopics(kafka, PARTITIONS);
-  const base = uniqueName(`streams.${scenario}`).replace('_', '.');
-  const key = randomBytes(32).toString('base64');
-  const env: Record<string, string> = {
-    KAFKA_BROKERS: brokers.join(','),
-    AUDIT_STORED_TOPIC: storedTopic,
-    STREAMS_DEFINITIONS_TOPIC: `${base}.definitions`,
-    STREAMS_STATUS_TOPIC: `${base}.status`,
-    STREAMS_GROUP_PREFIX: `${base}-`,
-    STREAMS_SECRET_KEY: key,
-    STREAMS_ALLOWED_CIDRS: '127.0.0.1/32',
-    STREAMS_STATUS_INTERVAL_MS: '500',
-    STREAMS_RETRY_INITIAL_MS: '100',
-    STREAMS_RETRY_MAX_MS: '2000',
-    STREAMS_SESSION_TIMEOUT_MS: '6000',
-    STREAMS_HTTP_TIMEOUT_MS: '10000',
-  };
   const random = new SeededRandom(options.seed);
   const clickhouse = await openTestClickHouse();
   const receiver = await new WebhookReceiver(SECRET).start();
-  const producer = createCompleteSendProducer(kafka, { idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
-  const store = new StreamStore(kafka, producer, { definitions: env.STREAMS_DEFINITIONS_TOPIC, status: env.STREAMS_STATUS_TOPIC });
+  const harness = await startDeliveryHarness({
+    name: `streams.${scenario}`,
+    brokers,
+    storedTopic,
+    env: { STREAMS_STATUS_INTERVAL_MS: '500', STREAMS_RETRY_INITIAL_MS: '100', STREAMS_RETRY_MAX_MS: '2000', STREAMS_HTTP_TIMEOUT_MS: '10000' },
+  });
   const ingest = await startIngestApp(clickhouse.handle, clickhouse.database, { ...ingestEnv(topic, dlqTopic, uniqueName(`reliability-${scenario}`), brokers, options.events), AUDIT_STORED_TOPIC: storedTopic });
-  const delivery = options.deliveryProcess ? processDelivery(env, options.build !== false) : inProcessDelivery(env);
+  const delivery = options.deliveryProcess ? processDelivery(harness.env, options.build !== false) : inProcessDelivery(harness);
   try {
-    await store.start();
     await delivery.start();
-    const id = uuidv7();
-    const now = new Date().toISOString();
-    await store.definitions.put(id, {
-      id,
-      organizationId: '*',
-      name: scenario,
-      destination: { type: 'webhook', url: `${receiver.baseUrl}/audit` },
-      sealedSecret: SecretCipher.fromKey(key).seal(SECRET, id),
-      format: 'v1',
-      filter: {},
-      paused: false,
-      position: { id: uuidv7(), kind: 'created', from: now },
-      createdAt: now,
-      updatedAt: now,
-      createdBy: { subject: 'reliability' },
-      version: 1,
-    });
-    await waitFor(async () => (store.statuses.get(id)?.appliedPosition ? true : undefined), { what: 'the stream to take its position', timeoutMs: 60_000 });
+    const { id } = await harness.define({ organizationId: '*', name: scenario, destination: { type: 'webhook', url: `${receiver.baseUrl}/audit` }, secret: SECRET });
+    await waitFor(async () => (harness.status(id)?.appliedPosition ? true : undefined), { what: 'the stream to take its position', timeoutMs: 60_000 });
     const traffic = startTraffic({ brokers, topic, events: options.events, durationMs: options.durationMs });
     const received = () => [...receiver.ledger.seen.values()].reduce((sum, seqs) => sum + seqs.size, 0);
     await fault({ receiver, traffic, random, delivery, received });
@@ -159,19 +116,17 @@ export async function withStreamRun(
     try {
       await waitFor(async () => (receiver.ledger.report(expected).missing === 0 ? true : undefined), { what: `all ${stored} stored links at the receiver`, timeoutMs: Math.max(180_000, options.events * 3), intervalMs: 250 });
     } catch (error) {
-      const status: StreamStatus | undefined = store.statuses.get(id);
-      throw new Error([(error as Error).message, `received ${received()}; stream status ${JSON.stringify(status)}`, ...delivery.explain()].join('\n'));
+      throw new Error([(error as Error).message, `received ${received()}; stream status ${JSON.stringify(harness.status(id))}`, ...delivery.explain()].join('\n'));
     }
     // Copies that are still on their way would show now.
     await sleep(1000);
     const report = receiver.ledger.report(expected);
-    options.log?.(`${scenario}: ${receiver.batches.length} batches acknowledged; stream status ${JSON.stringify(store.statuses.get(id))}`);
+    options.log?.(`${scenario}: ${receiver.batches.length} batches acknowledged; stream status ${JSON.stringify(harness.status(id))}`);
     return { scenario, seed: options.seed, produced, stored, delivered: report.delivered, unique: report.unique, duplicates: report.duplicates, lost: report.missing, gaps: report.uncovered };
   } finally {
     await delivery.stop().catch(() => undefined);
     await ingest.app.close().catch(() => undefined);
-    await store.close().catch(() => undefined);
-    await producer.disconnect().catch(() => undefined);
+    await harness.close().catch(() => undefined);
     await receiver.stop();
     await clickhouse.close();
   }

@@ -1,3 +1,6 @@
+// `@audit/streams/testing`: a stream delivery inside a test's (or benchmark's) own process, with
+// topics of its own and a store to write definitions as the management API does. Not part of the
+// runtime lib (libs/streams/src): only tests, fault runs and benchmarks import it.
 import type { ClickHouseHandle } from '@audit/clickhouse';
 import { loadConfig } from '@audit/config';
 import { uuidv7 } from '@audit/contract';
@@ -7,7 +10,19 @@ import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { Kafka, Producer } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
-import { SecretCipher, StreamDelivery, StreamsConfig, StreamsModule, StreamStore, type StreamDefinition, type StreamDestination, type StreamStatus } from '../src';
+import { SecretCipher, StreamsConfig, StreamsModule, StreamStore, type StreamDefinition, type StreamDestination, type StreamStatus } from '../src';
+
+export interface DeliveryHarnessOptions {
+  /** The delivery's environment over the harness's own (short intervals, loopback receivers allowed). */
+  env?: Record<string, string>;
+  /** The projection topic to read; absent, a topic of the harness's own with `partitions`. */
+  storedTopic?: string;
+  partitions?: number;
+  /** Absent: the test broker (`KAFKA_BROKERS`). */
+  brokers?: string[];
+  /** Names its topics and consumer groups (made unique). */
+  name?: string;
+}
 
 export interface DeliveryHarness {
   kafka: Kafka;
@@ -16,7 +31,7 @@ export interface DeliveryHarness {
   /** The definitions and statuses as the management API sees them (its own store, like another process). */
   store: StreamStore;
   cipher: SecretCipher;
-  /** Writes a stream definition (version 1, or one up when it exists). */
+  /** Writes a stream definition (of org_0, from now, unless `stream` says otherwise), its secret sealed. */
   define(stream: { destination: StreamDestination; secret?: string } & Partial<Omit<StreamDefinition, 'destination'>>): Promise<StreamDefinition>;
   change(id: string, change: Partial<StreamDefinition>): Promise<StreamDefinition>;
   startDelivery(clickhouse?: { handle: ClickHouseHandle; database: string }): Promise<INestApplication>;
@@ -31,14 +46,15 @@ export interface DeliveryHarness {
  * it (StreamsModule in a Nest app), and a store to write definitions as the API does. Short
  * intervals, and the loopback address allow-listed for the local receivers.
  */
-export async function startDeliveryHarness(overrides: Record<string, string> = {}, partitions = 3): Promise<DeliveryHarness> {
-  const kafka = createKafka({ brokers: testBrokers(), clientId: 'streams-test' });
-  const base = uniqueName('streams.test').replace('_', '.');
-  const storedTopic = `${base}.stored`;
-  await ensureTopics(kafka, [{ topic: storedTopic, numPartitions: partitions, retentionMs: 3_600_000 }]);
+export async function startDeliveryHarness(options: DeliveryHarnessOptions = {}): Promise<DeliveryHarness> {
+  const brokers = options.brokers ?? testBrokers();
+  const kafka = createKafka({ brokers, clientId: 'streams-test' });
+  const base = uniqueName(options.name ?? 'streams.test').replace('_', '.');
+  const storedTopic = options.storedTopic ?? `${base}.stored`;
+  if (!options.storedTopic) await ensureTopics(kafka, [{ topic: storedTopic, numPartitions: options.partitions ?? 3, retentionMs: 3_600_000 }]);
   const key = randomBytes(32).toString('base64');
   const env: Record<string, string> = {
-    KAFKA_BROKERS: testBrokers().join(','),
+    KAFKA_BROKERS: brokers.join(','),
     AUDIT_STORED_TOPIC: storedTopic,
     STREAMS_DEFINITIONS_TOPIC: `${base}.definitions`,
     STREAMS_STATUS_TOPIC: `${base}.status`,
@@ -51,7 +67,7 @@ export async function startDeliveryHarness(overrides: Record<string, string> = {
     STREAMS_COVERAGE_INTERVAL_MS: '500',
     STREAMS_SESSION_TIMEOUT_MS: '6000',
     STREAMS_HTTP_TIMEOUT_MS: '5000',
-    ...overrides,
+    ...options.env,
   };
   const config = loadConfig(StreamsConfig, env);
   const producer: Producer = createCompleteSendProducer(kafka, { idempotent: true, maxInFlightRequests: 1 });
@@ -122,6 +138,3 @@ export async function startDeliveryHarness(overrides: Record<string, string> = {
   };
   return harness;
 }
-
-/** The supervisor of a delivery app (to look at a stream's runner). */
-export const supervisorOf = (app: INestApplication) => app.get(StreamDelivery).supervisor;
