@@ -7,12 +7,13 @@ import { Logger as PinoLogger } from 'nestjs-pino';
 import { StreamDeliveryModule } from './stream-delivery.module';
 
 async function bootstrap(): Promise<void> {
-  const app = await NestFactory.create(StreamDeliveryModule, { bufferLogs: true });
+  // No public listener, so no HTTP app: an application context (started once created) whose logs
+  // are flushed when the logger is set (an HTTP app would flush them only in listen()). It serves
+  // only /metrics and /health/* on its operations listener.
+  const app = await NestFactory.createApplicationContext(StreamDeliveryModule, { bufferLogs: true });
   app.useLogger(app.get(PinoLogger));
   // SIGTERM → app.close(): each stream stops sending (what was not acknowledged is sent again by the next run).
   app.enableShutdownHooks();
-  // No public listener: the delivery serves only /metrics and /health/* on its operations listener.
-  await app.init();
   const ops = await app.get(OpsListener).listen(app.get(StreamDeliveryHealth));
   Logger.log(`stream delivery running; operations (/metrics, /health/ready) on ${ops}`, 'StreamDelivery');
 }

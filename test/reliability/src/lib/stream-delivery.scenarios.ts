@@ -60,7 +60,9 @@ function processDelivery(env: Record<string, string>, build: boolean): DeliveryU
       await waitFor(async () => {
         if (current.child.exitCode !== null) throw new Error(`the delivery exited by itself:\n${current.output.join('\n')}`);
         return current.output.some((line) => line.includes('stream delivery running')) ? true : undefined;
-      }, { what: 'the delivery process to start', timeoutMs: 120_000 });
+      }, { what: 'the delivery process to start', timeoutMs: 120_000 }).catch((error: Error) => {
+        throw new Error([error.message, ...current.output.slice(-30)].join('\n'));
+      });
     },
     kill: () => end('SIGKILL'),
     async stop() {
