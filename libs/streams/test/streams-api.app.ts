@@ -34,6 +34,8 @@ export async function startStreamsApiApp(overrides: Record<string, string> = {})
     CLICKHOUSE_DATA_PATH: dataPath,
     CLICKHOUSE_DATABASE: uniqueName('audit_streams_api'),
     AUTH_JWT_SECRET: SECRET,
+    // 15 s under `npm test` (scripts/test.mjs says why): stream changes wait for their audit event too.
+    ...(process.env.QUERY_AUDIT_ACK_TIMEOUT_MS && { QUERY_AUDIT_ACK_TIMEOUT_MS: process.env.QUERY_AUDIT_ACK_TIMEOUT_MS }),
     AUDIT_TOPIC: `${base}.events`,
     AUDIT_STORED_TOPIC: `${base}.stored`,
     STREAMS_DEFINITIONS_TOPIC: `${base}.definitions`,
