@@ -10,16 +10,20 @@ import { readTextBatch, type KeyedTextBatch, type TextBatch } from './text-batch
  */
 export type TenantScope = { organizationId: string } | 'all';
 
-/** What to read. Times are ISO-8601 UTC; the window is [from, to). Absent filters match all. */
-export interface AuditEventsFilter {
-  from: string;
-  to: string;
+/** Which events, by their content. Absent filters match all. */
+export interface AuditEventAttributes {
   resourceTypes?: string[];
   actions?: string[];
   /** Matches the actor's email or id. */
   actor?: string;
   resourceId?: string;
   status?: string;
+}
+
+/** What to read. Times are ISO-8601 UTC; the window is [from, to). */
+export interface AuditEventsFilter extends AuditEventAttributes {
+  from: string;
+  to: string;
 }
 
 export interface PageRequest {
@@ -106,28 +110,38 @@ export const AUDIT_EVENT_COLUMNS = [
 ] as const satisfies ReadonlyArray<keyof AuditEventRow>;
 const COLUMNS = AUDIT_EVENT_COLUMNS.join(', ');
 /** The contract's columns and the content digest (pages and row exports compare and resume on it). */
-const KEYED_COLUMNS = [...AUDIT_EVENT_COLUMNS, 'content_digest'] as const satisfies ReadonlyArray<keyof AuditEventRow>;
+export const KEYED_COLUMNS = [...AUDIT_EVENT_COLUMNS, 'content_digest'] as const satisfies ReadonlyArray<keyof AuditEventRow>;
 /** The contract's columns and the row's link in its organization's hash chain (verified exports). */
 const CHAINED_COLUMNS = [...AUDIT_EVENT_COLUMNS, 'expires_at', 'chain_seq', 'chain_prev_hash', 'chain_hash'] as const satisfies ReadonlyArray<keyof AuditEventRow>;
 /**
  * Columns as SELECT expressions: the digest travels as hex text, under another name (an alias
  * `content_digest` would replace the column in WHERE and ORDER BY). Rows are read by position.
  */
-const selectList = (columns: ReadonlyArray<keyof AuditEventRow>) =>
+export const selectList = (columns: ReadonlyArray<keyof AuditEventRow>) =>
   columns.map((column) => (column === 'content_digest' ? 'lower(hex(content_digest)) AS content_digest_hex' : column)).join(', ');
 
-type Params = Record<string, unknown>;
+export type Params = Record<string, unknown>;
 
-interface Condition {
+/** SQL conditions (joined with AND) and the values of their `{name:Type}` parameters. */
+export interface Condition {
   sql: string[];
   params: Params;
 }
 
 function filterCondition(scope: TenantScope, filter: AuditEventsFilter): Condition {
-  const sql = ["occurred_at >= {from:DateTime64(3, 'UTC')}", "occurred_at < {to:DateTime64(3, 'UTC')}"];
-  const params: Params = { from: toClickHouseTime(filter.from), to: toClickHouseTime(filter.to) };
+  const attributes = attributeCondition(scope, filter);
+  return {
+    sql: [...attributes.sql, "occurred_at >= {from:DateTime64(3, 'UTC')}", "occurred_at < {to:DateTime64(3, 'UTC')}"],
+    params: { ...attributes.params, from: toClickHouseTime(filter.from), to: toClickHouseTime(filter.to) },
+  };
+}
+
+/** The tenant scope and the content filters, without a time window (the tail is positioned by arrival instead). */
+export function attributeCondition(scope: TenantScope, filter: AuditEventAttributes): Condition {
+  const sql: string[] = [];
+  const params: Params = {};
   if (scope !== 'all') {
-    sql.unshift('organization_id = {organizationId:String}');
+    sql.push('organization_id = {organizationId:String}');
     params.organizationId = scope.organizationId;
   }
   if (filter.resourceTypes?.length) {
@@ -209,7 +223,7 @@ function markReusedIds(rows: AuditEventRow[], before: EventKey | undefined): voi
 }
 
 /** One JSONCompactEachRow array (about half the bytes and parse time of JSONEachRow) as a row. */
-function toRow(values: unknown[], columns: ReadonlyArray<keyof AuditEventRow> = AUDIT_EVENT_COLUMNS): AuditEventRow {
+export function toRow(values: unknown[], columns: ReadonlyArray<keyof AuditEventRow> = AUDIT_EVENT_COLUMNS): AuditEventRow {
   const row = {} as Record<string, unknown>;
   for (let i = 0; i < columns.length; i++) row[columns[i]] = values[i];
   row.occurred_at = fromClickHouseTime(row.occurred_at as string);

@@ -8,6 +8,7 @@ export {
   AuditEventsReadRepository,
   DEFAULT_READ_LIMITS,
   readSettingsClause,
+  type AuditEventAttributes,
   type AuditEventsFilter,
   type FacetCount,
   type OldestStoredEvent,
@@ -17,6 +18,7 @@ export {
   type ReadLimits,
   type TenantScope,
 } from './audit-events-read.repository';
+export { AuditEventsTailRepository, type PartitionRows, type TailPosition, type TailRow } from './audit-events-tail.repository';
 export { keyOf, type EventKey } from './event.key';
 export { type TextBatch } from './text-batch.reader';
 export { ClickHouseModule, CLICKHOUSE } from './clickhouse.module';
