@@ -2,6 +2,7 @@ import {
   AuditChainHeadsReader,
   AuditChainRepository,
   AuditEventsReadRepository,
+  AuditEventsTailRepository,
   AuditExpiryRepository,
   CLICKHOUSE,
   ClickHouseConfig,
@@ -40,6 +41,13 @@ import { HeavyReadGuard } from './limits/heavy-read.guard';
 import { HeavyReadLimiter } from './limits/heavy-read.limiter';
 import { QueryLimitsConfig } from './limits/query-limits.config';
 import { QueryConfig } from './query.config';
+import { TailCursorCodec } from './tail/tail-cursor.codec';
+import { TailHorizonWatcher } from './tail/tail-horizon.watcher';
+import { TailController } from './tail/tail.controller';
+import { TailService } from './tail/tail.service';
+
+/** Rows one tail read may return: a page's limit (at most 1,000) from each partition of the topic. */
+const TAIL_MAX_RESULT_ROWS = 1_000_000;
 
 const RECORDER_CONNECT_WAIT_MS = 10_000;
 
@@ -78,7 +86,7 @@ class QueryResourcesLifecycle implements OnApplicationBootstrap, OnApplicationSh
 const VERIFY_BATCH_ROWS = 2_000;
 
 /**
- * The read side over HTTP: `/v1/audit-logs` (list, facets, export, verify, public-key, retention),
+ * The read side over HTTP: `/v1/audit-logs` (list, facets, export, tail, stream, verify, public-key, retention),
  * `/v1/legal-holds` (place, list, release: the one thing it writes), and {@link QueryHealth} for the
  * app's operations listener. Needs
  * ClickHouseModule in the app. Registers the API's exception filter globally, so every error of
@@ -91,7 +99,7 @@ export class QueryModule {
     const reads = (clickhouse: ClickHouseHandle, gate: EngineGate) => gatedClient(clickhouse.client, gate);
     return {
       module: QueryModule,
-      controllers: [AuditLogsController, ChainVerifyController, EvidenceController, LegalHoldController],
+      controllers: [AuditLogsController, ChainVerifyController, EvidenceController, LegalHoldController, TailController],
       providers: [
         { provide: QueryConfig, useValue: config },
         { provide: KafkaConfig, useValue: kafkaConfig },
@@ -109,6 +117,7 @@ export class QueryModule {
               {
                 export: { global: limits.QUERY_EXPORT_MAX_CONCURRENT, perTenant: limits.QUERY_EXPORT_MAX_CONCURRENT_PER_TENANT },
                 verify: { global: limits.QUERY_VERIFY_MAX_CONCURRENT, perTenant: limits.QUERY_VERIFY_MAX_CONCURRENT_PER_TENANT },
+                stream: { global: limits.QUERY_STREAM_MAX_CONCURRENT, perTenant: limits.QUERY_STREAM_MAX_CONCURRENT_PER_TENANT },
               },
               metrics,
             ),
@@ -139,6 +148,23 @@ export class QueryModule {
             }),
         },
         { provide: PageCursorCodec, useFactory: () => new PageCursorCodec(config.cursorSecret) },
+        {
+          provide: AuditEventsTailRepository,
+          inject: [CLICKHOUSE, ClickHouseConfig, EngineGate],
+          useFactory: (clickhouse: ClickHouseHandle, clickhouseConfig: ClickHouseConfig, gate: EngineGate) =>
+            new AuditEventsTailRepository(reads(clickhouse, gate), clickhouseConfig.CLICKHOUSE_DATABASE, config.AUDIT_TOPIC, {
+              maxExecutionTimeSeconds: config.QUERY_MAX_EXECUTION_SECONDS,
+              maxMemoryUsageBytes: config.QUERY_MAX_MEMORY_BYTES,
+              maxResultRows: TAIL_MAX_RESULT_ROWS,
+            }),
+        },
+        { provide: TailCursorCodec, useFactory: () => new TailCursorCodec(config.cursorSecret) },
+        {
+          provide: TailHorizonWatcher,
+          inject: [AuditEventsTailRepository],
+          useFactory: (tail: AuditEventsTailRepository) => new TailHorizonWatcher(tail, limits.QUERY_TAIL_POLL_MS),
+        },
+        TailService,
         // Loaded at boot: a malformed key or retention override stops the process, naming the variable.
         { provide: EXPORT_SIGNING_KEY, useValue: loadExportSigningKey(config.AUDIT_CHAIN_SIGNING_KEY) },
         { provide: RetentionPolicy, inject: [ClickHouseConfig], useFactory: (clickhouseConfig: ClickHouseConfig) => RetentionPolicy.fromConfig(clickhouseConfig) },

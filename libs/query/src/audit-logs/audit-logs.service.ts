@@ -1,10 +1,11 @@
-import { AuditChainHeadsReader, AuditEventsReadRepository, AuditExpiryRepository, fromAuditEventRow, keyOf, type AuditEventRow, type AuditEventsFilter, type Facets, type TenantScope } from '@audit/clickhouse';
+import { AuditChainHeadsReader, AuditEventsReadRepository, AuditExpiryRepository, fromAuditEventRow, keyOf, type AuditEventAttributes, type AuditEventRow, type AuditEventsFilter, type Facets, type TenantScope } from '@audit/clickhouse';
 import { LIMITS, type AuditEvent } from '@audit/contract';
 import type { SigningKey } from '@audit/integrity';
 import { Inject, Injectable } from '@nestjs/common';
 import { ReadAuditTrail } from '../audit-trail/read-audit.trail';
 import type { Principal } from '../auth/principal';
-import { forbidden, invalidParameter } from '../http/api-errors';
+import { readScope } from '../auth/organization.scope';
+import { invalidParameter } from '../http/api-errors';
 import { QueryConfig } from '../query.config';
 import { EXPORT_SIGNING_KEY, requireSigningKey } from '../evidence/export-signing.key';
 import type { AuditLogsExportQueryDto, AuditLogsFilterDto, AuditLogsListQueryDto, ExportFormat } from './audit-logs-query.dto';
@@ -194,11 +195,7 @@ export class AuditLogsService {
    * (up to now plus the clock skew the contract accepts) and is bounded by QUERY_MAX_WINDOW_DAYS.
    */
   resolve(principal: Principal, query: AuditLogsFilterDto): ResolvedQuery {
-    if (query.organizationId !== undefined && principal.role !== 'security') {
-      throw forbidden('only the security role may choose the organization; yours comes from your token', 'organizationId');
-    }
-    const scope: TenantScope =
-      principal.role === 'security' ? (query.organizationId ? { organizationId: query.organizationId } : 'all') : { organizationId: principal.organizationId };
+    const scope = readScope(principal, query.organizationId);
     const to = query.to !== undefined ? parseInstant('to', query.to) : Date.now() + LIMITS.maxClockSkewMs;
     const from = query.from !== undefined ? parseInstant('from', query.from) : to - this.config.QUERY_DEFAULT_WINDOW_DAYS * DAY_MS;
     if (from > to) throw invalidParameter('from', 'notAfterTo', 'from must not be after to');
@@ -234,7 +231,7 @@ function toShownEvent(row: AuditEventRow): ShownEvent {
 }
 
 /** The filters as flat audit metadata. */
-function describe(filter: AuditEventsFilter): Record<string, string | undefined> {
+export function describe(filter: AuditEventAttributes & { from?: string; to?: string }): Record<string, string | undefined> {
   return {
     from: filter.from,
     to: filter.to,

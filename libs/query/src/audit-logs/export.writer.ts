@@ -47,7 +47,7 @@ function carriesTrailers(request: Request): boolean {
  * the socket's idle timer, which every byte the kernel hands on resets, so a slow reader is not a
  * stalled one.
  */
-async function drained(response: Response, signal: AbortSignal, stallMs: number): Promise<'drained' | 'aborted' | 'stalled'> {
+export async function drained(response: Response, signal: AbortSignal, stallMs: number): Promise<'drained' | 'aborted' | 'stalled'> {
   const socket = response.socket;
   const stall = new AbortController();
   const idle = () => stall.abort();

@@ -1,3 +1,4 @@
+import type { TenantScope } from '@audit/clickhouse';
 import type { Principal } from './principal';
 import { forbidden, invalidParameter } from '../http/api-errors';
 
@@ -14,4 +15,16 @@ export function singleOrganization(principal: Principal, organizationId: string 
     throw invalidParameter('organizationId', 'required', `organizationId is required for the security role (${why})`);
   }
   return organizationId ?? principal.organizationId;
+}
+
+/**
+ * Whose rows a read may see: owners and admins their organization, from the token; the security
+ * role every organization, or the one it names with `organizationId`, which nobody else may pass.
+ */
+export function readScope(principal: Principal, organizationId: string | undefined): TenantScope {
+  if (organizationId !== undefined && principal.role !== 'security') {
+    throw forbidden('only the security role may choose the organization; yours comes from your token', 'organizationId');
+  }
+  if (principal.role !== 'security') return { organizationId: principal.organizationId };
+  return organizationId ? { organizationId } : 'all';
 }

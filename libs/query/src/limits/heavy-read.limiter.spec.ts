@@ -7,7 +7,7 @@ const slot = (taken: HeavyReadSlot | Refusal) => {
 };
 
 describe('HeavyReadLimiter', () => {
-  const limits = { export: { global: 3, perTenant: 2 }, verify: { global: 1, perTenant: 1 } };
+  const limits = { export: { global: 3, perTenant: 2 }, verify: { global: 1, perTenant: 1 }, stream: { global: 1, perTenant: 1 } };
 
   it("should refuse an organization's read beyond its share while another organization still gets one", () => {
     const limiter = new HeavyReadLimiter(limits);

@@ -1,7 +1,7 @@
 import type { QueryLimitMetrics } from '@audit/observability';
 
-/** The reads that can run for minutes and take a core: a whole export, a chain verification. */
-export type HeavyReadKind = 'export' | 'verify';
+/** The reads that can run for minutes and hold resources: a whole export, a chain verification, a live stream. */
+export type HeavyReadKind = 'export' | 'verify' | 'stream';
 
 export interface ConcurrencyLimit {
   global: number;

@@ -59,4 +59,49 @@ export class QueryLimitsConfig {
   @Min(1)
   @Max(64)
   QUERY_ENGINE_MAX_CONCURRENT: number = 2;
+
+  /** Server-Sent Event streams (`/v1/audit-logs/stream`) open at once, all organizations together; one more is answered 429. */
+  @IsInt()
+  @Min(1)
+  QUERY_STREAM_MAX_CONCURRENT: number = 64;
+
+  /** Streams open at once for one organization (of the token). */
+  @IsInt()
+  @Min(1)
+  @AtMost('QUERY_STREAM_MAX_CONCURRENT')
+  QUERY_STREAM_MAX_CONCURRENT_PER_TENANT: number = 4;
+
+  /** A stream is ended after this long (seconds); its client resumes with `Last-Event-ID`, and is audited again. */
+  @IsInt()
+  @Min(10)
+  QUERY_STREAM_MAX_SECONDS: number = 3600;
+
+  /** A stream whose client takes no byte for this long while the server waits to write is cut, in ms. */
+  @IsInt()
+  @Min(1000)
+  QUERY_STREAM_STALL_TIMEOUT_MS: number = 30_000;
+
+  /** A comment line is sent on a quiet stream this often (seconds), so proxies and clients see it alive. */
+  @IsInt()
+  @Min(1)
+  @Max(300)
+  QUERY_STREAM_HEARTBEAT_SECONDS: number = 15;
+
+  /**
+   * How often the newest stored position is read while a stream waits for new events, in ms: one
+   * small query per interval for all streams of the process, the floor of a stream's freshness.
+   */
+  @IsInt()
+  @Min(20)
+  @Max(10_000)
+  QUERY_TAIL_POLL_MS: number = 200;
+
+  /**
+   * Offsets of each partition one tail read looks at, at most: with a filter that matches rarely, a
+   * page may come back empty but with `next` moved (and `hasMore`), instead of one read scanning a
+   * whole backlog.
+   */
+  @IsInt()
+  @Min(1000)
+  QUERY_TAIL_SCAN_OFFSETS: number = 100_000;
 }
