@@ -4,10 +4,11 @@ import { dlqCommand } from './commands/dlq.command';
 import { exportCommand } from './commands/export.command';
 import { lagCommand } from './commands/lag.command';
 import { migrateCommand } from './commands/migrate.command';
+import { tailCommand } from './commands/tail.command';
 import { verifyCommand } from './commands/verify.command';
 import { verifyExportCommand } from './commands/verify-export.command';
 
-export const COMMANDS: CliCommand[] = [lagCommand, dlqCommand, exportCommand, migrateCommand, verifyCommand, verifyExportCommand];
+export const COMMANDS: CliCommand[] = [lagCommand, dlqCommand, exportCommand, tailCommand, migrateCommand, verifyCommand, verifyExportCommand];
 
 export function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));
