@@ -44,6 +44,7 @@ export async function writeTailStream(
     response.setHeader('Cache-Control', 'no-store');
     // Proxies that buffer responses (nginx) would hold events back.
     response.setHeader('X-Accel-Buffering', 'no');
+    if (response.req.method === 'HEAD') return;
     let position = start;
     let sent = service.cursor(position, resolved);
     // The starting position first: a client that drops before any event still resumes from it.

@@ -21,7 +21,12 @@ describe('the all-in-one process under hostile HTTP clients (raw sockets, real b
   let owner: string;
   let member: string;
 
-  const send = (raw: RawRequest) => rawRequest(stack.publicUrl, raw);
+  /** A stream stays open while its client does: the client leaves once the answer has begun. */
+  const STREAM_LEFT_AFTER_MS = 2_000;
+  const send = (raw: RawRequest) => {
+    const streaming = routes?.some((route) => route.streaming && raw.path.split('?')[0] === route.path);
+    return rawRequest(stack.publicUrl, streaming ? { abortAfterMs: STREAM_LEFT_AFTER_MS, ...raw } : raw);
+  };
   const get = (path: string, version: '1.0' | '1.1' = '1.1', bearer: string | undefined = owner) => send(request('GET', path, version, bearer));
 
   /** The process is still there and ready: a crash of the ingestor or the query API would have ended it. */

@@ -4,10 +4,12 @@ export interface CatalogRoute {
   path: string;
   /** Takes query parameters (a query DTO): unknown ones must be refused. */
   queryDto: boolean;
+  /** Answers with a stream that stays open (Server-Sent Events): answered once its status line arrives. */
+  streaming: boolean;
 }
 
 interface OpenApiDocument {
-  paths: Record<string, Record<string, { parameters?: Array<{ in: string; name: string }> }>>;
+  paths: Record<string, Record<string, { parameters?: Array<{ in: string; name: string }>; responses?: Record<string, { content?: Record<string, unknown> }> }>>;
 }
 
 /**
@@ -30,6 +32,7 @@ export async function publicRoutes(publicUrl: string): Promise<CatalogRoute[]> {
     template,
     path: concrete(template),
     queryDto: Object.values(operations).some((operation) => (operation.parameters ?? []).some((parameter) => parameter.in === 'query')),
+    streaming: Object.values(operations).some((operation) => Object.values(operation.responses ?? {}).some((response) => 'text/event-stream' in (response.content ?? {}))),
   }));
-  return [...documented, ...ROUTES_OUTSIDE_OPENAPI.map((template) => ({ template, path: concrete(template), queryDto: false }))];
+  return [...documented, ...ROUTES_OUTSIDE_OPENAPI.map((template) => ({ template, path: concrete(template), queryDto: false, streaming: false }))];
 }
