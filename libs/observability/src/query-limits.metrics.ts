@@ -15,13 +15,13 @@ export class QueryLimitMetrics {
   constructor(registry: Registry) {
     this.heavyReads = new Gauge({
       name: 'audit_query_heavy_reads_in_flight',
-      help: 'Exports and chain verifications running, by kind.',
+      help: 'Exports, chain verifications and tail streams running, by kind.',
       labelNames: ['kind'],
       registers: [registry],
     });
     this.refused = new Counter({
       name: 'audit_query_heavy_reads_refused_total',
-      help: 'Exports and chain verifications refused with 429, by kind and by the limit that was full (tenant or global).',
+      help: 'Exports, chain verifications and tail streams refused with 429, by kind and by the limit that was full (tenant or global).',
       labelNames: ['kind', 'limit'],
       registers: [registry],
     });
