@@ -49,7 +49,7 @@ class BenchTailModule {}
 
 /** Records the freshness of each event the SSE client reads (ms from its send time to its arrival here) until `signal` aborts. */
 async function followStream(baseUrl: string, bearer: string, signal: AbortSignal, seen: Map<string, number>): Promise<void> {
-  const response = await fetch(`${baseUrl}/v1/audit-logs/stream?status=success`, { headers: { authorization: `Bearer ${bearer}` }, signal });
+  const response = await fetch(`${baseUrl}/v1/audit-logs/stream`, { headers: { authorization: `Bearer ${bearer}` }, signal });
   const decoder = new TextDecoder();
   let buffer = '';
   try {
@@ -70,6 +70,7 @@ async function followStream(baseUrl: string, bearer: string, signal: AbortSignal
   }
 }
 
+/** The published events only (the reads' own audit events arrive on the same log). */
 function record(seen: Map<string, number>, event: Seen): void {
   if (event.resource.id.startsWith('res_') && !seen.has(event.resource.id)) seen.set(event.resource.id, Date.now() - Date.parse(event.occurredAt));
 }
@@ -77,7 +78,7 @@ function record(seen: Map<string, number>, event: Seen): void {
 async function followPolling(baseUrl: string, bearer: string, signal: AbortSignal, seen: Map<string, number>): Promise<void> {
   let after = '';
   while (!signal.aborted) {
-    const response = await fetch(`${baseUrl}/v1/audit-logs/tail?status=success&limit=1000${after && `&after=${encodeURIComponent(after)}`}`, { headers: { authorization: `Bearer ${bearer}` } });
+    const response = await fetch(`${baseUrl}/v1/audit-logs/tail?limit=1000${after && `&after=${encodeURIComponent(after)}`}`, { headers: { authorization: `Bearer ${bearer}` } });
     const page = (await response.json()) as { data: Seen[]; next: string; hasMore: boolean };
     for (const event of page.data) record(seen, event);
     after = page.next;
