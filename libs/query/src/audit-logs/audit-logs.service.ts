@@ -202,27 +202,37 @@ export class AuditLogsService {
     if (to - from > this.config.QUERY_MAX_WINDOW_DAYS * DAY_MS) {
       throw invalidParameter('from', 'maxWindow', `the window from…to must not exceed ${this.config.QUERY_MAX_WINDOW_DAYS} days`);
     }
-    const filter: AuditEventsFilter = {
-      from: new Date(from).toISOString(),
-      to: new Date(to).toISOString(),
-      ...(query.resourceType && { resourceTypes: query.resourceType }),
-      ...(query.action && { actions: query.action }),
-      ...(query.actor !== undefined && { actor: query.actor }),
-      ...(query.resourceId !== undefined && { resourceId: query.resourceId }),
-      ...(query.status !== undefined && { status: query.status }),
-    };
-    const fingerprint = filterFingerprint({
-      scope: scope === 'all' ? '*' : scope.organizationId,
-      resourceType: query.resourceType,
-      action: query.action,
-      actor: query.actor,
-      resourceId: query.resourceId,
-      status: query.status,
-      from: query.from,
-      to: query.to,
-    });
+    const filter: AuditEventsFilter = { from: new Date(from).toISOString(), to: new Date(to).toISOString(), ...attributesOf(query) };
+    const fingerprint = fingerprintOf(scope, query, { from: query.from, to: query.to });
     return { scope, filter, fingerprint };
   }
+}
+
+/** The content filters of a request (every read endpoint takes them). */
+export type AttributeQuery = Pick<AuditLogsFilterDto, 'resourceType' | 'action' | 'actor' | 'resourceId' | 'status'>;
+
+/** The content filters as the repositories take them; absent ones are left out. */
+export function attributesOf(query: AttributeQuery): AuditEventAttributes {
+  return {
+    ...(query.resourceType && { resourceTypes: query.resourceType }),
+    ...(query.action && { actions: query.action }),
+    ...(query.actor !== undefined && { actor: query.actor }),
+    ...(query.resourceId !== undefined && { resourceId: query.resourceId }),
+    ...(query.status !== undefined && { status: query.status }),
+  };
+}
+
+/** What a cursor is bound to: the scope, every content filter as given, and `extra` (the window, or the kind of cursor). */
+export function fingerprintOf(scope: TenantScope, query: AttributeQuery, extra: Record<string, string | undefined>): string {
+  return filterFingerprint({
+    scope: scope === 'all' ? '*' : scope.organizationId,
+    resourceType: query.resourceType,
+    action: query.action,
+    actor: query.actor,
+    resourceId: query.resourceId,
+    status: query.status,
+    ...extra,
+  });
 }
 
 function toShownEvent(row: AuditEventRow): ShownEvent {

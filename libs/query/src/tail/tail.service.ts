@@ -1,13 +1,11 @@
 import { AuditEventsTailRepository, fromAuditEventRow, type AuditEventAttributes, type TailPosition, type TenantScope } from '@audit/clickhouse';
 import type { AuditEvent } from '@audit/contract';
 import { Injectable } from '@nestjs/common';
-import { describe } from '../audit-logs/audit-logs.service';
-import { filterFingerprint } from '../audit-logs/page-cursor.codec';
+import { attributesOf, describe, fingerprintOf, parseInstant } from '../audit-logs/audit-logs.service';
 import { ReadAuditTrail, type ReadDetails } from '../audit-trail/read-audit.trail';
 import { readScope } from '../auth/organization.scope';
 import type { Principal } from '../auth/principal';
 import { QueryLimitsConfig } from '../limits/query-limits.config';
-import { parseInstant } from '../audit-logs/audit-logs.service';
 import { mergeTail, type TailStep } from './tail-page.merge';
 import { TailCursorCodec } from './tail-cursor.codec';
 import type { AuditLogsTailFilterDto, AuditLogsTailQueryDto } from './tail-query.dto';
@@ -53,22 +51,8 @@ export class TailService {
 
   resolve(principal: Principal, query: AuditLogsTailFilterDto): ResolvedTail {
     const scope = readScope(principal, query.organizationId);
-    const attributes: AuditEventAttributes = {
-      ...(query.resourceType && { resourceTypes: query.resourceType }),
-      ...(query.action && { actions: query.action }),
-      ...(query.actor !== undefined && { actor: query.actor }),
-      ...(query.resourceId !== undefined && { resourceId: query.resourceId }),
-      ...(query.status !== undefined && { status: query.status }),
-    };
-    const fingerprint = filterFingerprint({
-      tail: '1',
-      scope: scope === 'all' ? '*' : scope.organizationId,
-      resourceType: query.resourceType,
-      action: query.action,
-      actor: query.actor,
-      resourceId: query.resourceId,
-      status: query.status,
-    });
+    const attributes = attributesOf(query);
+    const fingerprint = fingerprintOf(scope, query, { tail: '1' });
     const since = query.since === undefined ? undefined : new Date(parseInstant('since', query.since)).toISOString();
     return { scope, attributes, fingerprint, ...(since && { since }) };
   }
