@@ -12,6 +12,8 @@ export interface RawRequest {
   body?: string | Buffer;
   /** Close the socket once this many bytes of the response arrived (a client that leaves mid-transfer). */
   abortAfterBytes?: number;
+  /** Close the socket once the final response's head arrived, after any `100 Continue` (a client that leaves an open stream). */
+  abortOnceAnswered?: boolean;
   /** Close the socket this long after sending, answered or not (a client that gives up mid-request). */
   abortAfterMs?: number;
   /** Stop reading for this long once the first bytes arrived, then read on (a client that stalls). */
@@ -60,6 +62,7 @@ export function rawRequest(baseUrl: string, request: RawRequest): Promise<RawRes
       reader.feed(chunk);
       if (reader.done) return finish();
       if (request.abortAfterBytes !== undefined && received >= request.abortAfterBytes) return giveUp('abandoned')();
+      if (request.abortOnceAnswered && reader.answered) return giveUp('abandoned')();
       if (request.stallMs !== undefined && !stalled) {
         stalled = true;
         // Stop reading: the kernel's buffers fill, and the server's writes stop draining.

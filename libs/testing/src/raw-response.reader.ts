@@ -51,6 +51,11 @@ export class RawResponseReader {
     private readonly keepBody = true,
   ) {}
 
+  /** The final response's head arrived (interim 1xx heads do not count). */
+  get answered(): boolean {
+    return this.response.status !== 0;
+  }
+
   get done(): boolean {
     return this.framing.kind === 'done';
   }

@@ -21,10 +21,10 @@ describe('the all-in-one process under hostile HTTP clients (raw sockets, real b
   let owner: string;
   let member: string;
 
-  /** A stream stays open while its client does: the client leaves once the answer has begun (its first bytes). */
+  /** A stream stays open while its client does: the client leaves once the final answer's head arrived (after any 100 Continue). */
   const send = (raw: RawRequest) => {
     const streaming = routes?.some((route) => route.streaming && raw.path.split('?')[0] === route.path);
-    return rawRequest(stack.publicUrl, streaming ? { abortAfterBytes: 1, ...raw } : raw);
+    return rawRequest(stack.publicUrl, streaming ? { abortOnceAnswered: true, ...raw } : raw);
   };
   const get = (path: string, version: '1.0' | '1.1' = '1.1', bearer: string | undefined = owner) => send(request('GET', path, version, bearer));
 
