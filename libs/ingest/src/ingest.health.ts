@@ -1,7 +1,7 @@
 import { CLICKHOUSE, type ClickHouseHandle } from '@audit/clickhouse';
 import type { HealthCheck, Readiness } from '@audit/observability';
 import { Inject, Injectable } from '@nestjs/common';
-import { KafkaBatchTransport } from './kafka-batch.transport';
+import { KafkaBatchTransport } from './transport/kafka-batch.transport';
 
 /** Readiness of the standalone ingestor (served on its operations listener): in the consumer group with an assignment, and ClickHouse answers. */
 @Injectable()

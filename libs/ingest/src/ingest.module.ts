@@ -6,16 +6,16 @@ import { IngestMetrics } from '@audit/observability';
 import { Module, type DynamicModule, type INestApplication, type OnApplicationShutdown } from '@nestjs/common';
 import type { MicroserviceOptions } from '@nestjs/microservices';
 import type { Kafka, Producer } from 'kafkajs';
-import { AuditBatchController } from './audit-batch.controller';
-import { AuditBatchIngester } from './audit-batch.ingester';
-import { BlockEncoder } from './block.encoder';
-import { ChainHeadsCache } from './chain-heads.cache';
-import { DeadLetterPublisher } from './dead-letter.publisher';
+import { AuditBatchController } from './ingester/audit-batch.controller';
+import { AuditBatchIngester } from './ingester/audit-batch.ingester';
+import { BlockEncoder } from './encoding/block-encoder.pool';
+import { ChainHeadsCache } from './chain/chain-heads.cache';
+import { DeadLetterPublisher } from './dead-letters/dead-letter.publisher';
 import { IngestConfig } from './ingest.config';
 import { IngestHealth } from './ingest.health';
-import { KafkaBatchTransport } from './kafka-batch.transport';
-import { signedAnchorProviders } from './signed-anchor.providers';
-import { StoredEventsPublisher } from './stored-events.publisher';
+import { KafkaBatchTransport } from './transport/kafka-batch.transport';
+import { signedAnchorProviders } from './chain/signed-anchor.providers';
+import { StoredEventsPublisher } from './projection/stored-events.publisher';
 
 /** The Kafka clients of the ingest side (dead-letter producer, lag reader); they close at shutdown. */
 class IngestKafkaClients implements OnApplicationShutdown {

@@ -1,6 +1,6 @@
 // The entry of BlockEncoder's worker threads: encodes the blocks it is sent, in the order sent.
 import { parentPort } from 'node:worker_threads';
-import { encodeBlock, type EncodedBlock, type EncodeRequest } from './block-encoding';
+import { encodeBlock, type EncodedBlock, type EncodeRequest } from './block.encode';
 
 export interface EncodeJob {
   id: number;

@@ -1,7 +1,7 @@
 import type { Violation } from '@audit/contract';
 import type { KafkaMessage, Message, Producer } from 'kafkajs';
 import { letterRecord, quarantineRecord } from './dead-letter.records';
-import { chunksOf } from './message-chunks';
+import { chunksOf } from '../message-chunks';
 import { permanentRefusal } from './publish-error.classifier';
 
 /** Why a message was dead-lettered; the `x-audit-dlq-reason` header. */

@@ -3,9 +3,9 @@ import { LIMITS, makeAuditEvent, serializeAuditEvent, validateAuditEvent, type A
 import { canonicalEventJson, GENESIS_HASH, linkHash, RetentionPolicy, type ChainedColumns } from '@audit/integrity';
 import { openTestClickHouse, type TestClickHouse } from '@audit/testing';
 import { AuditBatchIngester } from './audit-batch.ingester';
-import { ChainHeadsCache } from './chain-heads.cache';
-import type { DeadLetter } from './dead-letter.publisher';
-import type { PartitionBatch } from './kafka-batch.transport';
+import { ChainHeadsCache } from '../chain/chain-heads.cache';
+import type { DeadLetter } from '../dead-letters/dead-letter.publisher';
+import type { PartitionBatch } from '../transport/kafka-batch.transport';
 
 /** Text that must come back from ClickHouse byte for byte, or a verifier would report tampering. */
 const AWKWARD = ['emoji 🧾👩🏽‍⚕️', '漢字とかな', 'quote " backslash \\ slash /', 'combining e\u0301', '<script>alert(1)</script>', "'; DROP TABLE audit_events; --", '\u00a0nbsp \ufeff bom'];

@@ -1,7 +1,7 @@
 import { packStoredLines, splitLines, STORED_HEADERS, type StoredRecord } from '@audit/contract';
 import type { ChainHead, SignedChainCheckpoint } from '@audit/integrity';
 import type { Producer } from 'kafkajs';
-import { chunksOf } from './message-chunks';
+import { chunksOf } from '../message-chunks';
 
 /** One stored insert of a block (the whole block, or one half of a bisected one). */
 export interface StoredPiece {

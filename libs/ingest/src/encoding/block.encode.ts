@@ -1,8 +1,8 @@
 import { chainedJsonEachRowLine, toEventColumns } from '@audit/clickhouse';
 import { LIMITS, parseAuditEventMessage, type Violation } from '@audit/contract';
 import { appendLink, type ChainState } from '@audit/integrity';
-import type { DeadLetterReason } from './dead-letter.publisher';
-import { reasonOf } from './dead-letter.publisher';
+import type { DeadLetterReason } from '../dead-letters/dead-letter.publisher';
+import { reasonOf } from '../dead-letters/dead-letter.publisher';
 
 /**
  * One block's messages in a form that crosses to a worker thread cheaply: the values back to back

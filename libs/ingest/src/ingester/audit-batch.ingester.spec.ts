@@ -3,10 +3,10 @@ import { makeAuditEvent, serializeAuditEvent } from '@audit/contract';
 import { GENESIS_HASH, canonicalEventJson, linkHash } from '@audit/integrity';
 import type { KafkaMessage } from 'kafkajs';
 import { AuditBatchIngester } from './audit-batch.ingester';
-import { ChainHeadsCache } from './chain-heads.cache';
-import type { DeadLetter, QuarantinedLetter } from './dead-letter.publisher';
-import type { PartitionBatch } from './kafka-batch.transport';
-import { StoredEventsPublisher } from './stored-events.publisher';
+import { ChainHeadsCache } from '../chain/chain-heads.cache';
+import type { DeadLetter, QuarantinedLetter } from '../dead-letters/dead-letter.publisher';
+import type { PartitionBatch } from '../transport/kafka-batch.transport';
+import { StoredEventsPublisher } from '../projection/stored-events.publisher';
 
 type Lineage = { kafka_topic: string; kafka_partition: number; kafka_offset: number };
 type StoredRow = Lineage & { event_id: string; organization_id: string; chain_seq: number; chain_prev_hash: string; chain_hash: string } & Record<string, unknown>;

@@ -1,7 +1,7 @@
 import { LIMITS, makeAuditEvent, serializeAuditEvent } from '@audit/contract';
 import { DAY_MS, GENESIS, type ChainState } from '@audit/integrity';
 import { MessageChannel } from 'node:worker_threads';
-import { chainKeys, encodeBlock, packValues, type EncodeRequest } from './block-encoding';
+import { chainKeys, encodeBlock, packValues, type EncodeRequest } from './block.encode';
 
 function request(values: Array<Buffer | null>, keys: Array<string | null>, before?: Map<string, ChainState>, now = Date.now()): EncodeRequest {
   const retentionDays = new Map([...(before?.keys() ?? [])].map((organization) => [organization, 30]));

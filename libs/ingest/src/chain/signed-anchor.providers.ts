@@ -12,9 +12,9 @@ import { IngestMetrics } from '@audit/observability';
 import { Logger, type Provider } from '@nestjs/common';
 import { ChainCheckpointWriter } from './chain-checkpoint.writer';
 import { ExpiryStatementWriter } from './expiry-statement.writer';
-import type { IngestConfig } from './ingest.config';
+import type { IngestConfig } from '../ingest.config';
 import { messageOf } from './interval.rounds';
-import { StoredEventsPublisher } from './stored-events.publisher';
+import { StoredEventsPublisher } from '../projection/stored-events.publisher';
 
 /**
  * The writers of what the deployment's key signs — chain checkpoints and expiry statements — as

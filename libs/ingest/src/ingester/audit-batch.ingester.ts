@@ -3,13 +3,13 @@ import { chainTime, RetentionPolicy, type ChainState } from '@audit/integrity';
 import type { IngestMetrics } from '@audit/observability';
 import { Logger } from '@nestjs/common';
 import type { KafkaMessage } from 'kafkajs';
-import { chainKeys, encodeBlock, packValues, type EncodedBlock, type EncodeRequest } from './block-encoding';
-import type { BlockEncoder } from './block.encoder';
-import type { ChainHeadsCache } from './chain-heads.cache';
-import { DeadLetterPublisher, type DeadLetter, type QuarantinedLetter } from './dead-letter.publisher';
+import { chainKeys, encodeBlock, packValues, type EncodedBlock, type EncodeRequest } from '../encoding/block.encode';
+import type { BlockEncoder } from '../encoding/block-encoder.pool';
+import type { ChainHeadsCache } from '../chain/chain-heads.cache';
+import { DeadLetterPublisher, type DeadLetter, type QuarantinedLetter } from '../dead-letters/dead-letter.publisher';
 import { insertErrorCode, isRetryableInsertError } from './insert-error.classifier';
-import type { PartitionBatch } from './kafka-batch.transport';
-import type { StoredEventsPublisher, StoredPiece } from './stored-events.publisher';
+import type { PartitionBatch } from '../transport/kafka-batch.transport';
+import type { StoredEventsPublisher, StoredPiece } from '../projection/stored-events.publisher';
 
 /** What the ingester reports, when the app has metrics (ObservabilityModule's IngestMetrics). */
 export type IngestObserver = Pick<IngestMetrics, 'consumed' | 'timeInsert' | 'deadLettered' | 'quarantined'>;

@@ -2,9 +2,9 @@ import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { encodeBlock, type EncodedBlock, type EncodeRequest } from './block-encoding';
+import { encodeBlock, type EncodedBlock, type EncodeRequest } from './block.encode';
 // Naming the worker's module here also makes every build that compiles this file emit it.
-import type { EncodeJob, EncodeReply } from './block-encoding.worker';
+import type { EncodeJob, EncodeReply } from './block-encoder.worker';
 
 interface Pending {
   resolve: (block: EncodedBlock) => void;
@@ -33,7 +33,7 @@ export class BlockEncoder implements OnApplicationShutdown {
   private nextId = 0;
 
   constructor(threads: number) {
-    const file = join(__dirname, 'block-encoding.worker.js');
+    const file = join(__dirname, 'block-encoder.worker.js');
     if (!existsSync(file)) return;
     for (let index = 0; index < threads; index++) this.threads.push(this.start(file));
   }

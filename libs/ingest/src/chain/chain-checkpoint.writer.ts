@@ -3,7 +3,7 @@ import { anchorLine, signCheckpoint, type SignedChainCheckpoint, type SigningKey
 import { Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { appendFile } from 'node:fs/promises';
 import { IntervalRounds, messageOf } from './interval.rounds';
-import type { StoredEventsPublisher } from './stored-events.publisher';
+import type { StoredEventsPublisher } from '../projection/stored-events.publisher';
 
 export interface ChainCheckpointWriterOptions {
   intervalMs: number;

@@ -1,7 +1,7 @@
 import type { AuditChainHeadsReader, ChainHeadRecord } from '@audit/clickhouse';
 import { chainTimeMs, GENESIS, type ChainState } from '@audit/integrity';
 import { Logger } from '@nestjs/common';
-import type { OffsetRange } from './offset-range';
+import type { OffsetRange } from '../transport/offset-range';
 
 /** A block's place in Kafka: whose chain state it continues. */
 export interface BlockPosition extends OffsetRange {

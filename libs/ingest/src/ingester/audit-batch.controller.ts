@@ -1,7 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern, Payload, RpcException } from '@nestjs/microservices';
 import { AuditBatchIngester, type IngestOutcome } from './audit-batch.ingester';
-import { INGEST_BATCH_PATTERN, type PartitionBatch } from './kafka-batch.transport';
+import { INGEST_BATCH_PATTERN, type PartitionBatch } from '../transport/kafka-batch.transport';
 
 /** Receives each flushed block from {@link KafkaBatchTransport}; offsets are committed when this resolves. */
 @Controller()
