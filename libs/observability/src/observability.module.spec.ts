@@ -2,9 +2,9 @@ import { Controller, Get, Param, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Logger } from 'nestjs-pino';
 import { Writable } from 'node:stream';
-import { IngestMetrics } from './ingest.metrics';
+import { IngestMetrics } from './metrics/ingest.metrics';
 import { ObservabilityModule } from './observability.module';
-import { OpsListener } from './ops.listener';
+import { OpsListener } from './ops/ops.listener';
 
 @Controller('v1/things')
 class ThingsController {

@@ -3,19 +3,19 @@ import { Global, Module, type DynamicModule, type MiddlewareConsumer, type NestM
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { Registry } from 'prom-client';
-import { HttpMetrics } from './http.metrics';
-import { EVERY_PATH, HttpMetricsMiddleware } from './http-metrics.middleware';
-import { IngestMetrics } from './ingest.metrics';
-import { pinoHttpOptions } from './logger.options';
-import { createMetricsRegistry } from './metrics.registry';
+import { HttpMetrics } from './metrics/http.metrics';
+import { EVERY_PATH, HttpMetricsMiddleware } from './metrics/http-metrics.middleware';
+import { IngestMetrics } from './metrics/ingest.metrics';
+import { pinoHttpOptions } from './logging/logger.options';
+import { createMetricsRegistry } from './metrics/metrics.registry';
 import { ObservabilityConfig } from './observability.config';
-import { OpsConfig } from './ops.config';
-import { OpsListener } from './ops.listener';
-import { ProducerMetrics } from './producer.metrics';
-import { QueryCacheMetrics } from './query-cache.metrics';
-import { QueryLimitMetrics } from './query-limits.metrics';
-import { RequestErrorGuard } from './request-error.guard';
-import { StreamMetrics } from './stream.metrics';
+import { OpsConfig } from './ops/ops.config';
+import { OpsListener } from './ops/ops.listener';
+import { ProducerMetrics } from './metrics/producer.metrics';
+import { QueryCacheMetrics } from './metrics/query-cache.metrics';
+import { QueryLimitMetrics } from './metrics/query-limits.metrics';
+import { RequestErrorGuard } from './logging/request-error.guard';
+import { StreamMetrics } from './metrics/stream.metrics';
 
 export interface ObservabilityOptions {
   /** The app's name, on every log line (`ingestor`, `query-api`, `all-in-one`). */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { stdTimeFunctions } from 'pino';
 import type { Options } from 'pino-http';
-import type { ObservabilityConfig } from './observability.config';
+import type { ObservabilityConfig } from '../observability.config';
 
 const REQUEST_ID_HEADER = 'x-request-id';
 /** A caller's request id is kept only if it looks like an id: no log injection through it. */

@@ -1,10 +1,10 @@
 import { Registry } from 'prom-client';
-import { HttpMetrics } from './http.metrics';
-import { IngestMetrics } from './ingest.metrics';
-import { ProducerMetrics } from './producer.metrics';
-import { QueryCacheMetrics } from './query-cache.metrics';
-import { QueryLimitMetrics } from './query-limits.metrics';
-import { StreamMetrics } from './stream.metrics';
+import { HttpMetrics } from '../metrics/http.metrics';
+import { IngestMetrics } from '../metrics/ingest.metrics';
+import { ProducerMetrics } from '../metrics/producer.metrics';
+import { QueryCacheMetrics } from '../metrics/query-cache.metrics';
+import { QueryLimitMetrics } from '../metrics/query-limits.metrics';
+import { StreamMetrics } from '../metrics/stream.metrics';
 
 export interface MetricDefinition {
   name: string;
