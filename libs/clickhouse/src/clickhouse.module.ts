@@ -2,7 +2,7 @@ import { Global, Inject, Injectable, Module, OnApplicationShutdown, type Dynamic
 import { loadConfig } from '@audit/config';
 import { ClickHouseConfig } from './clickhouse.config';
 import { createClickHouseClient, type ClickHouseHandle } from './clickhouse-client.factory';
-import { runMigrations } from './migration.runner';
+import { runMigrations } from './schema/migration.runner';
 
 /** Injection token of the shared {@link ClickHouseHandle}. */
 export const CLICKHOUSE = Symbol('CLICKHOUSE');

@@ -1,8 +1,8 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { Readable } from 'node:stream';
 import type { AuditEventRow, KafkaLineage } from './audit-event.row';
-import type { ChainHeadRecord } from './audit-chain-heads.reader';
-import type { ClickHouseHandle } from './clickhouse-client.factory';
+import type { ChainHeadRecord } from '../chain/audit-chain-heads.reader';
+import type { ClickHouseHandle } from '../clickhouse-client.factory';
 
 export interface InsertOptions {
   /**

@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { fromClickHouseTime, toClickHouseTime } from './audit-event.row';
+import { fromClickHouseTime, toClickHouseTime } from '../events/audit-event.row';
 import { FOREGROUND_INSERT } from './audit-expiry.repository';
 
 /** Who placed or released a hold (from the verified token). */

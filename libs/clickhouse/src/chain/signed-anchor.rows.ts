@@ -1,5 +1,5 @@
 import type { SignedChainCheckpoint, SignedExpiryStatement } from '@audit/integrity';
-import { fromClickHouseTime } from './audit-event.row';
+import { fromClickHouseTime } from '../events/audit-event.row';
 
 /** A row of `audit_chain_checkpoints`. */
 export interface CheckpointRow {

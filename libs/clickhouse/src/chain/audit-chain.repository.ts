@@ -1,9 +1,9 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { ChainHead, ChainSource, SignedChainCheckpoint, SignedExpiryStatement, StoredLink } from '@audit/integrity';
 import { AuditChainHeadsReader } from './audit-chain-heads.reader';
-import { fromClickHouseTime, toClickHouseTime } from './audit-event.row';
-import { AUDIT_EVENT_COLUMNS, DEFAULT_READ_LIMITS, readSettingsClause, type ReadLimits, type TenantScope } from './audit-events-read.repository';
-import { AuditExpiryRepository } from './audit-expiry.repository';
+import { fromClickHouseTime, toClickHouseTime } from '../events/audit-event.row';
+import { AUDIT_EVENT_COLUMNS, DEFAULT_READ_LIMITS, readSettingsClause, type ReadLimits, type TenantScope } from '../events/audit-events-read.repository';
+import { AuditExpiryRepository } from '../retention/audit-expiry.repository';
 import { toCheckpoint, type CheckpointRow } from './signed-anchor.rows';
 
 const LINK_COLUMNS = [...AUDIT_EVENT_COLUMNS, 'expires_at', 'chain_seq', 'chain_prev_hash', 'chain_hash', 'retention_days'] as const;

@@ -1,8 +1,8 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { SignedExpiryStatement } from '@audit/integrity';
-import { toClickHouseTime } from './audit-event.row';
-import { toStatement, type StatementRow } from './signed-anchor.rows';
-import { chunksWithinUrlBudget } from './url-parameter.chunks';
+import { toClickHouseTime } from '../events/audit-event.row';
+import { toStatement, type StatementRow } from '../chain/signed-anchor.rows';
+import { chunksWithinUrlBudget } from '../chain/url-parameter.chunks';
 
 const STATEMENT_COLUMNS = 'organization_id, chain_seq, chain_hash, expired_at, signed_at, key_id, signature';
 

@@ -1,4 +1,4 @@
-import type { EventKey } from './event.key';
+import type { EventKey } from '../events/event.key';
 
 /** One export batch as text: the rows' lines (UTF-8), ready to send. */
 export interface TextBatch {

@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { fromClickHouseTime, toClickHouseTime, type AuditEventRow } from './audit-event.row';
 import { keyOf, sameSlot, type EventKey } from './event.key';
-import { readTextBatch, type KeyedTextBatch, type TextBatch } from './text-batch.reader';
+import { readTextBatch, type KeyedTextBatch, type TextBatch } from '../export/text-batch.reader';
 
 /**
  * Whose events a read may see. Every method takes it first, so no query can forget the tenant;
