@@ -8,10 +8,7 @@
 //   the leader of a partition in use killed with SIGKILL three times, each restarted after a while.
 // Each prints its figure line; RELIABILITY_SEED replays a run. Expected everywhere: lost 0, duplicated 0.
 import 'reflect-metadata';
-import { printFigure, type FaultFigure } from '../test/reliability/src/lib/fault-figure';
-import { runBrokerRestarts, runClickHouseOutage, runConsumerGroupScaling, runIngestorKills } from '../test/reliability/src/lib/fault.scenarios';
-import { runLeaderFailover } from '../test/reliability/src/lib/leader-failover.scenario';
-import { runSeed } from '../test/reliability/src/lib/seeded-random';
+import { printFigure, runBrokerRestarts, runClickHouseOutage, runConsumerGroupScaling, runIngestorKills, runLeaderFailover, runSeed, type FaultFigure } from '@audit/scenarios';
 import { benchRow, writeBenchResults, type BenchRow } from './lib';
 
 const KILL_EVENTS = Number(process.env.FAULTS_KILL_EVENTS ?? 1_000_000);

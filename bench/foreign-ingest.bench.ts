@@ -8,8 +8,7 @@
 // poison against p99 < 2 s and against the clean partition, and every message's fate.
 import 'reflect-metadata';
 import { testKafka } from '@audit/testing';
-import { printFigure } from '../test/reliability/src/lib/fault-figure';
-import { runForeignProducers } from '../test/reliability/src/lib/foreign-producer.scenario';
+import { printFigure, runForeignProducers } from '@audit/scenarios';
 import { benchRow, writeBenchResults } from './lib';
 
 const ROUNDS = Number(process.env.FOREIGN_ROUNDS ?? 10);

@@ -6,9 +6,7 @@
 // with its throughput without it, in the same run. RELIABILITY_SEED replays a corpus.
 import 'reflect-metadata';
 import { testKafka } from '@audit/testing';
-import { printFigure } from '../test/reliability/src/lib/fault-figure';
-import { runHostileIngest } from '../test/reliability/src/lib/hostile-ingest.scenario';
-import { runSeed } from '../test/reliability/src/lib/seeded-random';
+import { printFigure, runHostileIngest, runSeed } from '@audit/scenarios';
 import { benchRow, writeBenchResults } from './lib';
 
 const MESSAGES = Number(process.env.HOSTILE_MESSAGES ?? 100_000);

@@ -6,10 +6,7 @@
 // - the delivery process killed with SIGKILL STREAM_FAULTS_KILLS (5) times during STREAM_FAULTS_KILL_EVENTS (100k).
 // Each prints its figure line; RELIABILITY_SEED replays a run. Expected: lost 0, gaps 0 (copies are counted).
 import 'reflect-metadata';
-import { printFigure } from '../test/reliability/src/lib/fault-figure';
-import { runSeed } from '../test/reliability/src/lib/seeded-random';
-import { runDeliveryKills, runReceiverDown, runReceiverErrors, runSlowReceiver } from '../test/reliability/src/lib/stream-delivery.scenarios';
-import type { StreamFaultFigure } from '../test/reliability/src/lib/stream-figure';
+import { printFigure, runDeliveryKills, runReceiverDown, runReceiverErrors, runSeed, runSlowReceiver, type StreamFaultFigure } from '@audit/scenarios';
 import { benchRow, writeBenchResults, type BenchRow } from './lib';
 
 const EVENTS = Number(process.env.STREAM_FAULTS_EVENTS ?? 100_000);

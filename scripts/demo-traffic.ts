@@ -4,7 +4,7 @@
 // few seconds until stopped. `npm start` runs it once the API is ready; DEMO_TRAFFIC=0 turns it off.
 import { AUDIT_EVENTS_TOPIC } from '@audit/contract';
 import { AuditProducer } from '@audit/producer';
-import { demoEvent } from '@audit/console';
+import { demoEvent } from '@audit/demo';
 
 const DAY = 86_400_000;
 const HISTORY_EVENTS = 300;

@@ -1,4 +1,4 @@
-import { demoEvent } from '@audit/console';
+import { demoEvent } from '@audit/demo';
 import type { AuditEvent } from '@audit/contract';
 import { waitFor } from '@audit/testing';
 import { createHash } from 'node:crypto';

@@ -1,4 +1,4 @@
-import { demoEvent } from '@audit/console';
+import { demoEvent } from '@audit/demo';
 import type { AuditEvent } from '@audit/contract';
 import { uniqueName, waitFor } from '@audit/testing';
 import { readFileSync } from 'node:fs';

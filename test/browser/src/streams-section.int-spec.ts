@@ -1,4 +1,4 @@
-import { demoEvent } from '@audit/console';
+import { demoEvent } from '@audit/demo';
 import { waitFor, WebhookReceiver } from '@audit/testing';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';

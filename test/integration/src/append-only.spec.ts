@@ -5,8 +5,9 @@ import ts from 'typescript';
 
 /**
  * Audit logs are append-only: no code path may update or remove rows. This scans every string and
- * template literal of the shipped code (apps, libs, scripts — not tests, test helpers, benchmarks
- * or the migrations, whose one-off DDL is reviewed as SQL) for a statement that would.
+ * template literal of the shipped code (apps, libs, scripts — not tests, test helpers and the
+ * reliability scenarios (libs/testing, libs/scenarios: their faults detach tables on purpose),
+ * benchmarks or the migrations, whose one-off DDL is reviewed as SQL) for a statement that would.
  *
  * Rows leave only by the table's TTL. The one ALTER shipped code may send is MATERIALIZE TTL (the
  * expiry job after it signs a statement, the hold API after a hold): with the table's
@@ -25,7 +26,7 @@ const DESTRUCTIVE = [
 ];
 
 const SHIPPED = ['apps', 'libs', 'scripts'];
-const SKIPPED_DIRECTORIES = new Set(['node_modules', 'dist', 'test', 'testing', '.libs']);
+const SKIPPED_DIRECTORIES = new Set(['node_modules', 'dist', 'test', 'testing', 'scenarios', '.libs']);
 const SKIPPED_FILES = /\.(spec|int-spec)\.tsx?$|\.d\.ts$/;
 
 function sourceFiles(dir: string): string[] {

@@ -1,8 +1,6 @@
 // Fault runs at CI scale (issue #9); `npm run bench -- --only faults` runs them at full scale.
 // Each prints its figure line; `RELIABILITY_SEED=<seed>` replays a run's fault moments.
-import { printFigure, type FaultFigure } from './lib/fault-figure';
-import { runBrokerRestarts, runClickHouseOutage, runConsumerGroupScaling, runIngestorKills } from './lib/fault.scenarios';
-import { runSeed } from './lib/seeded-random';
+import { printFigure, runBrokerRestarts, runClickHouseOutage, runConsumerGroupScaling, runIngestorKills, runSeed, type FaultFigure } from '@audit/scenarios';
 
 const EVENTS = Number(process.env.RELIABILITY_EVENTS ?? 20_000);
 /** Publishing is spread over this long, so every fault strikes while production goes on. */

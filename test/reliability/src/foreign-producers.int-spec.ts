@@ -2,9 +2,7 @@
 // poison message of every kind followed by valid events on each codec's partition. The bench
 // (`npm run bench -- --only foreign-ingest`) runs more rounds.
 import { testKafka } from '@audit/testing';
-import { printFigure } from './lib/fault-figure';
-import { CODECS, runForeignProducers } from './lib/foreign-producer.scenario';
-import { poisonKinds } from './lib/foreign-poison';
+import { CODECS, poisonKinds, printFigure, runForeignProducers } from '@audit/scenarios';
 
 const VALID_BEHIND = Number(process.env.RELIABILITY_FOREIGN_VALID_BEHIND ?? 20);
 /**

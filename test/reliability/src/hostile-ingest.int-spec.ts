@@ -1,10 +1,7 @@
 // Hostile input to the ingestor at CI scale (10,000 messages, half of them hostile); the bench
 // (`npm run bench -- --only hostile-ingest`) runs more and compares the valid stream's throughput
 // with and without the hostile mix. `RELIABILITY_SEED=<seed>` replays a corpus.
-import { corpusCases } from './lib/hostile-corpus';
-import { runHostileIngest } from './lib/hostile-ingest.scenario';
-import { printFigure } from './lib/fault-figure';
-import { runSeed } from './lib/seeded-random';
+import { corpusCases, printFigure, runHostileIngest, runSeed } from '@audit/scenarios';
 import { testKafka } from '@audit/testing';
 
 const MESSAGES = Number(process.env.RELIABILITY_HOSTILE_MESSAGES ?? 10_000);

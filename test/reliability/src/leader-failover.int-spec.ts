@@ -1,8 +1,6 @@
 // Broker failover at CI scale (issue #15, finding 8); `FAULTS_SCENARIOS=failover npm run bench --
 // --only faults` runs it at full scale. Prints its figure line; `RELIABILITY_SEED=<seed>` replays it.
-import { printFigure } from './lib/fault-figure';
-import { runLeaderFailover } from './lib/leader-failover.scenario';
-import { runSeed } from './lib/seeded-random';
+import { printFigure, runLeaderFailover, runSeed } from '@audit/scenarios';
 
 const EVENTS = Number(process.env.RELIABILITY_EVENTS ?? 20_000);
 /** Publishing is spread over this long (it waits at a kill point while a node still rejoins). */

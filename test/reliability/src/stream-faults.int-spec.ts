@@ -1,9 +1,6 @@
 // Stream fault runs at CI scale (issue 18); `npm run bench -- --only stream-faults` runs them at
 // full scale. Each prints its figure line; `RELIABILITY_SEED=<seed>` replays a run's fault moments.
-import { printFigure } from './lib/fault-figure';
-import { runSeed } from './lib/seeded-random';
-import { runDeliveryKills, runReceiverDown, runReceiverErrors, runSlowReceiver } from './lib/stream-delivery.scenarios';
-import type { StreamFaultFigure } from './lib/stream-figure';
+import { printFigure, runDeliveryKills, runReceiverDown, runReceiverErrors, runSeed, runSlowReceiver, type StreamFaultFigure } from '@audit/scenarios';
 
 const EVENTS = Number(process.env.RELIABILITY_STREAM_EVENTS ?? 10_000);
 /** Publishing is spread over this long, so every fault strikes while production goes on. */

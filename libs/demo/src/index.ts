@@ -1,0 +1,1 @@
+export { DEMO_PEOPLE, demoEvent } from './demo-events';

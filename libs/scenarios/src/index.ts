@@ -1,0 +1,10 @@
+export { faultFigure, printFigure, type FaultFigure } from './fault-figure';
+export { runBrokerRestarts, runClickHouseOutage, runConsumerGroupScaling, runIngestorKills, type FaultRunOptions } from './fault.scenarios';
+export { runLeaderFailover } from './leader-failover.scenario';
+export { CODECS, runForeignProducers, type ForeignProducerFigure, type ForeignProducerOptions, type ForeignProducerRun } from './foreign-producer.scenario';
+export { poisonKinds, type PoisonKind } from './foreign-poison';
+export { corpusCases, hostileCorpus, type CorpusMessage, type CorpusOptions } from './hostile-corpus';
+export { runHostileIngest, type HostileFigure, type HostileRun } from './hostile-ingest.scenario';
+export { runSeed, SeededRandom } from './seeded-random';
+export { runDeliveryKills, runReceiverDown, runReceiverErrors, runSlowReceiver } from './stream-delivery.scenarios';
+export { type StreamFaultFigure } from './stream-figure';
