@@ -1,35 +1,19 @@
 // Cost of validating one Kafka message on the ingestor's hot path: parseAuditEventMessage (size,
 // UTF-8, JSON, the compiled contract checker, normalisation) against the textbook class-transformer
 // + class-validator path on the same bytes, in the same run. One core, no broker needed.
-import { makeAuditEvent, parseAuditEventMessage, uuidv7, validateAuditEventWithClassValidator } from '@audit/contract';
+import { parseAuditEventMessage, serializeAuditEvent, validateAuditEventWithClassValidator } from '@audit/contract';
+import { generatedEvent } from '@audit/testing';
 import { benchRow, writeBenchResults } from './lib';
 
 const CORPUS_SIZE = 1_000;
 const TURNS = 8;
-const ACTIONS = ['create', 'update', 'delete', 'view', 'login', 'invite', 'role.change', 'export'];
-const TYPES = ['Member', 'Organization', 'Session', 'Patient', 'ApiKey'];
 
-/** Typical events: distinct ids, tenants, actors and resources; some changes and metadata. */
+/** Typical events (the tests' generator): distinct ids, tenants, actors and resources; some changes and metadata. */
 function corpus(): Buffer[] {
   const now = Date.now();
-  return Array.from({ length: CORPUS_SIZE }, (_, i) => {
-    const occurredAt = new Date(now - (CORPUS_SIZE - i) * 1_000).toISOString();
-    const event = makeAuditEvent({
-      id: uuidv7(Date.parse(occurredAt)),
-      occurredAt,
-      organizationId: `org_${i % 50}`,
-      action: ACTIONS[i % ACTIONS.length],
-      actor: { id: `user_${i % 200}`, name: `User ${i % 200}`, email: `user${i % 200}@tenant${i % 50}.example.com`, ip: `10.0.${i % 256}.${(i * 7) % 256}` },
-      resource: { type: TYPES[i % TYPES.length], id: `res_${i}`, name: `Resource ${i}` },
-      requestId: `req_${i}`,
-    });
-    const withDetails = {
-      ...event,
-      ...(i % 2 === 0 && { changes: [{ field: 'role', before: 'member', after: 'admin' }] }),
-      ...(i % 3 === 0 && { metadata: { plan: 'enterprise', seats: 25, sso: true } }),
-    };
-    return Buffer.from(JSON.stringify(withDetails));
-  });
+  return Array.from({ length: CORPUS_SIZE }, (_, i) =>
+    Buffer.from(serializeAuditEvent(generatedEvent(i, { organizations: 50, actors: 200, occurredAt: new Date(now - (CORPUS_SIZE - i) * 1_000).toISOString() }))),
+  );
 }
 
 /** Microseconds per message, over whole passes of the corpus, for at least `minMs`. */

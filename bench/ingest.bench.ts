@@ -23,10 +23,11 @@ import {
   type ClickHouseHandle,
 } from '@audit/clickhouse';
 import { loadConfig } from '@audit/config';
-import { makeAuditEvent, parseAuditEventMessage, serializeAuditEvent, uuidv7, type AuditEvent } from '@audit/contract';
+import { parseAuditEventMessage } from '@audit/contract';
 import { IngestConfig, IngestModule, startIngestion } from '@audit/ingest';
 import { appendLink, GENESIS, type ChainState } from '@audit/integrity';
 import { KafkaConfig, createKafka, ensureTopics } from '@audit/kafka';
+import { generatedEvent, toMessage } from '@audit/testing';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { Kafka, Message } from 'kafkajs';
@@ -46,27 +47,8 @@ const suffix = randomBytes(4).toString('hex');
 const log = (message: string) => console.log(`[ingest bench] ${message}`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const ACTIONS = ['create', 'update', 'delete', 'view', 'login', 'invite', 'role.change', 'export'];
-const TYPES = ['Member', 'Organization', 'Session', 'Patient', 'ApiKey'];
-
-/** A realistic event: 200 tenants, varied actors and resources, some changes and metadata. */
-function event(index: number, occurredAt: string): AuditEvent {
-  return makeAuditEvent({
-    id: uuidv7(Date.parse(occurredAt)),
-    occurredAt,
-    organizationId: `org_${index % 200}`,
-    action: ACTIONS[index % ACTIONS.length],
-    actor: { id: `user_${index % 5000}`, name: `User ${index % 5000}`, email: `user${index % 5000}@tenant${index % 200}.example.com`, ip: `10.0.${index % 256}.${(index * 7) % 256}` },
-    resource: { type: TYPES[index % TYPES.length], id: `res_${index}`, name: `Resource ${index}` },
-    requestId: `req_${index}`,
-    ...(index % 2 === 0 && { changes: [{ field: 'role', before: 'member', after: 'admin' }] }),
-    ...(index % 3 === 0 && { metadata: { plan: 'enterprise', seats: 25, sso: true } }),
-  });
-}
-
 function message(index: number, occurredAt = new Date(Date.now() - 3_600_000 + index).toISOString()): Message {
-  const value = event(index, occurredAt);
-  return { key: value.organizationId, value: serializeAuditEvent(value) };
+  return toMessage(generatedEvent(index, { occurredAt }));
 }
 
 async function produce(kafka: Kafka, topic: string, messages: Message[]): Promise<void> {

@@ -3,9 +3,10 @@
 //    + counters) against validating the same message (parseAuditEventMessage), the work it rides on;
 // 2. a scrape of the consumer lag: the broker round trips of ConsumerLagReader with the age of the
 //    oldest unconsumed event (a peek at each lagging partition) against offsets alone.
-import { makeAuditEvent, parseAuditEventMessage, serializeAuditEvent } from '@audit/contract';
+import { parseAuditEventMessage, serializeAuditEvent } from '@audit/contract';
 import { ConsumerLagReader, auditTopics, createKafka, ensureTopics } from '@audit/kafka';
 import { IngestMetrics, createMetricsRegistry } from '@audit/observability';
+import { generatedEvent } from '@audit/testing';
 import { randomBytes } from 'node:crypto';
 import { benchRow, percentile, writeBenchResults } from './lib';
 
@@ -29,7 +30,7 @@ async function microsPerRow(rows: number, run: () => unknown, minMs: number): Pr
 async function hotPath() {
   const now = Date.now();
   const messages = Array.from({ length: BLOCK_ROWS }, (_, i) =>
-    Buffer.from(serializeAuditEvent(makeAuditEvent({ organizationId: `org_${i % 50}`, occurredAt: new Date(now - i * 10).toISOString() }))),
+    Buffer.from(serializeAuditEvent(generatedEvent(i, { organizations: 50, occurredAt: new Date(now - i * 10).toISOString() }))),
   );
   const events = messages.map((message) => {
     const result = parseAuditEventMessage(message);

@@ -4,9 +4,10 @@
 // the same validation and serialization; and the latency of a fire-and-forget record() call.
 // AuditProducer runs both ways in the same run: kafkajs in its worker thread (the default) and
 // kafkajs on the caller's event loop; the baselines run kafkajs on the main thread.
-import { makeAuditEvent, serializeAuditEvent, uuidv7, validateAuditEvent } from '@audit/contract';
+import { serializeAuditEvent, uuidv7, validateAuditEvent } from '@audit/contract';
 import { createKafka, ensureTopics } from '@audit/kafka';
 import { AUDIT_PRODUCER_DEFAULTS, AuditProducer, type AuditEventInput, type KafkaThread } from '@audit/producer';
+import { generatedEvent } from '@audit/testing';
 import { Partitioners, type Kafka } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
@@ -26,12 +27,8 @@ const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:39092').split(',');
 
 function inputs(count: number): AuditEventInput[] {
   return Array.from({ length: count }, (_, i) => {
-    const { id: _id, occurredAt: _occurredAt, schemaVersion: _version, ...event } = makeAuditEvent({
-      organizationId: `org_${i % 50}`,
-      actor: { id: `user_${i % 500}`, email: `user${i % 500}@tenant${i % 50}.example.com` },
-      resource: { type: 'Member', id: `member_${i}` },
-    });
-    return { ...event, requestId: `req_${i}`, metadata: { plan: 'enterprise', seats: 25 } };
+    const { id: _id, occurredAt: _occurredAt, schemaVersion: _version, ...event } = generatedEvent(i, { organizations: 50, actors: 500 });
+    return event;
   });
 }
 

@@ -2,7 +2,8 @@ export { createTestTopics, openTestClickHouse, testBrokers, testKafka, uniqueNam
 export { readTopic, type ReadMessage } from './topic.reader';
 export { startPrivateBroker, startPrivateCluster, type PrivateBroker, type PrivateCluster } from './private-broker';
 export { signTestToken, type TestTokenOptions } from './test-token';
-export { groupProgress, makeEvents, publish, storedCounts, toMessage, topicSize, type StoredCounts } from './ingest-traffic';
+export { generatedEvent, makeEvents, type GeneratedEventOptions } from './audit-event.generator';
+export { groupProgress, publish, storedCounts, toMessage, topicSize, type StoredCounts } from './ingest-traffic';
 export { rawRequest, type RawRequest, type RawResponse } from './raw-http.client';
 export { RawResponseReader, type ParsedResponse } from './raw-response.reader';
 export { buildApp, buildIngestor, freePort, spawnApp, spawnIngestor, type AppName, type AppProcess, type IngestorProcess } from './app.process';

@@ -1,15 +1,7 @@
 import type { ClickHouseHandle } from '@audit/clickhouse';
-import { makeAuditEvent, serializeAuditEvent, type AuditEvent } from '@audit/contract';
+import { serializeAuditEvent, type AuditEvent } from '@audit/contract';
 import { createCompleteSendProducer } from '@audit/kafka';
 import type { Admin, Kafka, Message } from 'kafkajs';
-
-/** Events spread over a few organizations (the Kafka key), like product services publish them. */
-export function makeEvents(count: number, organizations = 7): AuditEvent[] {
-  const base = Date.now() - 60_000;
-  return Array.from({ length: count }, (_, index) =>
-    makeAuditEvent({ organizationId: `org_${index % organizations}`, occurredAt: new Date(base + index).toISOString(), resource: { id: `member_${index}` } }),
-  );
-}
 
 export function toMessage(event: AuditEvent): Message {
   return { key: event.organizationId, value: serializeAuditEvent(event) };
