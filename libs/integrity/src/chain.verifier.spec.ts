@@ -1,7 +1,8 @@
 import { signCheckpoint } from './chain-checkpoint';
 import { walkChain } from './chain.verifier';
 import type { StoredLink } from './event-chain';
-import { appendLink, GENESIS, type ChainedColumns, type ChainState } from './event-chain';
+import { chainedColumns } from '../testing';
+import { appendLink, GENESIS, type ChainState } from './event-chain';
 import { signExpiryStatement, type SignedExpiryStatement } from './expiry-statement';
 import { LinkHashPool } from './link-hash.pool';
 import { recomputeLinkHashes } from './link.hasher';
@@ -9,31 +10,6 @@ import { DAY_MS } from './retention.policy';
 import { loadSigningKey } from './signing';
 import { verifyStoredChain, type ChainSource } from './stored-chain.verifier';
 import { generateKeyPairSync } from 'node:crypto';
-
-function columns(index: number, organizationId = 'org_a'): ChainedColumns {
-  return {
-    organization_id: organizationId,
-    event_id: `0190a000-0000-7000-8000-${String(index).padStart(12, '0')}`,
-    occurred_at: `2026-11-25 10:00:${String(index % 60).padStart(2, '0')}.000`,
-    actor_id: 'user_1',
-    actor_type: 'user',
-    actor_name: '',
-    actor_email: 'ada@example.com',
-    actor_ip: '',
-    actor_user_agent: '',
-    action: 'update',
-    resource_type: 'Member',
-    resource_id: `member_${index}`,
-    resource_name: '',
-    status: 'success',
-    reason: '',
-    request_id: '',
-    session_id: '',
-    changes: '',
-    metadata: '',
-    schema_version: 1,
-  };
-}
 
 const JAN_1 = Date.parse('2026-01-01T00:00:00.000Z');
 
@@ -45,9 +21,9 @@ function chain(count: number, retentionDays?: number): StoredLink[] {
   const links: StoredLink[] = [];
   let head: ChainState = GENESIS;
   for (let index = 0; index < count; index++) {
-    const link = appendLink(head, columns(index), retentionDays === undefined ? undefined : { countedFrom: JAN_1 + index * DAY_MS, retentionDays });
+    const link = appendLink(head, chainedColumns(index), retentionDays === undefined ? undefined : { countedFrom: JAN_1 + index * DAY_MS, retentionDays });
     const expiresAt = JSON.parse(link.canonicalJson).expires_at as string | undefined;
-    links.push({ ...columns(index), ...(expiresAt && { expires_at: expiresAt }), chain_seq: link.head.seq, chain_prev_hash: link.prevHash, chain_hash: link.head.hash });
+    links.push({ ...chainedColumns(index), ...(expiresAt && { expires_at: expiresAt }), chain_seq: link.head.seq, chain_prev_hash: link.prevHash, chain_hash: link.head.hash });
     head = link.head;
   }
   return links;
@@ -98,11 +74,11 @@ describe('walkChain', () => {
     const links = chain(10);
     const copied = [...links.slice(0, 5), { ...links[4] }, ...links.slice(5)];
     // Another event chained after the same link 4: what two writers of one chain would store.
-    const rival = appendLink({ seq: 4, hash: links[3].chain_hash }, columns(99));
-    const forked = [...links.slice(0, 5), { ...columns(99), chain_seq: 5, chain_prev_hash: rival.prevHash, chain_hash: rival.head.hash }, ...links.slice(5)];
+    const rival = appendLink({ seq: 4, hash: links[3].chain_hash }, chainedColumns(99));
+    const forked = [...links.slice(0, 5), { ...chainedColumns(99), chain_seq: 5, chain_prev_hash: rival.prevHash, chain_hash: rival.head.hash }, ...links.slice(5)];
 
     expect(await walkChain(batches(copied), plan)).toMatchObject({ status: 'ok', checked: 10 });
-    expect((await walkChain(batches(forked), plan)).firstBreak).toMatchObject({ kind: 'forked', seq: 5, eventId: columns(99).event_id });
+    expect((await walkChain(batches(forked), plan)).firstBreak).toMatchObject({ kind: 'forked', seq: 5, eventId: chainedColumns(99).event_id });
   });
 
   it('should report a changed copy of a link (same hashes, other columns) as altered, not skip it', async () => {

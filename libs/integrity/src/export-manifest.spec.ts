@@ -1,33 +1,18 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { appendLink, canonicalEventJson, GENESIS, type ChainedColumns } from './event-chain';
+import { chainedColumns } from '../testing';
+import { appendLink, canonicalEventJson, GENESIS } from './event-chain';
 import { signExpiryStatement } from './expiry-statement';
 import { canonicalJson, ExportManifestBuilder, MANIFEST_SIGNING_PREFIX, signManifest, verifiedExportLine, verifyManifest } from './export-manifest';
 import { loadSigningKey, verifyMessage } from './signing';
 
 const key = loadSigningKey(generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString());
 
-const columns: ChainedColumns = {
-  organization_id: 'org_a',
+const columns = chainedColumns(1, {
   event_id: '0195AAAA-0000-7000-8000-000000000001',
   occurred_at: '2026-03-01 10:00:00.000',
-  actor_id: 'user_1',
-  actor_type: 'user',
   actor_name: 'Zoë "Z"',
-  actor_email: 'z@acme.test',
-  actor_ip: '',
-  actor_user_agent: '',
-  action: 'update',
-  resource_type: 'Member',
-  resource_id: 'member_1',
-  resource_name: '',
-  status: 'success',
-  reason: '',
-  request_id: '',
-  session_id: '',
   changes: '[{"field":"role","before":"member","after":"admin"}]',
-  metadata: '',
-  schema_version: 1,
-};
+});
 
 describe('canonicalJson', () => {
   it('sorts every object’s keys, keeps array order and drops undefined members', () => {

@@ -13,6 +13,7 @@ import {
   type SigningKey,
   type StoredLink,
 } from '@audit/integrity';
+import { chainedColumns } from '@audit/integrity/testing';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
@@ -87,26 +88,8 @@ export type ExportTestColumns = Omit<ChainedColumns, 'organization_id' | 'occurr
 
 /** Plain columns of the `index`-th test event, for {@link buildVerifiedExport}. */
 export function exportTestColumns(index: number): ExportTestColumns {
-  return {
-    event_id: `0195aaaa-0000-7000-8000-${String(index).padStart(12, '0')}`,
-    actor_id: 'user_1',
-    actor_type: 'user',
-    actor_name: '',
-    actor_email: 'ada@acme.test',
-    actor_ip: '',
-    actor_user_agent: '',
-    action: 'update',
-    resource_type: 'Member',
-    resource_id: `member_${index}`,
-    resource_name: '',
-    status: 'success',
-    reason: '',
-    request_id: '',
-    session_id: '',
-    changes: '',
-    metadata: '',
-    schema_version: 1,
-  };
+  const { organization_id: _organization, occurred_at: _occurred, ...columns } = chainedColumns(index);
+  return columns;
 }
 
 /** How {@link buildVerifiedExport} chains and cuts each organization's events. */
