@@ -18,3 +18,7 @@ export { AuditEventValidationError } from './audit-event.errors';
 export { compileDtoValidator, type DtoValidator } from './dto-validator.compiler';
 export { makeAuditEvent } from './fixtures';
 export { packStoredLines, splitLines, STORED_HEADERS, type StoredRecord, type StoredRecordKind } from './stored-events.wire';
+export { SEARCH_KEYS, SEARCH_LIMITS, SEARCH_TEXT_KEYS, SearchSyntaxError, type SearchKey, type SearchPattern, type SearchTerm, type SearchTextKey } from './search/audit-search.query';
+export { parseAuditSearch } from './search/audit-search.parser';
+export { printAuditSearch } from './search/audit-search.printer';
+export { toSearchFilter, type SearchClause, type SearchFilter } from './search/audit-search.filter';
