@@ -1,5 +1,7 @@
+import type { SearchClause } from '@audit/contract';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { fromClickHouseTime, toClickHouseTime, type AuditEventRow } from './audit-event.row';
+import { searchConditions } from './audit-search.conditions';
 import { keyOf, sameSlot, type EventKey } from './event.key';
 import { readTextBatch, type KeyedTextBatch, type TextBatch } from '../export/text-batch.reader';
 
@@ -18,6 +20,8 @@ export interface AuditEventAttributes {
   actor?: string;
   resourceId?: string;
   status?: string;
+  /** A parsed search (`q=`): AND with the filters above. */
+  search?: SearchClause[];
 }
 
 /** What to read. Times are ISO-8601 UTC; the window is [from, to). */
@@ -164,6 +168,11 @@ export function attributeCondition(scope: TenantScope, filter: AuditEventAttribu
   if (filter.status !== undefined) {
     sql.push('status = {status:String}');
     params.status = filter.status;
+  }
+  if (filter.search?.length) {
+    const search = searchConditions(filter.search);
+    sql.push(...search.sql);
+    Object.assign(params, search.params);
   }
   return { sql, params };
 }
