@@ -132,7 +132,7 @@ export interface Condition {
   params: Params;
 }
 
-function filterCondition(scope: TenantScope, filter: AuditEventsFilter): Condition {
+export function filterCondition(scope: TenantScope, filter: AuditEventsFilter): Condition {
   const attributes = attributeCondition(scope, filter);
   return {
     sql: [...attributes.sql, "occurred_at >= {from:DateTime64(3, 'UTC')}", "occurred_at < {to:DateTime64(3, 'UTC')}"],

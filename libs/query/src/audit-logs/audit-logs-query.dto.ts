@@ -1,4 +1,4 @@
-import { ACTION_PATTERN, LIMITS, ORGANIZATION_ID_PATTERN, RESOURCE_TYPE_PATTERN, STATUSES, type AuditStatus } from '@audit/contract';
+import { ACTION_PATTERN, LIMITS, SEARCH_LIMITS, ORGANIZATION_ID_PATTERN, RESOURCE_TYPE_PATTERN, STATUSES, type AuditStatus } from '@audit/contract';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type, type TransformFnParams } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
@@ -52,6 +52,20 @@ export class AuditLogsFilterDto {
   @IsOptional()
   @IsIn(STATUSES)
   status?: AuditStatus;
+
+  @ApiPropertyOptional({
+    description:
+      'A search in the style of GitHub\'s audit log, AND with the other filters: `key:value` terms separated by spaces, `-key:value` ' +
+      'to exclude, values of one key are alternatives, different keys all apply, `*` is a wildcard, "quoted values" may hold ' +
+      'spaces (escape \\" \\\\ \\*). Keys: actor (email or id), actor.id, actor.email, actor.type, action, resource.type, resource.id, ' +
+      'resource.name, status, request.id, session.id, ip (address or CIDR range), created (>=, >, <=, <, = a date or ISO time, or ' +
+      'A..B; narrows the window and replaces its defaults). A syntax error is a 400 with `rule` and `position` (0-based offset into q).',
+    example: 'actor:alice@example.com action:role.* -status:success created:>=2026-09-01',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(SEARCH_LIMITS.queryLength)
+  q?: string;
 
   @ApiPropertyOptional({ description: 'Start of the window, inclusive (ISO-8601; no zone means UTC). Default: `to` minus the default window (30 days).' })
   @IsOptional()

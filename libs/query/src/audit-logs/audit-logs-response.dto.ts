@@ -86,4 +86,5 @@ export class ApiErrorView {
   @ApiProperty() message!: string;
   @ApiPropertyOptional({ example: 'limit' }) field?: string;
   @ApiPropertyOptional({ example: 'max' }) rule?: string;
+  @ApiPropertyOptional({ description: 'For a search (`q`) syntax error: the 0-based offset into q where it was found.', example: 14 }) position?: number;
 }

@@ -1,5 +1,6 @@
 import { AuditChainHeadsReader, AuditEventsReadRepository, AuditExpiryRepository, fromAuditEventRow, keyOf, type AuditEventAttributes, type AuditEventRow, type AuditEventsFilter, type Facets, type TenantScope } from '@audit/clickhouse';
 import { LIMITS, type AuditEvent } from '@audit/contract';
+import { parseSearch, type ParsedSearch } from './search.resolver';
 import type { SigningKey } from '@audit/integrity';
 import { Inject, Injectable } from '@nestjs/common';
 import { ReadAuditTrail } from '../audit-trail/read-audit.trail';
@@ -42,6 +43,8 @@ export interface ResolvedQuery {
   scope: TenantScope;
   filter: AuditEventsFilter;
   fingerprint: string;
+  /** The search (`q`) in its canonical text, for the read's audit event. */
+  q?: string;
 }
 
 /** A resolved export: its rows' order and its encoder depend on whether it is verified. */
@@ -103,7 +106,7 @@ export class AuditLogsService {
     const resolved = this.resolve(principal, query);
     const cursor = query.cursor === undefined ? undefined : this.cursors.decode(query.cursor, resolved.fingerprint);
     const filter = cursor ? { ...resolved.filter, from: cursor.from, to: cursor.to } : resolved.filter;
-    const details = { endpoint: 'list', ...describe(filter), cursor: cursor !== undefined };
+    const details = { endpoint: 'list', ...describe(filter, resolved.q), cursor: cursor !== undefined };
     // The fingerprint holds the scope and every filter; the cursor (signed over it) the position.
     const key = `${resolved.fingerprint}|${query.limit}|${query.cursor ?? ''}`;
     const [, page] = await Promise.all([
@@ -148,7 +151,7 @@ export class AuditLogsService {
   async facets(principal: Principal, query: AuditLogsFilterDto, signal?: AbortSignal): Promise<Facets> {
     const resolved = this.resolve(principal, query);
     const [, facets] = await Promise.all([
-      this.trail.record(principal, 'view', resolved.scope, { endpoint: 'facets', ...describe(resolved.filter) }),
+      this.trail.record(principal, 'view', resolved.scope, { endpoint: 'facets', ...describe(resolved.filter, resolved.q) }),
       this.caches.facets.read(resolved.fingerprint, (shared) => this.events.countFacets(resolved.scope, resolved.filter, shared), signal),
     ]);
     return facets;
@@ -163,7 +166,7 @@ export class AuditLogsService {
     if (query.verified && query.format !== 'ndjson') throw invalidParameter('verified', 'ndjsonOnly', 'verified exports are NDJSON: use format=ndjson');
     const key = query.verified ? requireSigningKey(this.signingKey) : undefined;
     const resolved = this.resolve(principal, query);
-    const details = { endpoint: 'export', format: query.format, verified: query.verified, ...describe(resolved.filter) };
+    const details = { endpoint: 'export', format: query.format, verified: query.verified, ...describe(resolved.filter, resolved.q) };
     await this.trail.record(principal, 'export', resolved.scope, details);
     const encoder = key ? new VerifiedExportEncoder(key, this.heads, this.expiries, resolved.scope, resolved.filter) : EXPORT_ENCODERS[query.format];
     const recordSources = (organizations: readonly string[]) => this.trail.recordSources(principal, 'export', organizations, details);
@@ -196,15 +199,24 @@ export class AuditLogsService {
    */
   resolve(principal: Principal, query: AuditLogsFilterDto): ResolvedQuery {
     const scope = readScope(principal, query.organizationId);
-    const to = query.to !== undefined ? parseInstant('to', query.to) : Date.now() + LIMITS.maxClockSkewMs;
-    const from = query.from !== undefined ? parseInstant('from', query.from) : to - this.config.QUERY_DEFAULT_WINDOW_DAYS * DAY_MS;
-    if (from > to) throw invalidParameter('from', 'notAfterTo', 'from must not be after to');
+    const search: ParsedSearch | undefined = query.q === undefined ? undefined : parseSearch(query.q);
+    // A search's created terms narrow the window: they stand in for an absent from/to and intersect a given one.
+    const givenTo = query.to !== undefined ? parseInstant('to', query.to) : undefined;
+    const givenFrom = query.from !== undefined ? parseInstant('from', query.from) : undefined;
+    const to = Math.min(givenTo ?? search?.to ?? Date.now() + LIMITS.maxClockSkewMs, search?.to ?? Infinity);
+    const from = Math.max(givenFrom ?? search?.from ?? to - this.config.QUERY_DEFAULT_WINDOW_DAYS * DAY_MS, search?.from ?? -Infinity);
+    if (from > to) throw invalidParameter(search ? 'q' : 'from', 'notAfterTo', 'the window is empty: from (or created:>=) must not be after to (or created:<)');
     if (to - from > this.config.QUERY_MAX_WINDOW_DAYS * DAY_MS) {
       throw invalidParameter('from', 'maxWindow', `the window from…to must not exceed ${this.config.QUERY_MAX_WINDOW_DAYS} days`);
     }
-    const filter: AuditEventsFilter = { from: new Date(from).toISOString(), to: new Date(to).toISOString(), ...attributesOf(query) };
-    const fingerprint = fingerprintOf(scope, query, { from: query.from, to: query.to });
-    return { scope, filter, fingerprint };
+    const filter: AuditEventsFilter = {
+      from: new Date(from).toISOString(),
+      to: new Date(to).toISOString(),
+      ...attributesOf(query),
+      ...(search && search.clauses.length > 0 && { search: search.clauses }),
+    };
+    const fingerprint = fingerprintOf(scope, query, { q: search?.text, from: query.from, to: query.to });
+    return { scope, filter, fingerprint, ...(search && { q: search.text }) };
   }
 }
 
@@ -240,9 +252,10 @@ function toShownEvent(row: AuditEventRow): ShownEvent {
   return row.id_conflict ? { ...event, idConflict: true } : event;
 }
 
-/** The filters as flat audit metadata. */
-export function describe(filter: AuditEventAttributes & { from?: string; to?: string }): Record<string, string | undefined> {
+/** The filters as flat audit metadata (the search as its canonical text). */
+export function describe(filter: AuditEventAttributes & { from?: string; to?: string }, q?: string): Record<string, string | undefined> {
   return {
+    q,
     from: filter.from,
     to: filter.to,
     resourceType: filter.resourceTypes?.join(','),

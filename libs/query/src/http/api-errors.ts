@@ -9,6 +9,8 @@ export interface ApiErrorBody {
   field?: string;
   /** The rule that field broke (class-validator's constraint name, or ours). */
   rule?: string;
+  /** Where in the field's text the rule was broken (a search query's offset, 0-based). */
+  position?: number;
 }
 
 /** An error the API means to return, with its stable code; the exception filter renders it. */
@@ -20,6 +22,9 @@ export class ApiError extends HttpException {
 
 export const invalidParameter = (field: string, rule: string, message: string) =>
   new ApiError({ statusCode: HttpStatus.BAD_REQUEST, code: 'invalid_parameter', message, field, rule });
+
+export const invalidSearch = (rule: string, position: number, message: string) =>
+  new ApiError({ statusCode: HttpStatus.BAD_REQUEST, code: 'invalid_parameter', message, field: 'q', rule, position });
 
 export const invalidCursor = (message: string) =>
   new ApiError({ statusCode: HttpStatus.BAD_REQUEST, code: 'invalid_cursor', message, field: 'cursor', rule: 'cursor' });

@@ -1,0 +1,102 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import { filterCondition, readSettingsClause, DEFAULT_READ_LIMITS, type AuditEventsFilter, type ReadLimits, type TenantScope } from './audit-events-read.repository';
+
+/** What a top list is counted by; the SQL of each comes from {@link TOP_KEYS}, never from input. */
+export const TOP_DIMENSIONS = ['actor', 'resource', 'ip', 'action'] as const;
+export type TopDimension = (typeof TOP_DIMENSIONS)[number];
+
+/**
+ * Per dimension: the key counted, a label shown beside it, whether the label is part of the key (a
+ * resource is its type and id), and a condition on rows that have the key at all.
+ */
+const TOP_KEYS: Record<TopDimension, { key: string; label: string; labelIsKey: boolean; having?: string }> = {
+  actor: { key: 'actor_id', label: 'actor_email', labelIsKey: false },
+  resource: { key: 'resource_id', label: 'toString(resource_type)', labelIsKey: true },
+  ip: { key: 'actor_ip', label: "''", labelIsKey: false, having: "actor_ip != ''" },
+  action: { key: 'toString(action)', label: "''", labelIsKey: false },
+};
+
+export interface HistogramBucket {
+  /** Start of the bucket, epoch milliseconds (UTC). */
+  start: number;
+  count: number;
+}
+
+export interface TopValue {
+  value: string;
+  /** The actor's email, the resource's type; '' when the dimension has none. */
+  label: string;
+  count: number;
+  /** Distinct actors among the counted events (who touched this resource, who used this IP). */
+  actors: number;
+}
+
+/**
+ * Rows of the filter, each content once. A re-sent copy is a row of its own (the chain counts every
+ * delivery, so merges never collapse it) and shares organization, time, id and content digest with
+ * the first; grouped by those, in the table's sorting order (`optimize_aggregation_in_order`), the
+ * engine streams the groups instead of holding a hash table of every row, so memory stays bounded
+ * on any window. Other content under a reused id has another digest and counts as the event it is.
+ */
+function uniqueContents(database: string, where: string[], columns: string): string {
+  return `SELECT ${columns} FROM ${database}.audit_events
+          WHERE ${where.join(' AND ')}
+          GROUP BY organization_id, occurred_at, event_id, content_digest`;
+}
+
+/**
+ * Counts over the filtered events for the Auditing page and the security team's investigations:
+ * a time histogram and top lists. Same tenant scope, filters and read limits as every read; every
+ * value a bound parameter.
+ */
+export class AuditAggregationsRepository {
+  private readonly settings: string;
+
+  constructor(
+    private readonly client: ClickHouseClient,
+    private readonly database: string,
+    limits: ReadLimits = DEFAULT_READ_LIMITS,
+  ) {
+    this.settings = `${readSettingsClause(limits)}, optimize_aggregation_in_order = 1`;
+  }
+
+  /** Events per bucket of `intervalSeconds` (aligned to the epoch, UTC), oldest first; empty buckets are left out. */
+  async histogram(scope: TenantScope, filter: AuditEventsFilter, intervalSeconds: number, signal?: AbortSignal): Promise<HistogramBucket[]> {
+    const where = filterCondition(scope, filter);
+    const result = await this.client.query({
+      query: `SELECT toUnixTimestamp(toStartOfInterval(occurred_at, toIntervalSecond({interval:UInt32}))) AS bucket, count() AS count
+              FROM (${uniqueContents(this.database, where.sql, 'occurred_at')})
+              GROUP BY bucket
+              ORDER BY bucket
+              ${this.settings}`,
+      query_params: { ...where.params, interval: intervalSeconds },
+      format: 'JSONCompactEachRow',
+      abort_signal: signal,
+    });
+    return (await result.json<[number | string, number | string]>()).map(([bucket, count]) => ({ start: Number(bucket) * 1000, count: Number(count) }));
+  }
+
+  /** The `limit` most frequent values of `by` with their counts and distinct actors; ties by value. */
+  async top(scope: TenantScope, filter: AuditEventsFilter, by: TopDimension, limit: number, signal?: AbortSignal): Promise<TopValue[]> {
+    const where = filterCondition(scope, filter);
+    const { key, label, labelIsKey, having } = TOP_KEYS[by];
+    const inner = uniqueContents(this.database, [...where.sql, ...(having ? [having] : [])], `any(${key}) AS key, any(${label}) AS label, any(actor_id) AS actor`);
+    const result = await this.client.query({
+      query: `SELECT key, ${labelIsKey ? 'label' : 'any(label)'}, count() AS count, uniqExact(actor)
+              FROM (${inner})
+              GROUP BY key${labelIsKey ? ', label' : ''}
+              ORDER BY count DESC, key
+              LIMIT {limit:UInt32}
+              ${this.settings}`,
+      query_params: { ...where.params, limit },
+      format: 'JSONCompactEachRow',
+      abort_signal: signal,
+    });
+    return (await result.json<[string, string, number | string, number | string]>()).map(([value, label, count, actors]) => ({
+      value,
+      label,
+      count: Number(count),
+      actors: Number(actors),
+    }));
+  }
+}
