@@ -1,4 +1,5 @@
 import {
+  AuditAggregationsRepository,
   AuditChainHeadsReader,
   AuditChainRepository,
   AuditEventsReadRepository,
@@ -17,6 +18,9 @@ import { ProducerMetrics, QueryCacheMetrics, QueryLimitMetrics } from '@audit/ob
 import { AuditProducer } from '@audit/producer';
 import { Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { AuditAggregationsController } from './aggregations/audit-aggregations.controller';
+import { AuditAggregationsService } from './aggregations/audit-aggregations.service';
+import { MAX_BUCKETS } from './aggregations/histogram.interval';
 import { AuditLogsController } from './audit-logs/audit-logs.controller';
 import { AuditLogsService } from './audit-logs/audit-logs.service';
 import { AuditReadCaches } from './audit-logs/audit-read.caches';
@@ -99,7 +103,7 @@ export class QueryModule {
     const reads = (clickhouse: ClickHouseHandle, gate: EngineGate) => gatedClient(clickhouse.client, gate);
     return {
       module: QueryModule,
-      controllers: [AuditLogsController, ChainVerifyController, EvidenceController, LegalHoldController, TailController],
+      controllers: [AuditLogsController, AuditAggregationsController, ChainVerifyController, EvidenceController, LegalHoldController, TailController],
       providers: [
         { provide: QueryConfig, useValue: config },
         { provide: KafkaConfig, useValue: kafkaConfig },
@@ -147,6 +151,18 @@ export class QueryModule {
               maxResultRows: Math.max(config.QUERY_EXPORT_BATCH_ROWS, 1_001),
             }),
         },
+        {
+          provide: AuditAggregationsRepository,
+          inject: [CLICKHOUSE, ClickHouseConfig, EngineGate],
+          useFactory: (clickhouse: ClickHouseHandle, clickhouseConfig: ClickHouseConfig, gate: EngineGate) =>
+            new AuditAggregationsRepository(reads(clickhouse, gate), clickhouseConfig.CLICKHOUSE_DATABASE, {
+              maxExecutionTimeSeconds: config.QUERY_MAX_EXECUTION_SECONDS,
+              maxMemoryUsageBytes: config.QUERY_MAX_MEMORY_BYTES,
+              // A histogram has at most MAX_BUCKETS rows, a top list MAX_TOP_VALUES.
+              maxResultRows: MAX_BUCKETS,
+            }),
+        },
+        AuditAggregationsService,
         { provide: PageCursorCodec, useFactory: () => new PageCursorCodec(config.cursorSecret) },
         {
           provide: AuditEventsTailRepository,

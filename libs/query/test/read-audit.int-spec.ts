@@ -21,6 +21,8 @@ async function read(api: QueryTestApp, path: string, bearer?: string): Promise<S
 const OWNER_READS = [
   '/v1/audit-logs?limit=10',
   '/v1/audit-logs/facets',
+  '/v1/audit-logs/histogram',
+  '/v1/audit-logs/top?by=actor',
   '/v1/audit-logs/export?format=csv',
   '/v1/audit-logs/export?format=ndjson',
   '/v1/audit-logs/verify',

@@ -51,14 +51,14 @@ describe('aggregations against the real engine', () => {
     const total = (buckets: Array<{ count: number }>) => buckets.reduce((sum, bucket) => sum + bucket.count, 0);
     expect(total(await aggregations.histogram({ organizationId: orgB }, { from: FROM, to: TO }, 3_600))).toBe(5);
     const everyone = await aggregations.top('all', { from: FROM, to: TO }, 'actor', 10);
-    expect(everyone.find((value) => value.value === 'mallory')?.count).toBe(5);
+    expect(everyone.find((value) => value.value === 'mallory')).toMatchObject({ count: 5, organizationId: orgB });
   });
 
   it('should list who touched a resource with their counts (the filters and a search apply)', async () => {
     const { clauses } = toSearchFilter(parseAuditSearch('resource.type:Patient resource.id:patient_1'));
     expect(await aggregations.top({ organizationId: orgA }, { from: FROM, to: TO, search: clauses }, 'actor', 10)).toEqual([
-      { value: 'alice', label: 'alice@a.test', count: 3, actors: 1 },
-      { value: 'carol', label: 'carol@a.test', count: 1, actors: 1 },
+      { value: 'alice', label: 'alice@a.test', count: 3, actors: 1, organizationId: orgA },
+      { value: 'carol', label: 'carol@a.test', count: 1, actors: 1, organizationId: orgA },
     ]);
   });
 
@@ -66,8 +66,8 @@ describe('aggregations against the real engine', () => {
     const scope = { organizationId: orgA };
     const filter = { from: FROM, to: TO };
     expect(await aggregations.top(scope, filter, 'resource', 10)).toEqual([
-      { value: 'patient_1', label: 'Patient', count: 4, actors: 2 },
-      { value: 'patient_2', label: 'Patient', count: 1, actors: 1 },
+      { value: 'patient_1', label: 'Patient', count: 4, actors: 2, organizationId: orgA },
+      { value: 'patient_2', label: 'Patient', count: 1, actors: 1, organizationId: orgA },
     ]);
     expect((await aggregations.top(scope, filter, 'ip', 10)).map(({ value, count }) => [value, count])).toEqual([
       ['10.0.0.1', 3],

@@ -21,6 +21,23 @@ export interface AuditFacets {
   status: FacetCount[];
 }
 
+export interface AuditHistogram {
+  interval: string;
+  window: ViewWindow;
+  /** Every bucket of the window, oldest first (start ISO-8601), empty ones with 0. */
+  buckets: Array<{ start: string; count: number }>;
+}
+
+export type TopDimension = 'actor' | 'resource' | 'ip' | 'action';
+
+export interface TopValue {
+  value: string;
+  label: string;
+  count: number;
+  actors: number;
+  organizationId: string;
+}
+
 export type ExportFormat = 'csv' | 'ndjson';
 
 /** An active legal hold as `GET /v1/audit-logs/retention` lists it. */
@@ -109,6 +126,19 @@ export class AuditApiClient {
 
   async retention(signal?: AbortSignal): Promise<Retention> {
     return (await this.get('/v1/audit-logs/retention', signal)).json() as Promise<Retention>;
+  }
+
+  /** Events per time bucket of the view (automatic width), for the bars above the table. */
+  async histogram(filters: AuditFilters, viewWindow: ViewWindow, signal?: AbortSignal): Promise<AuditHistogram> {
+    return (await this.get(`/v1/audit-logs/histogram?${apiFilterParams(filters, viewWindow)}`, signal)).json() as Promise<AuditHistogram>;
+  }
+
+  /** The most frequent values of one dimension in the view, with counts and distinct actors. */
+  async top(filters: AuditFilters, viewWindow: ViewWindow, by: TopDimension, limit: number, signal?: AbortSignal): Promise<TopValue[]> {
+    const params = apiFilterParams(filters, viewWindow);
+    params.set('by', by);
+    params.set('limit', String(limit));
+    return ((await (await this.get(`/v1/audit-logs/top?${params}`, signal)).json()) as { values: TopValue[] }).values;
   }
 
   /**

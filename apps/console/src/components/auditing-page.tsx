@@ -6,6 +6,9 @@ import { formatCount } from '../format/event.format';
 import { AuditTable } from './audit-table';
 import { ExportButtons } from './export-buttons';
 import { FilterBar } from './filter-bar';
+import { HistogramBars } from './histogram-bars';
+import { TopLists } from './top-lists';
+import { useAggregations } from './use-aggregations';
 import { Pagination } from './pagination';
 import { RetentionPanel } from './retention-panel';
 import { EmptyState, ErrorState, LoadingState, SignInNotice } from './state-views';
@@ -21,6 +24,7 @@ export function AuditingPage({ api }: { api: AuditApiClient }) {
   const viewWindow = useMemo(() => windows.windowOf(view, Date.now()), [windows, view]);
   const results = useAuditResults(api, view, viewWindow, windows, search, attempt);
   const options = useFilterOptions(api, view, viewWindow, attempt);
+  const aggregations = useAggregations(api, view, viewWindow, attempt);
   const heading = useRef<HTMLHeadingElement>(null);
   const pagedByUser = useRef(false);
 
@@ -77,6 +81,8 @@ export function AuditingPage({ api }: { api: AuditApiClient }) {
           </h2>
           <ExportButtons api={api} filters={view.filters} viewWindow={viewWindow} disabled={state !== 'ready' || shown === 0} />
         </div>
+        <HistogramBars histogram={aggregations.histogram} onZoom={(from, to) => applyFilters({ ...view.filters, range: '', from, to })} />
+        <TopLists top={aggregations.top} />
         {state === 'error' && results.state === 'error' ? (
           <ErrorState error={results.error} onRetry={() => setAttempt((n) => n + 1)} />
         ) : page && shown > 0 ? (

@@ -17,6 +17,14 @@ export function FilterBar({ filters, options, onChange }: FilterBarProps) {
   const quick = QUICK_RANGES.find((range) => range.id === filters.range);
   return (
     <form className="filters" role="search" aria-label="Filter audit events" onSubmit={(event) => event.preventDefault()}>
+      <CommittedInput
+        label="Search"
+        type="search"
+        className="search-field"
+        value={filters.q}
+        placeholder="actor:alice@example.com action:role.* -status:success ip:10.0.0.0/8 created:>=2026-09-01"
+        onCommit={(q) => set({ q })}
+      />
       <ResourceTypeSelect selected={filters.resourceTypes} options={options.resourceTypes} onChange={(resourceTypes) => set({ resourceTypes })} />
       <CommittedInput label="Action" value={filters.action} placeholder="Any action, e.g. role.change" options={options.actions} onCommit={(action) => set({ action })} />
       <CommittedInput label="User email" type="search" value={filters.actor} placeholder="name@company.com" onCommit={(actor) => set({ actor })} />
@@ -70,12 +78,13 @@ interface CommittedInputProps {
   value: string;
   placeholder: string;
   type?: 'text' | 'search';
+  className?: string;
   options?: FacetCount[];
   onCommit: (value: string) => void;
 }
 
 /** A text filter applied on Enter, on leaving the field, or on picking one of its suggestions. */
-function CommittedInput({ label, value, placeholder, type = 'text', options, onCommit }: CommittedInputProps) {
+function CommittedInput({ label, value, placeholder, type = 'text', className, options, onCommit }: CommittedInputProps) {
   const id = useId();
   const [text, setText] = useState(value);
   useEffect(() => setText(value), [value]);
@@ -86,7 +95,7 @@ function CommittedInput({ label, value, placeholder, type = 'text', options, onC
     if (event.key === 'Enter') commit(text);
   };
   return (
-    <div className="field">
+    <div className={className ? `field ${className}` : 'field'}>
       <label htmlFor={id}>{label}</label>
       <input
         id={id}

@@ -8,13 +8,13 @@ describe('the console view in the URL', () => {
 
   it('should restore every filter, the cursor and the page number it wrote', () => {
     const view: AuditView = {
-      filters: { resourceTypes: ['Member', 'Patient'], action: 'role.change', actor: 'ada@acme.test', status: 'failure', range: '', from: '2026-11-01T00:00:00.000Z', to: '2026-11-20T12:00:00.000Z' },
+      filters: { resourceTypes: ['Member', 'Patient'], action: 'role.change', actor: 'ada@acme.test', status: 'failure', q: 'ip:10.0.0.0/8 -action:view', range: '', from: '2026-11-01T00:00:00.000Z', to: '2026-11-20T12:00:00.000Z' },
       cursor: 'opaque-cursor',
       page: 3,
     };
     expect(parseView(formatView(view))).toEqual(view);
     expect(formatView(view)).toBe(
-      '?resourceType=Member&resourceType=Patient&action=role.change&actor=ada%40acme.test&status=failure&from=2026-11-01T00%3A00%3A00.000Z&to=2026-11-20T12%3A00%3A00.000Z&cursor=opaque-cursor&page=3',
+      '?resourceType=Member&resourceType=Patient&action=role.change&actor=ada%40acme.test&status=failure&q=ip%3A10.0.0.0%2F8+-action%3Aview&from=2026-11-01T00%3A00%3A00.000Z&to=2026-11-20T12%3A00%3A00.000Z&cursor=opaque-cursor&page=3',
     );
   });
 

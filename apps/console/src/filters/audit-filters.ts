@@ -23,6 +23,8 @@ export interface AuditFilters {
   /** Email (or id) of the acting user. */
   actor: string;
   status: StatusFilter;
+  /** A search in the API's syntax (`q`), e.g. `actor:alice@x.com action:role.* -status:success`. */
+  q: string;
   /** A window relative to now; empty when `from`/`to` are explicit. */
   range: QuickRange | '';
   /** Explicit bounds, ISO-8601 UTC. */
@@ -56,6 +58,7 @@ export function parseView(search: string): AuditView {
       action: params.get('action') ?? '',
       actor: params.get('actor') ?? '',
       status: status === 'success' || status === 'failure' ? status : '',
+      q: params.get('q') ?? '',
       range: isQuickRange(range) ? range : from || to ? '' : DEFAULT_RANGE,
       from: isQuickRange(range) ? '' : from,
       to: isQuickRange(range) ? '' : to,
@@ -72,6 +75,7 @@ export function formatView({ filters, cursor, page }: AuditView): string {
   if (filters.action) params.set('action', filters.action);
   if (filters.actor) params.set('actor', filters.actor);
   if (filters.status) params.set('status', filters.status);
+  if (filters.q) params.set('q', filters.q);
   if (filters.range && filters.range !== DEFAULT_RANGE) params.set('range', filters.range);
   if (filters.from) params.set('from', filters.from);
   if (filters.to) params.set('to', filters.to);
@@ -120,13 +124,14 @@ export function apiFilterParams(filters: AuditFilters, viewWindow: ViewWindow, {
   if (filters.action) params.set('action', filters.action);
   if (filters.actor) params.set('actor', filters.actor);
   if (filters.status) params.set('status', filters.status);
+  if (filters.q) params.set('q', filters.q);
   if (viewWindow.from) params.set('from', viewWindow.from);
   params.set('to', viewWindow.to);
   return params;
 }
 
 /** Every filter cleared, back to the default window. */
-export const EMPTY_FILTERS: AuditFilters = { resourceTypes: [], action: '', actor: '', status: '', range: DEFAULT_RANGE, from: '', to: '' };
+export const EMPTY_FILTERS: AuditFilters = { resourceTypes: [], action: '', actor: '', status: '', q: '', range: DEFAULT_RANGE, from: '', to: '' };
 
 export function hasFilters(filters: AuditFilters): boolean {
   return formatView({ filters, cursor: '', page: 1 }) !== '';

@@ -7,13 +7,15 @@ export type TopDimension = (typeof TOP_DIMENSIONS)[number];
 
 /**
  * Per dimension: the key counted, a label shown beside it, whether the label is part of the key (a
- * resource is its type and id), and a condition on rows that have the key at all.
+ * resource is its type and id), whether the key names something of one organization (an actor id
+ * or a resource id in two organizations are two different things), and a condition on rows that
+ * have the key at all.
  */
-const TOP_KEYS: Record<TopDimension, { key: string; label: string; labelIsKey: boolean; having?: string }> = {
-  actor: { key: 'actor_id', label: 'actor_email', labelIsKey: false },
-  resource: { key: 'resource_id', label: 'toString(resource_type)', labelIsKey: true },
-  ip: { key: 'actor_ip', label: "''", labelIsKey: false, having: "actor_ip != ''" },
-  action: { key: 'toString(action)', label: "''", labelIsKey: false },
+const TOP_KEYS: Record<TopDimension, { key: string; label: string; labelIsKey: boolean; perOrganization: boolean; having?: string }> = {
+  actor: { key: 'actor_id', label: 'actor_email', labelIsKey: false, perOrganization: true },
+  resource: { key: 'resource_id', label: 'toString(resource_type)', labelIsKey: true, perOrganization: true },
+  ip: { key: 'actor_ip', label: "''", labelIsKey: false, perOrganization: false, having: "actor_ip != ''" },
+  action: { key: 'toString(action)', label: "''", labelIsKey: false, perOrganization: false },
 };
 
 export interface HistogramBucket {
@@ -29,6 +31,8 @@ export interface TopValue {
   count: number;
   /** Distinct actors among the counted events (who touched this resource, who used this IP). */
   actors: number;
+  /** The organization an actor or a resource belongs to ('' for IPs and actions, counted across the scope). */
+  organizationId: string;
 }
 
 /**
@@ -79,24 +83,26 @@ export class AuditAggregationsRepository {
   /** The `limit` most frequent values of `by` with their counts and distinct actors; ties by value. */
   async top(scope: TenantScope, filter: AuditEventsFilter, by: TopDimension, limit: number, signal?: AbortSignal): Promise<TopValue[]> {
     const where = filterCondition(scope, filter);
-    const { key, label, labelIsKey, having } = TOP_KEYS[by];
-    const inner = uniqueContents(this.database, [...where.sql, ...(having ? [having] : [])], `any(${key}) AS key, any(${label}) AS label, any(actor_id) AS actor`);
+    const { key, label, labelIsKey, perOrganization, having } = TOP_KEYS[by];
+    const organization = perOrganization ? 'organization_id' : "''";
+    const columns = `${organization} AS organization, any(${key}) AS key, any(${label}) AS label, any(actor_id) AS actor`;
     const result = await this.client.query({
-      query: `SELECT key, ${labelIsKey ? 'label' : 'any(label)'}, count() AS count, uniqExact(actor)
-              FROM (${inner})
-              GROUP BY key${labelIsKey ? ', label' : ''}
-              ORDER BY count DESC, key
+      query: `SELECT key, ${labelIsKey ? 'label' : 'any(label)'}, count() AS count, uniqExact(actor), organization
+              FROM (${uniqueContents(this.database, [...where.sql, ...(having ? [having] : [])], columns)})
+              GROUP BY organization, key${labelIsKey ? ', label' : ''}
+              ORDER BY count DESC, key, organization
               LIMIT {limit:UInt32}
               ${this.settings}`,
       query_params: { ...where.params, limit },
       format: 'JSONCompactEachRow',
       abort_signal: signal,
     });
-    return (await result.json<[string, string, number | string, number | string]>()).map(([value, label, count, actors]) => ({
+    return (await result.json<[string, string, number | string, number | string, string]>()).map(([value, label, count, actors, organizationId]) => ({
       value,
       label,
       count: Number(count),
       actors: Number(actors),
+      organizationId,
     }));
   }
 }

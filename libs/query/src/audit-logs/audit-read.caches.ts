@@ -12,10 +12,12 @@ export interface StoredPage {
   organizations: readonly string[];
 }
 
-/** The caches of the two reads an Auditing page repeats (list and facets), sharing one memory bound. */
+/** The caches of the reads an Auditing page repeats (list, facets, histogram and top lists), sharing one memory bound. */
 export class AuditReadCaches {
   readonly pages: ReadCache<StoredPage>;
   readonly facets: ReadCache<Facets>;
+  /** Histograms and top lists, as their JSON text (a top list also names the organizations it shows). */
+  readonly aggregations: ReadCache<StoredPage>;
 
   constructor(config: QueryConfig, counter?: (endpoint: string) => (outcome: string) => void) {
     const options = (endpoint: string, share: number): ReadCacheOptions => ({
@@ -26,7 +28,9 @@ export class AuditReadCaches {
       ...(counter && { onRead: counter(endpoint) }),
     });
     // UTF-16 in memory: two bytes per character.
-    this.pages = new ReadCache(options('list', 0.9), (page) => page.json.length * 2 + 64 * page.organizations.length);
+    const size = (page: StoredPage) => page.json.length * 2 + 64 * page.organizations.length;
+    this.pages = new ReadCache(options('list', 0.8), size);
+    this.aggregations = new ReadCache(options('aggregations', 0.1), size);
     // A facets answer is a few dozen counts.
     this.facets = new ReadCache(options('facets', 0.1), (facets) => 64 * (facets.resourceType.length + facets.action.length + facets.status.length) + 64);
   }
