@@ -63,6 +63,27 @@ describe('audit export', () => {
     expect(Object.fromEntries([...query].filter(([name]) => name !== 'resourceType'))).toEqual({ format: 'ndjson', action: 'invite', from: '2026-01-01T00:00:00Z' });
   });
 
+  it('should send a search as q', async () => {
+    const body = '{"id":"1"}\n';
+    handler = exportBody(body, { 'X-Audit-Row-Count': '1', 'X-Audit-Content-SHA256': createHash('sha256').update(body).digest('hex') });
+    const io = captureIo({ AUDIT_API_URL: url, AUDIT_API_TOKEN: 't' });
+
+    expect(await runCli(['export', '--out', join(dir, 'searched.ndjson'), '--q', 'actor:alice@x.com -status:success ip:10.0.0.0/8'], io.io)).toBe(0);
+
+    expect(new URL(requests[requests.length - 1].url ?? '', url).searchParams.get('q')).toBe('actor:alice@x.com -status:success ip:10.0.0.0/8');
+  });
+
+  it('should refuse a search with a syntax error before asking the API, pointing at the offset', async () => {
+    const before = requests.length;
+    const io = captureIo({ AUDIT_API_URL: url, AUDIT_API_TOKEN: 't' });
+
+    expect(await runCli(['export', '--out', join(dir, 'never.ndjson'), '--q', 'action:view colour:red'], io.io)).toBe(2);
+
+    expect(io.stderr()).toContain('--q q: at 12, unknown key "colour"');
+    expect(io.stderr()).toContain('  action:view colour:red\n              ^');
+    expect(requests.length).toBe(before);
+  });
+
   it('should ask for a verified export and count its manifest line out of the rows', async () => {
     const body = '{"chain_seq":1}\n{"chain_seq":2}\n{"manifest":{},"signature":"x"}\n';
     handler = exportBody(body, { 'X-Audit-Row-Count': '2', 'X-Audit-Content-SHA256': createHash('sha256').update(body).digest('hex') });

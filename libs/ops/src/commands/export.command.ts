@@ -1,4 +1,5 @@
 import { loadConfig } from '@audit/config';
+import { parseAuditSearch, SearchSyntaxError } from '@audit/contract';
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
@@ -32,6 +33,8 @@ Options:
   --actor <email-or-id>    filter
   --resource-id <id>       filter
   --status <success|failure>
+  --q <query>              a search, as in the API's q= and the Auditing page's search box, e.g.
+                           --q 'actor:alice@x.com action:role.* -status:success ip:10.0.0.0/8 created:>=2026-09-01'
   --from <ISO-8601>        start of the time range (inclusive)
   --to <ISO-8601>          end of the time range (exclusive)
   --url <url>              query API base URL (default: $AUDIT_API_URL or http://127.0.0.1:3000)
@@ -79,6 +82,7 @@ export const exportCommand: CliCommand = {
       actor: { type: 'string' },
       'resource-id': { type: 'string' },
       status: { type: 'string' },
+      q: { type: 'string' },
       from: { type: 'string' },
       to: { type: 'string' },
       url: { type: 'string' },
@@ -96,6 +100,8 @@ export const exportCommand: CliCommand = {
     const token = values.token ?? config.AUDIT_API_TOKEN;
     if (!token) throw new UsageError('a bearer token is required: --token <jwt> or AUDIT_API_TOKEN');
 
+    if (values.q !== undefined) checkSearch(values.q);
+
     const url = new URL('/v1/audit-logs/export', values.url ?? config.AUDIT_API_URL);
     url.searchParams.set('format', format);
     if (values.verified) url.searchParams.set('verified', 'true');
@@ -105,6 +111,7 @@ export const exportCommand: CliCommand = {
       ['actor', values.actor],
       ['resourceId', values['resource-id']],
       ['status', values.status],
+      ['q', values.q],
       ['from', values.from],
       ['to', values.to],
     ];
@@ -135,6 +142,16 @@ export const exportCommand: CliCommand = {
     return 0;
   },
 };
+
+/** A search the API would refuse is a usage error here, shown with a caret under the offset, before any request. */
+function checkSearch(q: string): void {
+  try {
+    parseAuditSearch(q);
+  } catch (error) {
+    if (!(error instanceof SearchSyntaxError)) throw error;
+    throw new UsageError(`--q ${error.message} (rule ${error.rule})\n  ${q}\n  ${' '.repeat(error.position)}^`);
+  }
+}
 
 async function writeExport(response: IncomingMessage, out: string, format: 'csv' | 'ndjson', io: CliIo): Promise<ExportResult> {
   const counter = new RowCounter(format);
