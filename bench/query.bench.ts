@@ -118,6 +118,9 @@ interface Measured {
   page1000: number[];
   actor90: number[];
   facets30: number[];
+  /** All organizations, 90 days: the histogram (per day) and the top 20 actors. */
+  histogram90: number[];
+  topActors90: number[];
   exportRowsPerSecond: number;
   exportRows: number;
   /** The API only: the peer's export is NDJSON. */
@@ -143,6 +146,9 @@ async function measureApi(baseUrl: string, org: string, actorEmail: string, now:
   const actor90 = await time(Math.min(SAMPLES, 50), () => getJson(`${base}?limit=50&actor=${encodeURIComponent(actorEmail)}&from=${from90}`, security));
   log('API: facets, 30 days');
   const facets30 = await time(Math.min(SAMPLES, 30), () => getJson(`${base}/facets`, owner));
+  log('API: histogram and top 20 actors, all organizations, 90 days');
+  const histogram90 = await time(Math.min(SAMPLES, 20), () => getJson(`${base}/histogram?from=${from90}`, security));
+  const topActors90 = await time(Math.min(SAMPLES, 20), () => getJson(`${base}/top?by=actor&limit=20&from=${from90}`, security));
   log('API: export');
   // Warm-up, as for the latency figures: the first export of a process also pays for compiling its code paths.
   await exportRate(`${base}/export?format=ndjson&from=${new Date(now - DAY_MS).toISOString()}`, owner);
@@ -156,6 +162,8 @@ async function measureApi(baseUrl: string, org: string, actorEmail: string, now:
     page1000,
     actor90,
     facets30,
+    histogram90,
+    topActors90,
     exportRowsPerSecond: exported.rows / exported.seconds,
     exportRows: exported.rows,
     exportCsvRowsPerSecond: csv.rows / csv.seconds,
@@ -263,6 +271,18 @@ async function measurePostgres(pg: Client, org: string, actorEmail: string, now:
       [org, from30, to],
     ),
   );
+  log('PostgreSQL: histogram and top 20 actors, all organizations, 90 days');
+  const window90 = [new Date(now - 90 * DAY_MS), to];
+  const histogram90 = await time(Math.min(SAMPLES, 10), () =>
+    pg.query(`SELECT date_trunc('day', occurred_at) AS bucket, count(*) FROM audit_events WHERE occurred_at >= $1 AND occurred_at < $2 GROUP BY bucket ORDER BY bucket`, window90),
+  );
+  const topActors90 = await time(Math.min(SAMPLES, 10), () =>
+    pg.query(
+      `SELECT organization_id, actor_id, max(actor_email), count(*) AS events FROM audit_events WHERE occurred_at >= $1 AND occurred_at < $2
+       GROUP BY organization_id, actor_id ORDER BY events DESC, actor_id LIMIT 20`,
+      window90,
+    ),
+  );
   log('PostgreSQL: export');
   const started = performance.now();
   let exportRows = 0;
@@ -279,7 +299,7 @@ async function measurePostgres(pg: Client, org: string, actorEmail: string, now:
   }
   await pg.query('COMMIT');
   log(`PostgreSQL: exported ${exportRows} rows, ${Math.round(exportBytes / 1e6)} MB of NDJSON`);
-  return { page1, page1000, actor90, facets30, exportRowsPerSecond: exportRows / ((performance.now() - started) / 1000), exportRows };
+  return { page1, page1000, actor90, facets30, histogram90, topActors90, exportRowsPerSecond: exportRows / ((performance.now() - started) / 1000), exportRows };
 }
 
 async function main(): Promise<void> {
@@ -325,6 +345,8 @@ async function main(): Promise<void> {
       }),
       benchRow({ name: `page ${PAGE_DEPTH} by cursor (p50), vs postgresql`, value: p50(api.page1000), unit: 'ms', baseline: peer(`page ${PAGE_DEPTH} p50`, pg && p50(pg.page1000)), config }),
       benchRow({ name: 'one actor, all orgs, 90 days (p50)', value: p50(api.actor90), unit: 'ms', baseline: peer('actor 90 days p50', pg && p50(pg.actor90)), target: { max: 300 }, config }),
+      benchRow({ name: 'histogram, all orgs, 90 days (p50)', value: p50(api.histogram90), unit: 'ms', baseline: peer('histogram p50', pg && p50(pg.histogram90)), target: { max: 300 }, config }),
+      benchRow({ name: 'top 20 actors, all orgs, 90 days (p50)', value: p50(api.topActors90), unit: 'ms', baseline: peer('top 20 actors p50', pg && p50(pg.topActors90)), target: { max: 300 }, config }),
       benchRow({ name: 'facets, 30 days, one org (p50)', value: p50(api.facets30), unit: 'ms', baseline: peer('facets p50', pg && p50(pg.facets30)), config }),
       benchRow({
         name: `export ndjson, 30 days of one org (${api.exportRows.toLocaleString('en')} rows)`,
