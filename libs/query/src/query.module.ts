@@ -101,6 +101,7 @@ export class QueryModule {
   static forRoot(config = loadConfig(QueryConfig), kafkaConfig = loadConfig(KafkaConfig), limits = loadConfig(QueryLimitsConfig)): DynamicModule {
     /** The read side's engine calls, through one gate per app (see {@link EngineGate}). */
     const reads = (clickhouse: ClickHouseHandle, gate: EngineGate) => gatedClient(clickhouse.client, gate);
+    const readLimits = (maxResultRows: number) => ({ maxExecutionTimeSeconds: config.QUERY_MAX_EXECUTION_SECONDS, maxMemoryUsageBytes: config.QUERY_MAX_MEMORY_BYTES, maxResultRows });
     return {
       module: QueryModule,
       controllers: [AuditLogsController, AuditAggregationsController, ChainVerifyController, EvidenceController, LegalHoldController, TailController],
@@ -144,23 +145,15 @@ export class QueryModule {
           provide: AuditEventsReadRepository,
           inject: [CLICKHOUSE, ClickHouseConfig, EngineGate],
           useFactory: (clickhouse: ClickHouseHandle, clickhouseConfig: ClickHouseConfig, gate: EngineGate) =>
-            new AuditEventsReadRepository(reads(clickhouse, gate), clickhouseConfig.CLICKHOUSE_DATABASE, {
-              maxExecutionTimeSeconds: config.QUERY_MAX_EXECUTION_SECONDS,
-              maxMemoryUsageBytes: config.QUERY_MAX_MEMORY_BYTES,
-              // A page reads at most limit + 1 rows, an export batch its batch size.
-              maxResultRows: Math.max(config.QUERY_EXPORT_BATCH_ROWS, 1_001),
-            }),
+            // A page reads at most limit + 1 rows, an export batch its batch size.
+            new AuditEventsReadRepository(reads(clickhouse, gate), clickhouseConfig.CLICKHOUSE_DATABASE, readLimits(Math.max(config.QUERY_EXPORT_BATCH_ROWS, 1_001))),
         },
         {
           provide: AuditAggregationsRepository,
           inject: [CLICKHOUSE, ClickHouseConfig, EngineGate],
           useFactory: (clickhouse: ClickHouseHandle, clickhouseConfig: ClickHouseConfig, gate: EngineGate) =>
-            new AuditAggregationsRepository(reads(clickhouse, gate), clickhouseConfig.CLICKHOUSE_DATABASE, {
-              maxExecutionTimeSeconds: config.QUERY_MAX_EXECUTION_SECONDS,
-              maxMemoryUsageBytes: config.QUERY_MAX_MEMORY_BYTES,
-              // A histogram has at most MAX_BUCKETS rows, a top list MAX_TOP_VALUES.
-              maxResultRows: MAX_BUCKETS,
-            }),
+            // A histogram has at most MAX_BUCKETS rows, a top list MAX_TOP_VALUES.
+            new AuditAggregationsRepository(reads(clickhouse, gate), clickhouseConfig.CLICKHOUSE_DATABASE, readLimits(MAX_BUCKETS)),
         },
         AuditAggregationsService,
         { provide: PageCursorCodec, useFactory: () => new PageCursorCodec(config.cursorSecret) },

@@ -1,24 +1,14 @@
-import { Controller, Get, Query, Req, Res, UseGuards, UseInterceptors, UsePipes } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Get, Query, Req, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { ReadRefusalInterceptor } from '../audit-trail/read-refusal.interceptor';
-import { JwtAuthGuard, type AuthenticatedRequest } from '../auth/jwt-auth.guard';
-import { queryValidationPipe } from '../http/query-validation.pipe';
+import type { AuthenticatedRequest } from '../auth/jwt-auth.guard';
+import { AuditLogReads } from '../audit-logs/audit-log-reads.decorator';
 import { untilClientGone } from '../audit-logs/audit-logs.controller';
-import { ApiErrorView } from '../audit-logs/audit-logs-response.dto';
 import { AuditLogsHistogramQueryDto, AuditLogsTopQueryDto } from './aggregations-query.dto';
 import { AuditLogHistogramView, AuditLogTopView } from './aggregations-response.dto';
 import { AuditAggregationsService } from './audit-aggregations.service';
 
-@ApiTags('audit logs')
-@ApiBearerAuth()
-@ApiResponse({ status: 400, description: 'A parameter broke a rule (`field`, `rule`; `position` for a search).', type: ApiErrorView })
-@ApiResponse({ status: 401, description: 'No token (`unauthenticated`), or a bad or expired one (`invalid_token`).', type: ApiErrorView })
-@ApiResponse({ status: 403, description: 'The role may not read this log (`forbidden`).', type: ApiErrorView })
-@Controller('v1/audit-logs')
-@UseGuards(JwtAuthGuard)
-@UseInterceptors(ReadRefusalInterceptor)
-@UsePipes(queryValidationPipe())
+@AuditLogReads()
 export class AuditAggregationsController {
   constructor(private readonly service: AuditAggregationsService) {}
 

@@ -1,9 +1,8 @@
-import { Controller, Get, Inject, Query, Req, Res, UseGuards, UseInterceptors, UsePipes } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Get, Inject, Query, Req, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiResponse } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { ReadRefusalInterceptor } from '../audit-trail/read-refusal.interceptor';
-import { JwtAuthGuard, type AuthenticatedRequest } from '../auth/jwt-auth.guard';
-import { queryValidationPipe } from '../http/query-validation.pipe';
+import type { AuthenticatedRequest } from '../auth/jwt-auth.guard';
+import { AuditLogReads } from './audit-log-reads.decorator';
 import { AuditLogsExportQueryDto, AuditLogsFilterDto, AuditLogsListQueryDto } from './audit-logs-query.dto';
 import { ApiErrorView, AuditLogFacetsView, AuditLogPageView } from './audit-logs-response.dto';
 import { AuditLogsService } from './audit-logs.service';
@@ -22,15 +21,7 @@ export function untilClientGone(response: Response): AbortController {
   return abort;
 }
 
-@ApiTags('audit logs')
-@ApiBearerAuth()
-@ApiResponse({ status: 400, description: 'A parameter broke a rule (`field`, `rule`).', type: ApiErrorView })
-@ApiResponse({ status: 401, description: 'No token (`unauthenticated`), or a bad or expired one (`invalid_token`).', type: ApiErrorView })
-@ApiResponse({ status: 403, description: 'The role may not read this log (`forbidden`).', type: ApiErrorView })
-@Controller('v1/audit-logs')
-@UseGuards(JwtAuthGuard)
-@UseInterceptors(ReadRefusalInterceptor)
-@UsePipes(queryValidationPipe())
+@AuditLogReads()
 export class AuditLogsController {
   constructor(
     private readonly service: AuditLogsService,
