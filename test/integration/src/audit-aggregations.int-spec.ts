@@ -9,6 +9,13 @@ const TO = '2026-04-08T00:00:00.000Z';
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
+/**
+ * Rows as the ingester stores them: each delivery a link of its own (chain_seq), so the engine never
+ * merges a re-sent copy away (unchained rows sharing organization, time and id would be).
+ */
+const rows = (events: AuditEvent[], base: number) =>
+  events.map((event, i) => ({ ...toAuditEventRow(event, { topic: 'seed', partition: 0, offset: String(base + i) }), chain_seq: base + i + 1 }));
+
 describe('aggregations against the real engine', () => {
   let clickhouse: TestClickHouse;
   let aggregations: AuditAggregationsRepository;
@@ -28,12 +35,31 @@ describe('aggregations against the real engine', () => {
     clickhouse = await openTestClickHouse();
     aggregations = new AuditAggregationsRepository(clickhouse.handle.client, clickhouse.database);
     const writer = new AuditEventsWriteRepository(clickhouse.handle.client, clickhouse.database);
-    const rows = (events: AuditEvent[], base: number) => events.map((event, i) => toAuditEventRow(event, { topic: 'seed', partition: 0, offset: String(base + i) }));
     await writer.insert(rows([...eventsA, ...eventsB], 0), { deduplicationToken: uniqueName('agg') });
     // A producer's retry of all of org A (identical copies), and other content sent under alice's first id and time (a reused id).
     await writer.insert(rows(eventsA, 100), { deduplicationToken: uniqueName('agg-again') });
     const reused = { ...eventsA[0], action: 'delete' };
     await writer.insert(rows([reused], 200), { deduplicationToken: uniqueName('agg-reused') });
+  });
+
+  it('should rank by events, not rows: an actor with one event sent four times never outranks one with two events', async () => {
+    const orgC = uniqueName('org_agg_c');
+    const writer = new AuditEventsWriteRepository(clickhouse.handle.client, clickhouse.database);
+    const once = makeAuditEvent({ organizationId: orgC, occurredAt: at(HOUR), actor: { id: 'x' } });
+    const twice = (actor: string) => [1, 2].map((h) => makeAuditEvent({ organizationId: orgC, occurredAt: at(h * HOUR + 60_000), actor: { id: actor } }));
+    await writer.insert(rows([once, ...twice('y'), ...twice('z')], 300), { deduplicationToken: uniqueName('rank') });
+    for (const copy of [1, 2, 3]) await writer.insert(rows([once], 400 + copy), { deduplicationToken: uniqueName(`rank-copy-${copy}`) });
+    const top = async (limit: number) => (await aggregations.top({ organizationId: orgC }, { from: FROM, to: TO }, 'actor', limit)).map(({ value, count }) => [value, count]);
+    expect(await top(1)).toEqual([['y', 2]]);
+    expect(await top(2)).toEqual([
+      ['y', 2],
+      ['z', 2],
+    ]);
+    expect(await top(3)).toEqual([
+      ['y', 2],
+      ['z', 2],
+      ['x', 1],
+    ]);
   });
 
   afterAll(async () => {
