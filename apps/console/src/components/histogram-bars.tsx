@@ -26,7 +26,8 @@ export function HistogramBars({ histogram, onZoom }: HistogramBarsProps) {
           // The first and last bars may be cut by the window.
           const from = new Date(Math.max(start, Date.parse(histogram.window.from))).toISOString();
           const to = new Date(Math.min(start + width, Date.parse(histogram.window.to))).toISOString();
-          const label = `${formatCount(bucket.count)} events from ${new Date(from).toLocaleString()} to ${new Date(to).toLocaleString()}`;
+          // Worded without "from" and "to": the date-range fields are found by those labels.
+          const label = `${formatCount(bucket.count)} events, ${new Date(from).toLocaleString()} – ${new Date(to).toLocaleString()}`;
           return (
             <button
               key={bucket.start}
