@@ -1,4 +1,4 @@
-import { demoEvent, DEMO_PEOPLE } from '@audit/console';
+import { demoEvent, DEMO_PEOPLE } from '@audit/demo';
 import type { AuditEvent } from '@audit/contract';
 import { waitFor } from '@audit/testing';
 import { join } from 'node:path';
