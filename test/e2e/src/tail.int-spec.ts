@@ -173,6 +173,27 @@ describe('the tail API: every event exactly once across pages while events keep 
     expect(ids(poller.seen).sort()).toEqual(ids(expected).sort());
   });
 
+  it('should apply a search (q) as the list does, bind its cursor to the search, and refuse created: terms, which would hide late events', async () => {
+    const since = new Date().toISOString();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const before = published.length;
+    await publishRounds(1);
+    const fresh = published.slice(before).filter((event) => event.organizationId === orgA);
+    const [excluded] = fresh;
+    const q = `resource.type:Patient -resource.id:${excluded.resource.id}`;
+    const poller = new Poller(stack, await stack.token(orgA), `${FILTER}&since=${since}&q=${encodeURIComponent(q)}`, 5);
+    const expected = fresh.filter((event) => event !== excluded);
+    const page = await poller.poll();
+    await poller.follow(() => poller.seen.length >= expected.length);
+    expect(ids(poller.seen).sort()).toEqual(ids(expected).sort());
+
+    const bearer = await stack.token(orgA);
+    const otherSearch = await fetch(`${stack.baseUrl}/v1/audit-logs/tail?${FILTER}&q=resource.type:Patient&after=${encodeURIComponent(page.next)}`, { headers: { authorization: `Bearer ${bearer}` } });
+    expect({ status: otherSearch.status, code: ((await otherSearch.json()) as { code: string }).code }).toEqual({ status: 400, code: 'invalid_cursor' });
+    const created = await fetch(`${stack.baseUrl}/v1/audit-logs/tail?${FILTER}&q=${encodeURIComponent('created:>=2026-01-01')}`, { headers: { authorization: `Bearer ${bearer}` } });
+    expect({ status: created.status, body: await created.json() }).toMatchObject({ status: 400, body: { code: 'invalid_parameter', field: 'q', rule: 'createdInTail' } });
+  });
+
   it('should refuse a cursor with other filters, or from another organization', async () => {
     const first = (await (await fetch(`${stack.baseUrl}/v1/audit-logs/tail?${FILTER}`, { headers: { authorization: `Bearer ${await stack.token(orgA)}` } })).json()) as TailPage;
     const refused = [

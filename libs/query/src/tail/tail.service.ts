@@ -2,9 +2,11 @@ import { AuditEventsTailRepository, fromAuditEventRow, type AuditEventAttributes
 import type { AuditEvent } from '@audit/contract';
 import { Injectable } from '@nestjs/common';
 import { attributesOf, describe, fingerprintOf, parseInstant } from '../audit-logs/audit-logs.service';
+import { parseSearch } from '../audit-logs/search.resolver';
 import { ReadAuditTrail, type ReadDetails } from '../audit-trail/read-audit.trail';
 import { readScope } from '../auth/organization.scope';
 import type { Principal } from '../auth/principal';
+import { invalidParameter } from '../http/api-errors';
 import { QueryLimitsConfig } from '../limits/query-limits.config';
 import { mergeTail, type TailStep } from './tail-page.merge';
 import { TailCursorCodec } from './tail-cursor.codec';
@@ -17,6 +19,8 @@ export interface ResolvedTail {
   fingerprint: string;
   /** ISO-8601, when the tail starts at a time rather than a cursor. */
   since?: string;
+  /** The search (`q`) in its canonical text, for the read's audit event. */
+  q?: string;
 }
 
 export interface TailPage {
@@ -51,15 +55,19 @@ export class TailService {
 
   resolve(principal: Principal, query: AuditLogsTailFilterDto): ResolvedTail {
     const scope = readScope(principal, query.organizationId);
-    const attributes = attributesOf(query);
-    const fingerprint = fingerprintOf(scope, query, { tail: '1' });
+    const search = query.q === undefined ? undefined : parseSearch(query.q);
+    if (search?.from !== undefined || search?.to !== undefined) {
+      throw invalidParameter('q', 'createdInTail', 'q: the tail takes no created: terms (a window on occurredAt would hide late events); start it with since= instead');
+    }
+    const attributes: AuditEventAttributes = { ...attributesOf(query), ...(search && search.clauses.length > 0 && { search: search.clauses }) };
+    const fingerprint = fingerprintOf(scope, query, { q: search?.text, tail: '1' });
     const since = query.since === undefined ? undefined : new Date(parseInstant('since', query.since)).toISOString();
-    return { scope, attributes, fingerprint, ...(since && { since }) };
+    return { scope, attributes, fingerprint, ...(since && { since }), ...(search && { q: search.text }) };
   }
 
   /** What the read's audit event says about it. */
   details(endpoint: 'tail' | 'stream', resolved: ResolvedTail, cursor: boolean): ReadDetails {
-    return { endpoint, ...describe(resolved.attributes), since: resolved.since, cursor };
+    return { endpoint, ...describe(resolved.attributes, resolved.q), since: resolved.since, cursor };
   }
 
   /**
