@@ -102,7 +102,10 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * - a failing handler is retried with the same block and exponential backoff, with the partition
  *   paused; buffered bytes stay under `maxBufferedBytes` (fetching pauses above it);
  * - on revocation (any rebalance) unflushed buffers are dropped without a commit; the owner in the
- *   new generation starts again from the committed offset.
+ *   new generation starts again from the committed offset;
+ * - a lane reads the recorded range only once every commit sent for its partition by an earlier
+ *   generation has settled, and never buffers a message below the committed offset it read (see
+ *   `recordedState`).
  */
 export class KafkaBatchTransport extends Server implements CustomTransportStrategy {
   protected override readonly logger = new Logger(KafkaBatchTransport.name);
@@ -116,6 +119,8 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
   private admin?: Admin;
   private generation = 0;
   private lanes = new Map<number, PartitionLane>();
+  /** Commits kafkajs has not answered yet, by partition: the next generation's lanes wait for them. */
+  private commitsInFlight = new Map<number, Set<Promise<void>>>();
   private assigned: number[] = [];
   private paused = new Set<number>();
   private memoryFull = false;
@@ -298,9 +303,10 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
     let lane = this.lanes.get(partition);
     if (!lane) {
       const created: PartitionLane = { partition, generation: this.generation, retrying: false, ready: Promise.resolve(new PartitionBuffer()) };
-      created.ready = this.pendingRange(partition).then((pending) => {
+      created.ready = this.recordedState(partition).then(({ committed, pending }) => {
         if (pending) this.logger.log(`partition ${partition}: replaying recorded range ${pending.first}-${pending.last} first`);
-        created.buffer = new PartitionBuffer(pending);
+        created.committedNext = committed;
+        created.buffer = new PartitionBuffer(pending, committed);
         return created.buffer;
       });
       // A failed lookup must not wedge the partition: the next batch creates the lane again.
@@ -311,12 +317,29 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
     return lane;
   }
 
-  private async pendingRange(partition: number): Promise<RecordedRange | undefined> {
+  /**
+   * The partition's committed offset and recorded pending range, as the broker has them once every
+   * commit an earlier generation sent for it has settled. kafkajs retries a failed commit for tens
+   * of seconds, each attempt with the generation its consumer has *then*: a commit sent before a
+   * re-join can reach the broker after it and is accepted. Read before it lands, the state would be
+   * overwritten under the new lane — a pending range it never replays, or an offset moved back to
+   * one it already stored past — and the next owner would insert the same offsets again under other
+   * tokens (the broker-restart fault run stored 3,284 rows twice that way). Waiting also means
+   * kafkajs may fetch from an offset older than the one read here: those messages are stored already
+   * and the buffer skips them.
+   */
+  private async recordedState(partition: number): Promise<{ committed?: string; pending?: RecordedRange }> {
+    const inFlight = [...(this.commitsInFlight.get(partition) ?? [])];
+    if (inFlight.length > 0) {
+      this.logger.warn(`partition ${partition}: waiting for ${inFlight.length} commit(s) of an earlier generation that kafkajs still retries before reading the recorded range`);
+      await Promise.allSettled(inFlight);
+    }
     for (let attempt = 1; ; attempt++) {
       try {
         const [topicOffsets] = await this.admin!.fetchOffsets({ groupId: this.options.groupId, topics: [this.options.topic] });
-        const committed = topicOffsets?.partitions.find((entry) => entry.partition === partition);
-        return committed ? parsePendingMetadata(committed.metadata, committed.offset) : undefined;
+        const entry = topicOffsets?.partitions.find((candidate) => candidate.partition === partition);
+        if (!entry || BigInt(entry.offset) < 0n) return {};
+        return { committed: entry.offset, pending: parsePendingMetadata(entry.metadata, entry.offset) };
       } catch (error) {
         // e.g. "the coordinator is loading" right after a broker start: wait rather than restart the consumer.
         if (attempt >= 10) throw error;
@@ -414,7 +437,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
     // A lane of an older generation no longer owns its partition: it must not move its offsets.
     if (lane.generation !== this.generation) throw new Revoked();
     const { topic, groupId } = this.options;
-    await this.consumer!.commitOffsets([{ topic, partition: lane.partition, offset, metadata }]);
+    await this.tracked(lane.partition, this.consumer!.commitOffsets([{ topic, partition: lane.partition, offset, metadata }]));
     // kafkajs resolves commitOffsets without sending anything while its consumer is stopped (after a
     // crash, e.g. the broker went away, until it has re-joined). A pending range recorded that way
     // is not there for the replay, and the block is stored twice under two tokens (the
@@ -425,6 +448,18 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
       throw new Error(`the broker does not have the commit of offset ${offset} (it has ${entry?.offset ?? 'none'}): the consumer is not running`);
     }
     if (metadata === null) lane.committedNext = offset;
+  }
+
+  /** Keeps `commit` among the partition's commits in flight until kafkajs settles it, whatever the outcome. */
+  private async tracked(partition: number, commit: Promise<void>): Promise<void> {
+    const inFlight = this.commitsInFlight.get(partition) ?? new Set<Promise<void>>();
+    this.commitsInFlight.set(partition, inFlight);
+    inFlight.add(commit);
+    try {
+      await commit;
+    } finally {
+      inFlight.delete(commit);
+    }
   }
 
   /**

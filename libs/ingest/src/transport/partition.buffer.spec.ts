@@ -41,6 +41,14 @@ describe('PartitionBuffer', () => {
     expect(buffer.bytes).toBe(0);
   });
 
+  it('should skip the messages below the committed offset it starts from, when kafkajs fetches from an older one', () => {
+    const buffer = new PartitionBuffer(undefined, '20');
+    expect(buffer.append(messages(10, 10), 0)).toBe(0);
+    expect(buffer.length).toBe(0);
+    buffer.append(messages(18, 5), 0);
+    expect(buffer.take(0)).toMatchObject({ first: '20', last: '22' });
+  });
+
   it('should give exactly the recorded pending range first, whatever the thresholds', () => {
     const buffer = new PartitionBuffer({ first: '10', last: '14', clock: 1000 });
     buffer.append(messages(10, 3), 0);

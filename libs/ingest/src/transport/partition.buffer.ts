@@ -21,7 +21,8 @@ export function messageBytes(message: KafkaMessage): number {
 
 /**
  * The unflushed messages of one partition, in offset order. While a recorded pending range is
- * being replayed, the next block is exactly that range whatever the thresholds say.
+ * being replayed, the next block is exactly that range whatever the thresholds say. Messages below
+ * the committed offset it starts from are stored already and skipped, wherever kafkajs fetches from.
  */
 export class PartitionBuffer {
   private messages: KafkaMessage[] = [];
@@ -29,7 +30,12 @@ export class PartitionBuffer {
   private expected?: bigint;
   bytes = 0;
 
-  constructor(private replay?: RecordedRange) {}
+  constructor(
+    private replay?: RecordedRange,
+    committed?: string,
+  ) {
+    if (committed !== undefined) this.expected = BigInt(committed);
+  }
 
   get length(): number {
     return this.messages.length;
@@ -40,7 +46,7 @@ export class PartitionBuffer {
     return this.replay !== undefined && !this.replayComplete();
   }
 
-  /** Appends a fetched batch; offsets already buffered (a re-fetch) are skipped. Returns the bytes added. */
+  /** Appends a fetched batch; offsets already buffered (a re-fetch) or committed are skipped. Returns the bytes added. */
   append(messages: KafkaMessage[], now: number): number {
     let added = 0;
     for (const message of messages) {
