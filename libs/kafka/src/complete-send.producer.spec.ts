@@ -5,10 +5,9 @@ import { createCompleteSendProducer } from './complete-send.producer';
  * A kafkajs stand-in that partitions like kafkajs (through the configured partitioner, over two
  * partitions) and acknowledges what `acknowledge` lets through: kafkajs's own bug, on demand.
  */
-function fakeKafka(acknowledge: (partitions: number[], call: number) => number[]) {
+function fakeKafka(acknowledge: (partitions: number[], call: number) => number[], partitionMetadata = [{ partitionId: 0 }, { partitionId: 1 }] as PartitionMetadata[]) {
   const batches: ProducerBatch[] = [];
   const warnings: unknown[] = [];
-  const partitionMetadata = [{ partitionId: 0 }, { partitionId: 1 }] as PartitionMetadata[];
   const kafka = {
     producer: (config: ProducerConfig) => {
       const partitioner = config.createPartitioner!();
@@ -64,6 +63,42 @@ describe('createCompleteSendProducer', () => {
 
     expect(batches).toHaveLength(1);
     expect(warnings).toHaveLength(0);
+  });
+
+  it('should send a batch for two leaders as one send per leader, each refused attempt before anything goes out', async () => {
+    const leaders = [
+      { partitionId: 0, leader: 1 },
+      { partitionId: 1, leader: 2 },
+    ] as PartitionMetadata[];
+    const { kafka, batches } = fakeKafka((partitions) => partitions, leaders);
+    const producer = createCompleteSendProducer(kafka, { createPartitioner: Partitioners.DefaultPartitioner });
+
+    const result = await producer.send({ topic: 'audit', acks: -1, messages: messages(4) });
+    await producer.send({ topic: 'audit', acks: -1, messages: messages(2) });
+
+    // The first send learns the leaders from kafkajs's metadata (its partitioner refuses the
+    // attempt that would reach both); the sends after it are split before they start.
+    expect(batches.map(sentValues)).toEqual([['0', '1', '2', '3'], ['0', '2'], ['1', '3'], ['0'], ['1']]);
+    expect(result.map(({ partition }) => partition).sort()).toEqual([0, 1]);
+  });
+
+  it('should not write again, when the caller retries a failed send, the messages it had written', async () => {
+    const leaders = [
+      { partitionId: 0, leader: 1 },
+      { partitionId: 1, leader: 2 },
+    ] as PartitionMetadata[];
+    const { kafka, batches } = fakeKafka((partitions, call) => {
+      // Partition 1's group fails once for good (e.g. a non-retriable error) after partition 0's was written.
+      if (call === 3 && partitions.includes(1)) throw new Error('refused');
+      return partitions;
+    }, leaders);
+    const producer = createCompleteSendProducer(kafka, { createPartitioner: Partitioners.DefaultPartitioner });
+    const batch = messages(4);
+
+    await expect(producer.send({ topic: 'audit', acks: -1, messages: batch })).rejects.toThrow('refused');
+    await producer.send({ topic: 'audit', acks: -1, messages: batch });
+
+    expect(batches.map(sentValues)).toEqual([['0', '1', '2', '3'], ['0', '2'], ['1', '3'], ['1', '3']]);
   });
 
   it('should not wait for acknowledgements that acks 0 never brings', async () => {

@@ -1,56 +1,150 @@
-import { Partitioners, type Kafka, type Message, type Producer, type ProducerBatch, type ProducerConfig, type RecordMetadata, type TopicMessages } from 'kafkajs';
+import { Partitioners, type Kafka, type Message, type PartitionMetadata, type Producer, type ProducerBatch, type ProducerConfig, type RecordMetadata, type TopicMessages } from 'kafkajs';
+
+/** Thrown by the partitioner, before kafkajs sends anything, when one attempt would reach several brokers. */
+class SendSpansLeaders extends Error {
+  override readonly name = 'SendSpansLeaders';
+  /** kafkajs gives up on the send at once (no retry of its own): the producer below regroups it. */
+  readonly retriable = false;
+
+  constructor(leaders: Iterable<number | undefined>) {
+    super(`complete-send: one send would reach leaders ${[...leaders].join(', ')}; it goes out per leader instead`);
+  }
+}
+
+interface Entry {
+  topic: string;
+  message: Message;
+}
+
+/** The messages of one kafkajs send, and the leaders its current attempt reaches (the partitioner fills it). */
+interface Attempt {
+  first: Message;
+  last: Message;
+  leaders: Set<number | undefined>;
+}
+
+const leaderOf = (metadata: PartitionMetadata[], partition: number) => metadata.find(({ partitionId }) => partitionId === partition)?.leader;
+
+function byTopic(entries: Entry[]): TopicMessages[] {
+  const topics = new Map<string, Message[]>();
+  for (const { topic, message } of entries) topics.set(topic, [...(topics.get(topic) ?? []), message]);
+  return [...topics].map(([topic, messages]) => ({ topic, messages }));
+}
 
 /**
- * A kafkajs producer whose `send` and `sendBatch` resolve only once every message is on the topic.
+ * A kafkajs producer whose `send` and `sendBatch` write every message once: they resolve only once
+ * every message is on the topic, and a resend never writes a message again.
  *
- * kafkajs 2.2.4 can resolve a send with messages that were never written (tulios/kafkajs#1303):
- * a retried send skips every broker that acknowledged its part in an earlier attempt, so when a
- * partition's leader dies mid-request and the partition moves to one of those brokers, its
- * messages are dropped without an error. The three-node failover run (issue #15) lost 1,143 of
- * 200,000 acknowledged events that way.
+ * kafkajs 2.2.4 sends one request per partition leader and retries the whole send as soon as one
+ * request fails, while the others may still wait for their replicas. Its retry builds a request for
+ * every broker without an answer yet — those in flight included — which waits for the broker's lock
+ * and, once the first request is acknowledged, goes out with the sequence numbers after it: the
+ * broker writes the same messages again (the leader-failover fault run stored 428 events twice).
+ * The same retry skips every broker that did answer, so a partition that moved to one of them is
+ * never written and the send resolves anyway (tulios/kafkajs#1303: 1,143 of 200,000 events lost).
  *
- * Here the partitioner records where each message went, and the messages of every partition
- * missing from the acknowledgement are sent again, by themselves, until none is missing. kafkajs
- * rolled back those partitions' sequence numbers when their request failed, so if that request had
- * in fact been written, the broker recognises the resend as a duplicate (idempotent producer).
+ * So every kafkajs send here reaches one leader: a batch is split by the leaders kafkajs's own
+ * metadata gave last, and the partitioner refuses (before anything is sent) an attempt that would
+ * reach two — after a leader moved — so the batch is regrouped. A send's requests then never
+ * overlap, and kafkajs rolls a failed request's sequence numbers back before its next attempt: a
+ * retry of a request the broker had written is recognised as a copy (idempotent producer). Sends
+ * run one at a time, so two never number the same partition's messages at once. When a group fails
+ * after others were written, the error is thrown and the written messages are remembered: a
+ * caller's retry of the same message objects skips them. A partition missing from an
+ * acknowledgement (kafkajs answers per broker) is sent again by itself.
+ *
+ * What stays open: a request whose outcome is unknown when the process (or its producer id) ends —
+ * a new producer's resend is a new write. Readers show identical copies once.
  */
 export function createCompleteSendProducer(kafka: Kafka, config: ProducerConfig = {}): Producer {
+  const choose = (config.createPartitioner ?? Partitioners.DefaultPartitioner)();
   const partitionOf = new WeakMap<Message, number>();
-  const createPartitioner = config.createPartitioner ?? Partitioners.DefaultPartitioner;
+  const metadataOf = new Map<string, PartitionMetadata[]>();
+  const attemptOf = new WeakMap<Message, Attempt>();
+  const writtenBeforeFailure = new WeakSet<Message>();
   const producer = kafka.producer({
     ...config,
-    createPartitioner: () => {
-      const choose = createPartitioner();
-      return (args) => {
-        const partition = choose(args);
-        partitionOf.set(args.message, partition);
-        return partition;
-      };
+    createPartitioner: () => (args) => {
+      const partition = partitionOf.get(args.message) ?? choose(args);
+      partitionOf.set(args.message, partition);
+      metadataOf.set(args.topic, args.partitionMetadata);
+      const attempt = attemptOf.get(args.message);
+      if (attempt) {
+        if (args.message === attempt.first) attempt.leaders.clear();
+        attempt.leaders.add(leaderOf(args.partitionMetadata, partition));
+        if (args.message === attempt.last && attempt.leaders.size > 1) throw new SendSpansLeaders(attempt.leaders);
+      }
+      return partition;
     },
   });
 
-  const unacknowledged = (sent: TopicMessages[], result: RecordMetadata[]): TopicMessages[] => {
-    const written = new Set(result.map(({ topicName, partition }) => `${topicName}:${partition}`));
-    return sent
-      .map(({ topic, messages }) => ({ topic, messages: messages.filter((message) => !written.has(`${topic}:${partitionOf.get(message)}`)) }))
-      .filter(({ messages }) => messages.length > 0);
+  /** Groups by the leader kafkajs's metadata named last (messages of a topic it has not seen yet: one group). */
+  const groupByLeader = (entries: Entry[]): Entry[][] => {
+    const groups = new Map<number | undefined, Entry[]>();
+    for (const entry of entries) {
+      const metadata = metadataOf.get(entry.topic);
+      let leader: number | undefined;
+      if (metadata) {
+        const partition = partitionOf.get(entry.message) ?? choose({ topic: entry.topic, partitionMetadata: metadata, message: entry.message });
+        partitionOf.set(entry.message, partition);
+        leader = leaderOf(metadata, partition);
+      }
+      groups.set(leader, [...(groups.get(leader) ?? []), entry]);
+    }
+    return [...groups.values()];
   };
 
-  const sendBatch = async (batch: ProducerBatch): Promise<RecordMetadata[]> => {
+  const sendGroup = (batch: ProducerBatch, group: Entry[]): Promise<RecordMetadata[]> => {
+    const attempt: Attempt = { first: group[0].message, last: group[group.length - 1].message, leaders: new Set() };
+    for (const { message } of group) attemptOf.set(message, attempt);
+    return producer.sendBatch({ ...batch, topicMessages: byTopic(group) });
+  };
+
+  const sendAll = async (batch: ProducerBatch): Promise<RecordMetadata[]> => {
     const acknowledged: RecordMetadata[] = [];
-    let pending = batch.topicMessages ?? [];
+    const written: Message[] = [];
+    let pending = (batch.topicMessages ?? []).flatMap(({ topic, messages }) => messages.map((message) => ({ topic, message })));
+    // A caller's retry after a failure: what that send did write is not written again.
+    pending = pending.filter(({ message }) => !writtenBeforeFailure.delete(message));
     while (pending.length > 0) {
-      const result = await producer.sendBatch({ ...batch, topicMessages: pending });
-      acknowledged.push(...result);
-      // Without acknowledgements (acks 0) there is nothing to compare against.
-      if (batch.acks === 0) break;
-      pending = unacknowledged(pending, result);
-      if (pending.length > 0) {
-        const partitions = pending.flatMap(({ topic, messages }) => [...new Set(messages.map((message) => `${topic}[${partitionOf.get(message)}]`))]);
-        producer.logger().warn('kafkajs acknowledged a send without some of its partitions (a leader moved mid-send); sending their messages again', { partitions });
+      const groups = groupByLeader(pending);
+      pending = [];
+      let failure: unknown;
+      let unanswered = 0;
+      const outcomes = await Promise.allSettled(groups.map((group) => sendGroup(batch, group)));
+      outcomes.forEach((outcome, index) => {
+        if (outcome.status === 'rejected') {
+          if (outcome.reason instanceof SendSpansLeaders) pending.push(...groups[index]);
+          else failure ??= outcome.reason;
+          return;
+        }
+        acknowledged.push(...outcome.value);
+        // Without acknowledgements (acks 0) there is nothing to compare against.
+        const answered = new Set(outcome.value.map(({ topicName, partition }) => `${topicName}:${partition}`));
+        for (const entry of groups[index]) {
+          if (batch.acks === 0 || answered.has(`${entry.topic}:${partitionOf.get(entry.message)}`)) written.push(entry.message);
+          else {
+            pending.push(entry);
+            unanswered += 1;
+          }
+        }
+      });
+      if (failure !== undefined) {
+        for (const message of written) writtenBeforeFailure.add(message);
+        throw failure;
       }
+      if (unanswered > 0) producer.logger().warn('kafkajs acknowledged a send without some of its partitions; sending their messages again', { messages: unanswered });
     }
     return acknowledged;
+  };
+
+  // One send at a time: kafkajs numbers a partition's messages when a request goes out and rolls the
+  // numbers back when it fails, so two sends sharing a partition must not interleave.
+  let queue: Promise<unknown> = Promise.resolve();
+  const sendBatch = (batch: ProducerBatch): Promise<RecordMetadata[]> => {
+    const result = queue.then(() => sendAll(batch));
+    queue = result.catch(() => undefined);
+    return result;
   };
 
   return { ...producer, sendBatch, send: ({ topic, messages, ...options }) => sendBatch({ ...options, topicMessages: [{ topic, messages }] }) };

@@ -10,8 +10,8 @@ export interface KafkaProducerSettings {
  * The kafkajs producer behind AuditProducer, wherever it runs (the caller's thread or the worker
  * thread): idempotent, one request in flight (so a retried request cannot overtake a later one),
  * the Java-compatible partitioner (key = organizationId → the partition every Kafka client picks),
- * and a send that resolves only once every message of it is on the topic (kafkajs alone can
- * drop a partition's messages when its leader dies mid-send: see createCompleteSendProducer).
+ * and a send that writes every message of it once (kafkajs alone can drop a partition's messages
+ * or write them twice when a leader dies mid-send: see createCompleteSendProducer).
  */
 export function createAuditKafkaProducer(settings: KafkaProducerSettings): Producer {
   // kafkajs retries an idempotent producer's retriable errors itself; a finite `retries` there

@@ -88,4 +88,57 @@ describe('the audit producer’s kafkajs producer with a three-node cluster', ()
       await cluster.untilInSync();
     }
   });
+
+  // kafkajs retries a send as soon as one of its requests fails, while the others may still be
+  // waiting for their acknowledgement, and builds a new request for every broker without an
+  // answer yet — in flight included. That request waits for the broker's lock, and once the first
+  // one is acknowledged it goes out with the sequence numbers after it: the broker writes the same
+  // messages again (the leader-failover fault run stored 428 events twice that way).
+  it('writes each message once when one request of a send fails fast while another still waits for its replicas', async () => {
+    const topic = await createTopicLedBy1And2(admin);
+    const [onNode1, onNode2] = [organizationOn(0), organizationOn(1)];
+    const producer = createAuditKafkaProducer({ brokers: cluster.brokers, clientId: 'producer-failover' });
+    await producer.connect();
+    try {
+      await producer.send({ topic, acks: -1, messages: [message(onNode1, 0), message(onNode2, 0)] });
+      // Partition 1 moves to node 1 while the producer still believes node 2 leads it: its next
+      // request there is refused at once (not the leader), and the retry sends it to node 1.
+      await cluster.kill(2);
+      await waitFor(
+        async () => {
+          const partitions = (await admin.fetchTopicMetadata({ topics: [topic] }).catch(() => undefined))?.topics[0].partitions ?? [];
+          return partitions.find(({ partitionId }) => partitionId === 1)?.leader === 1 ? true : undefined;
+        },
+        { what: `node 1 to lead ${topic}[1]`, timeoutMs: 60_000 },
+      );
+      await cluster.start(2);
+      await cluster.untilInSync();
+      // Node 3, frozen, is a replica in sync of partition 0: node 1 acknowledges partition 0 only
+      // once the controller has fenced node 3 (seconds), long after node 2 refused partition 1.
+      await cluster.pause(3);
+      // After node 2's refusal kafkajs refreshes its metadata through a connected broker drawn at
+      // random; node 1 would answer only after partition 0's acknowledgement (one request in
+      // flight per connection), so the retry would come too late to overlap it. The draw is made
+      // node 2 (Math.random 0 puts it first), as it was in the fault run that stored events twice.
+      const random = jest.spyOn(Math, 'random').mockReturnValue(0);
+      try {
+        await producer.send({ topic, acks: -1, messages: Array.from({ length: 100 }, (_, index) => message(index % 2 === 0 ? onNode1 : onNode2, index + 1)) });
+      } finally {
+        random.mockRestore();
+      }
+      await cluster.kill(3);
+
+      const offsets = await waitFor(async () => admin.fetchTopicOffsets(topic).catch(() => undefined), { what: `the end offsets of ${topic}` });
+      const ends = offsets.map(({ partition, high }) => [partition, Number(high)]).sort();
+      expect(ends).toEqual([
+        [0, 51],
+        [1, 51],
+      ]);
+    } finally {
+      await producer.disconnect();
+      await cluster.kill(3);
+      await cluster.start(3);
+      await cluster.untilInSync();
+    }
+  });
 });
