@@ -99,6 +99,17 @@ export async function describeDuplicates({ handle, database }: StoredDatabase, l
     format: 'JSONEachRow',
   });
   for (const row of await result.json<Record<string, unknown>>()) log(`duplicated rows: ${JSON.stringify(row)}`);
+  // Each insert (one ingested_at per block) that holds a doubled row, with the whole range it stored:
+  // two inserts of one range with other bounds means two deduplication tokens (the ingestor);
+  // one insert holding both copies means the topic has the event twice (the producer).
+  const inserts = await handle.client.query({
+    query: `SELECT kafka_partition AS partition, toString(ingested_at) AS insertedAt, min(kafka_offset) AS first, max(kafka_offset) AS last, count() AS rows
+            FROM ${database}.audit_events
+            WHERE (kafka_partition, ingested_at) IN (SELECT kafka_partition, ingested_at FROM ${database}.audit_events WHERE event_id IN (SELECT event_id FROM ${database}.audit_events GROUP BY event_id HAVING count() > 1))
+            GROUP BY kafka_partition, ingested_at ORDER BY kafka_partition, ingested_at`,
+    format: 'JSONEachRow',
+  });
+  for (const row of await inserts.json<Record<string, unknown>>()) log(`insert holding doubled rows: ${JSON.stringify(row)}`);
 }
 
 /** One ingestor in this process writing to a fresh database; `fault` runs while events flow. */
