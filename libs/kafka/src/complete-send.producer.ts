@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Partitioners, type Kafka, type Message, type PartitionMetadata, type Producer, type ProducerBatch, type ProducerConfig, type RecordMetadata, type TopicMessages } from 'kafkajs';
 
 /** Thrown by the partitioner, before kafkajs sends anything, when one attempt would reach several brokers. */
@@ -21,6 +22,17 @@ interface Attempt {
   first: Message;
   last: Message;
   leaders: Set<number | undefined>;
+}
+
+/** A message's topic, key and value: how a caller's retry (the same messages, maybe new objects) is recognised. */
+function fingerprint({ topic, message }: Entry): string {
+  return createHash('sha256')
+    .update(topic)
+    .update('\0')
+    .update(message.key ?? '')
+    .update('\0')
+    .update(message.value ?? '')
+    .digest('base64');
 }
 
 const leaderOf = (metadata: PartitionMetadata[], partition: number) => metadata.find(({ partitionId }) => partitionId === partition)?.leader;
@@ -49,8 +61,8 @@ function byTopic(entries: Entry[]): TopicMessages[] {
  * overlap, and kafkajs rolls a failed request's sequence numbers back before its next attempt: a
  * retry of a request the broker had written is recognised as a copy (idempotent producer). Sends
  * run one at a time, so two never number the same partition's messages at once. When a group fails
- * after others were written, the error is thrown and the written messages are remembered: a
- * caller's retry of the same message objects skips them. A partition missing from an
+ * after others were written, the error is thrown and the written messages are remembered by
+ * content: a caller's retry of the same messages skips them once. A partition missing from an
  * acknowledgement (kafkajs answers per broker) is sent again by itself.
  *
  * What stays open: a request whose outcome is unknown when the process (or its producer id) ends —
@@ -61,7 +73,8 @@ export function createCompleteSendProducer(kafka: Kafka, config: ProducerConfig 
   const partitionOf = new WeakMap<Message, number>();
   const metadataOf = new Map<string, PartitionMetadata[]>();
   const attemptOf = new WeakMap<Message, Attempt>();
-  const writtenBeforeFailure = new WeakSet<Message>();
+  /** What the last send that failed had written, by fingerprint (how many of each). */
+  let writtenBeforeFailure = new Map<string, number>();
   const producer = kafka.producer({
     ...config,
     createPartitioner: () => (args) => {
@@ -102,10 +115,17 @@ export function createCompleteSendProducer(kafka: Kafka, config: ProducerConfig 
 
   const sendAll = async (batch: ProducerBatch): Promise<RecordMetadata[]> => {
     const acknowledged: RecordMetadata[] = [];
-    const written: Message[] = [];
+    const written: Entry[] = [];
     let pending = (batch.topicMessages ?? []).flatMap(({ topic, messages }) => messages.map((message) => ({ topic, message })));
     // A caller's retry after a failure: what that send did write is not written again.
-    pending = pending.filter(({ message }) => !writtenBeforeFailure.delete(message));
+    if (writtenBeforeFailure.size > 0) {
+      pending = pending.filter((entry) => {
+        const key = fingerprint(entry);
+        const left = writtenBeforeFailure.get(key) ?? 0;
+        if (left > 0) writtenBeforeFailure.set(key, left - 1);
+        return left === 0;
+      });
+    }
     while (pending.length > 0) {
       const groups = groupByLeader(pending);
       pending = [];
@@ -122,7 +142,7 @@ export function createCompleteSendProducer(kafka: Kafka, config: ProducerConfig 
         // Without acknowledgements (acks 0) there is nothing to compare against.
         const answered = new Set(outcome.value.map(({ topicName, partition }) => `${topicName}:${partition}`));
         for (const entry of groups[index]) {
-          if (batch.acks === 0 || answered.has(`${entry.topic}:${partitionOf.get(entry.message)}`)) written.push(entry.message);
+          if (batch.acks === 0 || answered.has(`${entry.topic}:${partitionOf.get(entry.message)}`)) written.push(entry);
           else {
             pending.push(entry);
             unanswered += 1;
@@ -130,7 +150,8 @@ export function createCompleteSendProducer(kafka: Kafka, config: ProducerConfig 
         }
       });
       if (failure !== undefined) {
-        for (const message of written) writtenBeforeFailure.add(message);
+        writtenBeforeFailure = new Map();
+        for (const key of written.map(fingerprint)) writtenBeforeFailure.set(key, (writtenBeforeFailure.get(key) ?? 0) + 1);
         throw failure;
       }
       if (unanswered > 0) producer.logger().warn('kafkajs acknowledged a send without some of its partitions; sending their messages again', { messages: unanswered });
