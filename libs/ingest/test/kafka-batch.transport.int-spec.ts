@@ -5,6 +5,17 @@ import { INGEST_BATCH_PATTERN, KafkaBatchTransport, type KafkaBatchTransportOpti
 
 jest.setTimeout(180_000);
 
+/** Short retries and session, so the tests' faults resolve in seconds. */
+const transportOptions = (topic: string, groupId: string, thresholds: KafkaBatchTransportOptions['thresholds']): KafkaBatchTransportOptions => ({
+  topic,
+  groupId,
+  thresholds,
+  maxBufferedBytes: 4 * 1024 * 1024,
+  retryInitialMs: 100,
+  retryMaxMs: 1000,
+  sessionTimeoutMs: 6000,
+});
+
 describe('KafkaBatchTransport when its kafkajs consumer crashes', () => {
   let broker: PrivateBroker;
 
@@ -29,15 +40,7 @@ describe('KafkaBatchTransport when its kafkajs consumer crashes', () => {
     });
     const { topic } = await createTestTopics(kafka, 2);
     const groupId = uniqueName('transport-crash');
-    const transport = new KafkaBatchTransport(kafka, {
-      topic,
-      groupId,
-      thresholds: { rows: 100, bytes: 1024 * 1024, ageMs: 100 },
-      maxBufferedBytes: 4 * 1024 * 1024,
-      retryInitialMs: 100,
-      retryMaxMs: 1000,
-      sessionTimeoutMs: 6000,
-    });
+    const transport = new KafkaBatchTransport(kafka, transportOptions(topic, groupId, { rows: 100, bytes: 1024 * 1024, ageMs: 100 }));
     const stored = new Set<string>();
     transport.addHandler(INGEST_BATCH_PATTERN, async (batch: PartitionBatch) => {
       for (const message of batch.messages) stored.add(`${batch.partition}:${message.offset}`);
@@ -137,16 +140,7 @@ describe('KafkaBatchTransport when a commit of an earlier generation reaches the
     // The first pending range recorded after the warm-up is held.
     let warm = false;
     const commits = holdOneCommit(kafka, ([offset]) => warm && offset.metadata !== null);
-    const options: KafkaBatchTransportOptions = {
-      topic,
-      groupId,
-      thresholds: { rows: 1000, bytes: 1024 * 1024, ageMs: 300 },
-      maxBufferedBytes: 4 * 1024 * 1024,
-      retryInitialMs: 100,
-      retryMaxMs: 1000,
-      sessionTimeoutMs: 6000,
-    };
-    const transport = new KafkaBatchTransport(kafka, options);
+    const transport = new KafkaBatchTransport(kafka, transportOptions(topic, groupId, { rows: 1000, bytes: 1024 * 1024, ageMs: 300 }));
     const store = deduplicatingStore();
     transport.addHandler(INGEST_BATCH_PATTERN, store.handle, true);
     await new Promise<void>((resolve, reject) => transport.listen((error) => (error ? reject(error) : resolve())));

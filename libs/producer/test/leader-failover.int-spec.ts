@@ -36,6 +36,12 @@ async function createTopicLedBy1And2(admin: Admin): Promise<string> {
   return topic;
 }
 
+/** [partition, end offset] pairs; right after a kill a partition may still be electing its leader: that is "not yet". */
+async function endOffsets(admin: Admin, topic: string): Promise<number[][]> {
+  const offsets = await waitFor(async () => admin.fetchTopicOffsets(topic).catch(() => undefined), { what: `the end offsets of ${topic}` });
+  return offsets.map(({ partition, high }) => [partition, Number(high)]).sort();
+}
+
 describe('the audit producer’s kafkajs producer with a three-node cluster', () => {
   let cluster: PrivateCluster;
   let admin: Admin;
@@ -51,14 +57,19 @@ describe('the audit producer’s kafkajs producer with a three-node cluster', ()
     await cluster?.destroy();
   });
 
-  it('resolves a send only when every partition of it is on the topic, although one leader dies mid-request after another acknowledged its part and the partition moves to that one', async () => {
+  /** A fresh topic and a producer connected to both leaders, with the leaders known, before the fault. */
+  const producerOnBothLeaders = async () => {
     const topic = await createTopicLedBy1And2(admin);
     const [onNode1, onNode2] = [organizationOn(0), organizationOn(1)];
     const producer = createAuditKafkaProducer({ brokers: cluster.brokers, clientId: 'producer-failover' });
     await producer.connect();
+    await producer.send({ topic, acks: -1, messages: [message(onNode1, 0), message(onNode2, 0)] });
+    return { topic, onNode1, onNode2, producer };
+  };
+
+  it('resolves a send only when every partition of it is on the topic, although one leader dies mid-request after another acknowledged its part and the partition moves to that one', async () => {
+    const { topic, onNode1, onNode2, producer } = await producerOnBothLeaders();
     try {
-      // Connected to both leaders, with the leaders known, before the fault.
-      await producer.send({ topic, acks: -1, messages: [message(onNode1, 0), message(onNode2, 0)] });
       const node1Answered = new Promise<void>((resolve) => {
         const stop = producer.on(producer.events.REQUEST, ({ payload }) => {
           if (payload.apiName !== 'Produce' || payload.broker !== cluster.brokers[0]) return;
@@ -75,10 +86,7 @@ describe('the audit producer’s kafkajs producer with a three-node cluster', ()
       await cluster.kill(2);
       await sent;
 
-      // Right after the kill a partition may still be electing its leader: that is "not yet".
-      const offsets = await waitFor(async () => admin.fetchTopicOffsets(topic).catch(() => undefined), { what: `the end offsets of ${topic}` });
-      const ends = offsets.map(({ partition, high }) => [partition, Number(high)]).sort();
-      expect(ends).toEqual([
+      expect(await endOffsets(admin, topic)).toEqual([
         [0, 51],
         [1, 51],
       ]);
@@ -95,12 +103,8 @@ describe('the audit producer’s kafkajs producer with a three-node cluster', ()
   // one is acknowledged it goes out with the sequence numbers after it: the broker writes the same
   // messages again (the leader-failover fault run stored 428 events twice that way).
   it('writes each message once when one request of a send fails fast while another still waits for its replicas', async () => {
-    const topic = await createTopicLedBy1And2(admin);
-    const [onNode1, onNode2] = [organizationOn(0), organizationOn(1)];
-    const producer = createAuditKafkaProducer({ brokers: cluster.brokers, clientId: 'producer-failover' });
-    await producer.connect();
+    const { topic, onNode1, onNode2, producer } = await producerOnBothLeaders();
     try {
-      await producer.send({ topic, acks: -1, messages: [message(onNode1, 0), message(onNode2, 0)] });
       // Partition 1 moves to node 1 while the producer still believes node 2 leads it: its next
       // request there is refused at once (not the leader), and the retry sends it to node 1.
       await cluster.kill(2);
@@ -128,9 +132,7 @@ describe('the audit producer’s kafkajs producer with a three-node cluster', ()
       }
       await cluster.kill(3);
 
-      const offsets = await waitFor(async () => admin.fetchTopicOffsets(topic).catch(() => undefined), { what: `the end offsets of ${topic}` });
-      const ends = offsets.map(({ partition, high }) => [partition, Number(high)]).sort();
-      expect(ends).toEqual([
+      expect(await endOffsets(admin, topic)).toEqual([
         [0, 51],
         [1, 51],
       ]);
