@@ -13,9 +13,15 @@ function fakeKafka(acknowledge: (partitions: number[], call: number) => number[]
       const partitioner = config.createPartitioner!();
       const sendBatch = async (batch: ProducerBatch): Promise<RecordMetadata[]> => {
         batches.push(batch);
-        const partitions = new Set<number>();
-        for (const { topic, messages } of batch.topicMessages ?? []) for (const message of messages) partitions.add(partitioner({ topic, partitionMetadata, message }));
-        return acknowledge([...partitions].sort(), batches.length).map((partition) => ({ topicName: 'audit', partition, errorCode: 0 }));
+        const sent = new Map<string, { topicName: string; partition: number }>();
+        for (const { topic, messages } of batch.topicMessages ?? []) {
+          for (const message of messages) {
+            const partition = partitioner({ topic, partitionMetadata, message });
+            sent.set(`${topic}:${partition}`, { topicName: topic, partition });
+          }
+        }
+        const acknowledged = acknowledge([...new Set([...sent.values()].map(({ partition }) => partition))].sort(), batches.length);
+        return [...sent.values()].filter(({ partition }) => acknowledged.includes(partition)).map((entry) => ({ ...entry, errorCode: 0 }));
       };
       return { sendBatch, logger: () => ({ warn: (...entry: unknown[]) => warnings.push(entry) }) } as unknown as Producer;
     },
@@ -27,6 +33,11 @@ function fakeKafka(acknowledge: (partitions: number[], call: number) => number[]
 const keyOn = (partition: number) =>
   ['a', 'b', 'c', 'd', 'e', 'f'].find((key) => Partitioners.DefaultPartitioner()({ topic: 'audit', partitionMetadata: [{ partitionId: 0 }, { partitionId: 1 }] as PartitionMetadata[], message: { key, value: null } }) === partition)!;
 const messages = (count: number): Message[] => Array.from({ length: count }, (_, index) => ({ key: keyOn(index % 2), value: String(index) }));
+/** Partition 0 led by broker 1, partition 1 by broker 2. */
+const twoLeaders = [
+  { partitionId: 0, leader: 1 },
+  { partitionId: 1, leader: 2 },
+] as PartitionMetadata[];
 const sentValues = (batch: ProducerBatch) => batch.topicMessages!.flatMap((topic) => topic.messages.map((message) => message.value));
 
 describe('createCompleteSendProducer', () => {
@@ -66,11 +77,7 @@ describe('createCompleteSendProducer', () => {
   });
 
   it('should send a batch for two leaders as one send per leader, each refused attempt before anything goes out', async () => {
-    const leaders = [
-      { partitionId: 0, leader: 1 },
-      { partitionId: 1, leader: 2 },
-    ] as PartitionMetadata[];
-    const { kafka, batches } = fakeKafka((partitions) => partitions, leaders);
+    const { kafka, batches } = fakeKafka((partitions) => partitions, twoLeaders);
     const producer = createCompleteSendProducer(kafka, { createPartitioner: Partitioners.DefaultPartitioner });
 
     const result = await producer.send({ topic: 'audit', acks: -1, messages: messages(4) });
@@ -82,16 +89,23 @@ describe('createCompleteSendProducer', () => {
     expect(result.map(({ partition }) => partition).sort()).toEqual([0, 1]);
   });
 
+  it('should send a batch that names a topic twice as one send per leader too', async () => {
+    const { kafka, batches } = fakeKafka((partitions) => partitions, twoLeaders);
+    const producer = createCompleteSendProducer(kafka, { createPartitioner: Partitioners.DefaultPartitioner });
+    const [first, second, third] = messages(3);
+
+    // kafkajs partitions a send topic by topic: `audit` (values 0 and 2, on leader 1), then `other` (value 1, on leader 2).
+    await producer.sendBatch({ acks: -1, topicMessages: [{ topic: 'audit', messages: [first] }, { topic: 'other', messages: [second] }, { topic: 'audit', messages: [third] }] });
+
+    expect(batches.map(sentValues)).toEqual([['0', '2', '1'], ['0', '2'], ['1']]);
+  });
+
   it('should not write again, when the caller retries a failed send with the same messages, those it had written', async () => {
-    const leaders = [
-      { partitionId: 0, leader: 1 },
-      { partitionId: 1, leader: 2 },
-    ] as PartitionMetadata[];
     const { kafka, batches } = fakeKafka((partitions, call) => {
       // Partition 1's group fails once for good (e.g. a non-retriable error) after partition 0's was written.
       if (call === 3 && partitions.includes(1)) throw new Error('refused');
       return partitions;
-    }, leaders);
+    }, twoLeaders);
     const producer = createCompleteSendProducer(kafka, { createPartitioner: Partitioners.DefaultPartitioner });
     const batch = messages(4);
 

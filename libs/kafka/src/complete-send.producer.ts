@@ -108,9 +108,11 @@ export function createCompleteSendProducer(kafka: Kafka, config: ProducerConfig 
   };
 
   const sendGroup = (batch: ProducerBatch, group: Entry[]): Promise<RecordMetadata[]> => {
-    const attempt: Attempt = { first: group[0].message, last: group[group.length - 1].message, leaders: new Set() };
+    // kafkajs partitions the messages topic by topic, in this order: its first and last are the attempt's.
+    const topicMessages = byTopic(group);
+    const attempt: Attempt = { first: topicMessages[0].messages[0], last: topicMessages[topicMessages.length - 1].messages.at(-1)!, leaders: new Set() };
     for (const { message } of group) attemptOf.set(message, attempt);
-    return producer.sendBatch({ ...batch, topicMessages: byTopic(group) });
+    return producer.sendBatch({ ...batch, topicMessages });
   };
 
   const sendAll = async (batch: ProducerBatch): Promise<RecordMetadata[]> => {
