@@ -37,9 +37,16 @@ function fingerprint({ topic, message }: Entry): string {
 
 const leaderOf = (metadata: PartitionMetadata[], partition: number) => metadata.find(({ partitionId }) => partitionId === partition)?.leader;
 
+/** Appends in place: a send can hold tens of thousands of messages, so copying a list per message would be quadratic. */
+function appendTo<K, V>(lists: Map<K, V[]>, key: K, value: V): void {
+  const list = lists.get(key);
+  if (list) list.push(value);
+  else lists.set(key, [value]);
+}
+
 function byTopic(entries: Entry[]): TopicMessages[] {
   const topics = new Map<string, Message[]>();
-  for (const { topic, message } of entries) topics.set(topic, [...(topics.get(topic) ?? []), message]);
+  for (const { topic, message } of entries) appendTo(topics, topic, message);
   return [...topics].map(([topic, messages]) => ({ topic, messages }));
 }
 
@@ -102,7 +109,7 @@ export function createCompleteSendProducer(kafka: Kafka, config: ProducerConfig 
         partitionOf.set(entry.message, partition);
         leader = leaderOf(metadata, partition);
       }
-      groups.set(leader, [...(groups.get(leader) ?? []), entry]);
+      appendTo(groups, leader, entry);
     }
     return [...groups.values()];
   };
