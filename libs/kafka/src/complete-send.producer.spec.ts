@@ -116,6 +116,22 @@ describe('createCompleteSendProducer', () => {
     expect(batches.map(sentValues)).toEqual([['0', '1', '2', '3'], ['0', '2'], ['1', '3'], ['1', '3']]);
   });
 
+  it('should not write again what a failed send had written when another caller’s send fails before the retry', async () => {
+    // One producer serves several callers (the ingestor's partitions): each first send's partition 1 group fails for good.
+    const { kafka, batches } = fakeKafka((partitions, call) => {
+      if ((call === 3 || call === 5) && partitions.includes(1)) throw new Error('refused');
+      return partitions;
+    }, twoLeaders);
+    const producer = createCompleteSendProducer(kafka, { createPartitioner: Partitioners.DefaultPartitioner });
+    const [first, second, third, fourth] = messages(4);
+
+    await expect(producer.send({ topic: 'audit', acks: -1, messages: [first, second] })).rejects.toThrow('refused');
+    await expect(producer.send({ topic: 'audit', acks: -1, messages: [third, fourth] })).rejects.toThrow('refused');
+    await producer.send({ topic: 'audit', acks: -1, messages: [{ ...first }, { ...second }] });
+
+    expect(batches.map(sentValues)).toEqual([['0', '1'], ['0'], ['1'], ['2'], ['3'], ['1']]);
+  });
+
   it('should not wait for acknowledgements that acks 0 never brings', async () => {
     const { kafka, batches } = fakeKafka(() => []);
     await createCompleteSendProducer(kafka).send({ topic: 'audit', acks: 0, messages: messages(4) });

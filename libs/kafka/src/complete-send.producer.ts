@@ -69,8 +69,9 @@ function byTopic(entries: Entry[]): TopicMessages[] {
  * retry of a request the broker had written is recognised as a copy (idempotent producer). Sends
  * run one at a time, so two never number the same partition's messages at once. When a group fails
  * after others were written, the error is thrown and the written messages are remembered by
- * content: a caller's retry of the same messages skips them once. A partition missing from an
- * acknowledgement (kafkajs answers per broker) is sent again by itself.
+ * content: a caller's retry of the same messages skips them once, whatever other sends failed
+ * meanwhile. A partition missing from an acknowledgement (kafkajs answers per broker) is sent again
+ * by itself.
  *
  * What stays open: a request whose outcome is unknown when the process (or its producer id) ends —
  * a new producer's resend is a new write. Readers show identical copies once.
@@ -80,8 +81,12 @@ export function createCompleteSendProducer(kafka: Kafka, config: ProducerConfig 
   const partitionOf = new WeakMap<Message, number>();
   const metadataOf = new Map<string, PartitionMetadata[]>();
   const attemptOf = new WeakMap<Message, Attempt>();
-  /** What the last send that failed had written, by fingerprint (how many of each). */
-  let writtenBeforeFailure = new Map<string, number>();
+  /**
+   * What failed sends had written, by fingerprint (how many of each), until a retry skips it: kept
+   * for every failed send, as callers sharing the producer (an ingestor's partitions) can fail in turn
+   * before each retries.
+   */
+  const writtenBeforeFailure = new Map<string, number>();
   const producer = kafka.producer({
     ...config,
     createPartitioner: () => (args) => {
@@ -131,7 +136,8 @@ export function createCompleteSendProducer(kafka: Kafka, config: ProducerConfig 
       pending = pending.filter((entry) => {
         const key = fingerprint(entry);
         const left = writtenBeforeFailure.get(key) ?? 0;
-        if (left > 0) writtenBeforeFailure.set(key, left - 1);
+        if (left > 1) writtenBeforeFailure.set(key, left - 1);
+        else writtenBeforeFailure.delete(key);
         return left === 0;
       });
     }
@@ -159,7 +165,6 @@ export function createCompleteSendProducer(kafka: Kafka, config: ProducerConfig 
         }
       });
       if (failure !== undefined) {
-        writtenBeforeFailure = new Map();
         for (const key of written.map(fingerprint)) writtenBeforeFailure.set(key, (writtenBeforeFailure.get(key) ?? 0) + 1);
         throw failure;
       }
