@@ -1,5 +1,4 @@
 import { loadConfig } from '@audit/config';
-import { parseAuditSearch, SearchSyntaxError } from '@audit/contract';
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
@@ -9,6 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { parseCommandArgs } from '../cli.args';
 import { CliConfig } from '../cli.config';
+import { applyFilters, FILTER_OPTIONS } from '../cli.filters';
 import { UsageError, type CliCommand, type CliIo } from '../cli.io';
 import { ProgressReporter } from '../format/progress.reporter';
 import { RowCounter } from '../format/row.counter';
@@ -29,7 +29,7 @@ Options:
   --verified               NDJSON with each row's hash-chain link and a signed manifest as the last
                            line; check it offline with \`audit verify-export FILE --public-key KEY.pem\`
   --resource-type <type>   filter; repeat for several types
-  --action <action>        filter
+  --action <action>        filter; repeat for several actions
   --actor <email-or-id>    filter
   --resource-id <id>       filter
   --status <success|failure>
@@ -77,12 +77,7 @@ export const exportCommand: CliCommand = {
       out: { type: 'string', short: 'o' },
       format: { type: 'string' },
       verified: { type: 'boolean' },
-      'resource-type': { type: 'string', multiple: true },
-      action: { type: 'string' },
-      actor: { type: 'string' },
-      'resource-id': { type: 'string' },
-      status: { type: 'string' },
-      q: { type: 'string' },
+      ...FILTER_OPTIONS,
       from: { type: 'string' },
       to: { type: 'string' },
       url: { type: 'string' },
@@ -100,22 +95,11 @@ export const exportCommand: CliCommand = {
     const token = values.token ?? config.AUDIT_API_TOKEN;
     if (!token) throw new UsageError('a bearer token is required: --token <jwt> or AUDIT_API_TOKEN');
 
-    if (values.q !== undefined) checkSearch(values.q);
-
     const url = new URL('/v1/audit-logs/export', values.url ?? config.AUDIT_API_URL);
     url.searchParams.set('format', format);
     if (values.verified) url.searchParams.set('verified', 'true');
-    for (const type of values['resource-type'] ?? []) url.searchParams.append('resourceType', type);
-    const filters: Array<[string, string | undefined]> = [
-      ['action', values.action],
-      ['actor', values.actor],
-      ['resourceId', values['resource-id']],
-      ['status', values.status],
-      ['q', values.q],
-      ['from', values.from],
-      ['to', values.to],
-    ];
-    for (const [name, value] of filters) if (value !== undefined) url.searchParams.set(name, value);
+    applyFilters(url, values);
+    for (const [name, value] of [['from', values.from], ['to', values.to]] as const) if (value !== undefined) url.searchParams.set(name, value);
 
     const response = await get(url, token, io.signal);
     if (response.statusCode !== 200) {
@@ -142,16 +126,6 @@ export const exportCommand: CliCommand = {
     return 0;
   },
 };
-
-/** A search the API would refuse is a usage error here, shown with a caret under the offset, before any request. */
-function checkSearch(q: string): void {
-  try {
-    parseAuditSearch(q);
-  } catch (error) {
-    if (!(error instanceof SearchSyntaxError)) throw error;
-    throw new UsageError(`--q ${error.message} (rule ${error.rule})\n  ${q}\n  ${' '.repeat(error.position)}^`);
-  }
-}
 
 async function writeExport(response: IncomingMessage, out: string, format: 'csv' | 'ndjson', io: CliIo): Promise<ExportResult> {
   const counter = new RowCounter(format);

@@ -116,6 +116,24 @@ describe('audit tail', () => {
     expect(asked).toEqual([null, 'c2', 'c4', 'c4']);
   });
 
+  it('should send a search as q, and refuse one with a syntax error before asking the API', async () => {
+    let request: IncomingMessage | undefined;
+    handler = (incoming, response, after) => {
+      request ??= incoming;
+      pages(incoming, response, after);
+    };
+    const io = captureIo({ AUDIT_API_URL: url, AUDIT_API_TOKEN: 'token-1' });
+
+    expect(await runCli(['tail', '--json', '--q', 'actor:alice@example.com -status:success'], io.io)).toBe(0);
+    expect(new URL(request!.url!, 'http://x').searchParams.get('q')).toBe('actor:alice@example.com -status:success');
+
+    asked.length = 0;
+    const refused = captureIo({ AUDIT_API_URL: url, AUDIT_API_TOKEN: 'token-1' });
+    expect(await runCli(['tail', '--q', 'action:view colour:red'], refused.io)).toBe(2);
+    expect(refused.stderr()).toContain('unknown key "colour"');
+    expect(asked).toEqual([]);
+  });
+
   it('should refuse a bad request without retrying it', async () => {
     handler = (_request, response) => {
       response.statusCode = 400;

@@ -2,6 +2,7 @@ import { loadConfig } from '@audit/config';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseCommandArgs, positiveInteger } from '../cli.args';
 import { CliConfig } from '../cli.config';
+import { applyFilters, FILTER_OPTIONS } from '../cli.filters';
 import { UsageError, type CliCommand, type CliIo } from '../cli.io';
 
 const HELP = `Usage: audit tail [--follow] [options]
@@ -21,6 +22,7 @@ Options:
   --action <action>        filter; repeat for several actions
   --actor <email-or-id>    filter
   --resource-id <id>       filter
+  --q <query>              a search as in the API's q= (created: terms are refused: use --since)
   --status <success|failure>
   --organization <id>      security role: one organization instead of all
   --interval <ms>          pause between polls once caught up (default 1000)
@@ -65,11 +67,7 @@ export const tailCommand: CliCommand = {
       since: { type: 'string' },
       after: { type: 'string' },
       json: { type: 'boolean' },
-      'resource-type': { type: 'string', multiple: true },
-      action: { type: 'string', multiple: true },
-      actor: { type: 'string' },
-      'resource-id': { type: 'string' },
-      status: { type: 'string' },
+      ...FILTER_OPTIONS,
       organization: { type: 'string' },
       interval: { type: 'string' },
       url: { type: 'string' },
@@ -85,16 +83,8 @@ export const tailCommand: CliCommand = {
     if (values.since !== undefined && values.after !== undefined) throw new UsageError('--since and --after both say where to start: pass one');
     const interval = positiveInteger('interval', values.interval, 1000);
     const base = new URL('/v1/audit-logs/tail', values.url ?? config.AUDIT_API_URL);
-    for (const type of values['resource-type'] ?? []) base.searchParams.append('resourceType', type);
-    for (const action of values.action ?? []) base.searchParams.append('action', action);
-    const filters: Array<[string, string | undefined]> = [
-      ['actor', values.actor],
-      ['resourceId', values['resource-id']],
-      ['status', values.status],
-      ['organizationId', values.organization],
-      ['since', values.since],
-    ];
-    for (const [name, value] of filters) if (value !== undefined) base.searchParams.set(name, value);
+    applyFilters(base, values);
+    for (const [name, value] of [['organizationId', values.organization], ['since', values.since]] as const) if (value !== undefined) base.searchParams.set(name, value);
     base.searchParams.set('limit', '500');
 
     let cursor = values.after;
