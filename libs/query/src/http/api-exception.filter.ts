@@ -1,6 +1,7 @@
-import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger, type ExceptionFilter } from '@nestjs/common';
-import type { Response } from 'express';
+import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger, NotFoundException, type ExceptionFilter } from '@nestjs/common';
+import type { Request, Response } from 'express';
 import { throwError, type Observable } from 'rxjs';
+import { allowedMethods } from './allowed-methods';
 import { ApiError, type ApiErrorBody } from './api-errors';
 
 /** Stable codes, and what the client is told, for the statuses Nest, Express and the body parser raise. */
@@ -87,7 +88,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
     if (host.getType() !== 'http') return throwError(() => error);
     const response = host.switchToHttp().getResponse<Response>();
     try {
-      const body = toErrorBody(error);
+      const body = withAllowedMethods(toErrorBody(error), error, host, response);
       if (body.statusCode >= 500) this.logger.error(describe(error));
       // A streamed export that fails midway cannot change its status any more: cut the body so the
       // client sees an incomplete transfer (no trailers) instead of a file that looks complete.
@@ -102,6 +103,21 @@ export class ApiExceptionFilter implements ExceptionFilter {
       response.destroy();
     }
   }
+}
+
+/**
+ * The router's 404 (no route matched the method and path; a handler's own 404 has `request.route`)
+ * becomes a 405 with `Allow` when a route has this path under other methods (RFC 9110 §15.5.6), so a
+ * client tells a wrong method from a wrong path.
+ */
+function withAllowedMethods(body: ApiErrorBody, error: unknown, host: ArgumentsHost, response: Response): ApiErrorBody {
+  if (body.statusCode !== HttpStatus.NOT_FOUND || !(error instanceof NotFoundException)) return body;
+  const request = host.switchToHttp().getRequest<Request>();
+  if (request.route !== undefined) return body;
+  const methods = allowedMethods(request);
+  if (methods.length === 0) return body;
+  response.setHeader('Allow', methods.join(', '));
+  return clientError(HttpStatus.METHOD_NOT_ALLOWED);
 }
 
 function describe(error: unknown): string {
