@@ -46,6 +46,15 @@ export class IngestConfig {
   @Min(1024)
   INGEST_MAX_BUFFERED_BYTES: number = 128 * MiB;
 
+  /**
+   * The most one fetched record batch may decompress to. A batch past it (a compression bomb: Kafka
+   * bounds batches by their compressed size only) is not decoded: each of its records is
+   * dead-lettered as `undecodable_batch`, and the partition goes on.
+   */
+  @IsInt()
+  @Min(64 * 1024)
+  INGEST_MAX_DECOMPRESSED_BATCH_BYTES: number = 64 * MiB;
+
   /** First wait before retrying a failed insert of the same block; doubles up to INGEST_RETRY_MAX_MS. */
   @IsInt()
   @Min(1)

@@ -49,7 +49,11 @@ export class IngestModule {
         {
           provide: IngestKafkaClients,
           useFactory: async () => {
-            const kafka = createKafka({ brokers: kafkaConfig.brokers, clientId: `${kafkaConfig.KAFKA_CLIENT_ID}-ingestor` });
+            const kafka = createKafka({
+              brokers: kafkaConfig.brokers,
+              clientId: `${kafkaConfig.KAFKA_CLIENT_ID}-ingestor`,
+              maxDecompressedBatchBytes: config.INGEST_MAX_DECOMPRESSED_BATCH_BYTES,
+            });
             await ensureTopics(
               kafka,
               auditTopics(kafkaConfig.AUDIT_TOPIC_PARTITIONS, kafkaConfig.AUDIT_TOPIC_RETENTION_MS, {

@@ -4,3 +4,5 @@ export { createCompleteSendProducer } from './complete-send.producer';
 export { auditTopics, ensureTopics, type TopicSpec } from './topic.admin';
 export { ConsumerLagReader, type PartitionLag, type ReadLagOptions } from './consumer-lag.reader';
 export { readTopicRanges, type PartitionRange, type RangeMessage, type ReadRangeOptions } from './topic-range.reader';
+export { DEFAULT_MAX_DECOMPRESSED_BATCH_BYTES } from './codecs/compression-codecs.registry';
+export { UNDECODABLE_BATCH_HEADER } from './codecs/undecodable-batch.records';

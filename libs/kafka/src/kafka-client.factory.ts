@@ -14,6 +14,8 @@ export interface KafkaClientOptions {
   clientId: string;
   /** kafkajs logs through this; defaults to warnings and errors on stderr as JSON lines. */
   logCreator?: KafkajsConfig['logCreator'];
+  /** The most a fetched record batch may decompress to, for every client of the process (see registerCompressionCodecs); kept when not given. */
+  maxDecompressedBatchBytes?: number;
 }
 
 const LEVEL_NAMES: Record<number, string> = { [logLevel.ERROR]: 'error', [logLevel.WARN]: 'warn', [logLevel.INFO]: 'info', [logLevel.DEBUG]: 'debug' };
@@ -41,7 +43,7 @@ function jsonLogCreator() {
 
 /** A kafkajs client that reads every codec Kafka has (gzip, Snappy, LZ4, ZSTD), as every client of the project must. */
 export function createKafka(options: KafkaClientOptions): Kafka {
-  registerCompressionCodecs();
+  registerCompressionCodecs({ maxDecompressedBytes: options.maxDecompressedBatchBytes });
   return new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,

@@ -5,7 +5,7 @@ import { chunksOf } from '../message-chunks';
 import { permanentRefusal } from './publish-error.classifier';
 
 /** Why a message was dead-lettered; the `x-audit-dlq-reason` header. */
-export type DeadLetterReason = 'empty' | 'too_large' | 'not_utf8' | 'not_json' | 'contract' | 'wrong_key' | 'rejected_by_clickhouse';
+export type DeadLetterReason = 'empty' | 'too_large' | 'not_utf8' | 'not_json' | 'contract' | 'wrong_key' | 'rejected_by_clickhouse' | 'undecodable_batch';
 
 export interface DeadLetter {
   message: KafkaMessage;

@@ -1,6 +1,7 @@
 import { DLQ_HEADERS } from '@audit/contract';
 import { createCompleteSendProducer } from '@audit/kafka';
 import type { IHeaders, Kafka } from 'kafkajs';
+import { undecodableBatchReason } from './undecodable-batch.letter';
 
 export interface RedriveOptions {
   dlqTopic: string;
@@ -55,7 +56,8 @@ export async function redriveDeadLetters(kafka: Kafka, options: RedriveOptions):
         const wanted = messages.filter((message) => !options.reason || message.headers?.[DLQ_HEADERS.reason]?.toString() === options.reason);
         report.skipped += messages.length - wanted.length;
         for (const message of wanted) {
-          if (message.headers?.[DLQ_HEADERS.quarantined] !== undefined) {
+          // A reference (quarantined, or a record of a batch that could not be read) has nothing to send.
+          if (message.headers?.[DLQ_HEADERS.quarantined] !== undefined || undecodableBatchReason(message) !== undefined) {
             report.quarantined += 1;
             continue;
           }

@@ -7,6 +7,7 @@ import { chainKeys, encodeBlock, packValues, type EncodedBlock, type EncodeReque
 import type { BlockEncoder } from '../encoding/block-encoder.pool';
 import type { ChainHeadsCache } from '../chain/chain-heads.cache';
 import { DeadLetterPublisher, type DeadLetter, type QuarantinedLetter } from '../dead-letters/dead-letter.publisher';
+import { asUndecodableBatch } from '../dead-letters/undecodable-batch.letter';
 import { insertErrorCode, isRetryableInsertError } from './insert-error.classifier';
 import type { PartitionBatch } from '../transport/kafka-batch.transport';
 import type { StoredEventsPublisher, StoredPiece } from '../projection/stored-events.publisher';
@@ -92,7 +93,7 @@ export class AuditBatchIngester {
       const before = chains ? await chains.before(batch, organizations) : new Map<string, ChainState>();
       const request = this.request(batch, now, keys, batch.messages, chains ? before : undefined, organizations);
       const encoded = encoder ? await encoder.encode(request) : encodeBlock(request);
-      for (const letter of encoded.letters) letters.push({ message: batch.messages[letter.index], partition: batch.partition, reason: letter.reason, violations: letter.violations });
+      for (const letter of encoded.letters) letters.push(asUndecodableBatch({ message: batch.messages[letter.index], partition: batch.partition, reason: letter.reason, violations: letter.violations }));
       this.observer.consumed(batch.messages.length);
       rows = encoded.rows;
       const after = await this.insert(batch, now, keys, rows, batch.deduplicationToken, before, letters, pieces, encoded);

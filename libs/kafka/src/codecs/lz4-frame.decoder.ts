@@ -1,3 +1,4 @@
+import { checkDecompressedSize } from './decompression.limit';
 import { decodeLz4Block } from './lz4-block.decoder';
 import { skippableFrameEnd } from './skippable-frame';
 
@@ -10,8 +11,8 @@ const UNCOMPRESSED_BLOCK = 0x80000000;
  * skipped, not checked: the broker validated this batch when it was produced, and its CRC-32C
  * covers these bytes.
  */
-export function decodeLz4Frames(input: Buffer): Buffer {
-  const output = new GrowingOutput(input.length * 4);
+export function decodeLz4Frames(input: Buffer, maxBytes = Number.MAX_SAFE_INTEGER): Buffer {
+  const output = new GrowingOutput(Math.min(input.length * 4, maxBytes), maxBytes);
   for (let at = 0; at < input.length; ) {
     if (at + 4 > input.length) throw new Error(`lz4: frame magic cut short at byte ${at}`);
     const skipped = skippableFrameEnd(input, at, 'lz4');
@@ -62,18 +63,25 @@ class GrowingOutput {
   private buffer: Buffer;
   length = 0;
 
-  constructor(capacity: number) {
+  constructor(
+    capacity: number,
+    private readonly maxBytes: number,
+  ) {
     this.buffer = Buffer.allocUnsafe(Math.max(capacity, 1024));
   }
 
   append(input: Buffer, start: number, end: number): void {
+    checkDecompressedSize('lz4', this.length + end - start, this.maxBytes);
     this.reserve(end - start);
     this.length += input.copy(this.buffer, this.length, start, end);
   }
 
+  /** A block decodes to at most `maxBlock` bytes, so no block is started that could pass the limit by more than one block's room. */
   decode(input: Buffer, start: number, end: number, maxBlock: number, frameStart: number): void {
+    checkDecompressedSize('lz4', this.length, this.maxBytes);
     this.reserve(maxBlock);
     this.length = decodeLz4Block(input, start, end, this.buffer, this.length, this.length + maxBlock, this.length - frameStart);
+    checkDecompressedSize('lz4', this.length, this.maxBytes);
   }
 
   bytes(): Buffer {

@@ -1,4 +1,5 @@
 import { copyBackReference } from './back-reference';
+import { checkDecompressedSize } from './decompression.limit';
 
 /**
  * Snappy as Kafka producers write it: the Java client (snappy-java's `SnappyOutputStream`) and Go's
@@ -10,9 +11,11 @@ const XERIAL_HEADER_BYTES = 16;
 /** Offset bytes after a tag, by its element type (literal, copy with 1-, 2- and 4-byte offsets). */
 const OFFSET_BYTES = [0, 1, 2, 4];
 
-export function decodeSnappy(input: Buffer): Buffer {
+/** Decodes `input`; a batch whose preambles declare more than `maxBytes` is refused before any allocation. */
+export function decodeSnappy(input: Buffer, maxBytes = Number.MAX_SAFE_INTEGER): Buffer {
   if (!input.subarray(0, XERIAL_MAGIC.length).equals(XERIAL_MAGIC)) {
     const { length, start } = preamble(input, 0, input.length);
+    checkDecompressedSize('snappy', length, maxBytes);
     const output = Buffer.allocUnsafe(length);
     decodeInto(input, start, input.length, output, 0, length);
     return output;
@@ -27,6 +30,7 @@ export function decodeSnappy(input: Buffer): Buffer {
     const { length, start } = preamble(input, at + 4, end);
     chunks.push({ end, length, data: start });
     total += length;
+    checkDecompressedSize('snappy', total, maxBytes);
     at = end;
   }
   const output = Buffer.allocUnsafe(total);

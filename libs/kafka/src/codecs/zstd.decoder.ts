@@ -1,8 +1,9 @@
 import { promisify } from 'node:util';
-import { zstdDecompress } from 'node:zlib';
+import { zstdDecompress, type ZstdOptions } from 'node:zlib';
+import { checkDecompressedSize, DecompressionLimitError } from './decompression.limit';
 import { skippableFrameEnd } from './skippable-frame';
 
-const decompress = promisify(zstdDecompress);
+const zstd = promisify<Buffer, ZstdOptions, Buffer>(zstdDecompress);
 
 const FRAME_MAGIC = 0xfd2fb528;
 const DICTIONARY_ID_BYTES = [0, 1, 2, 4];
@@ -13,10 +14,29 @@ const CONTENT_SIZE_BYTES = [0, 2, 4, 8];
  * libzstd in librdkafka), decoded by Node's own zlib. It decodes only the first frame of its input,
  * so the frames are found first (from their headers and block sizes) and each is decoded on its own.
  */
-export async function decodeZstd(input: Buffer): Promise<Buffer> {
+export async function decodeZstd(input: Buffer, maxBytes = Number.MAX_SAFE_INTEGER): Promise<Buffer> {
   const frames = zstdFrames(input);
-  if (frames.length === 1) return decompress(frames[0]);
-  return Buffer.concat(await Promise.all(frames.map((frame) => decompress(frame))));
+  if (frames.length === 1) return decompressAtMost(frames[0], maxBytes);
+  // One frame after the other, each within what the ones before left of the limit.
+  const decoded: Buffer[] = [];
+  let total = 0;
+  for (const frame of frames) {
+    const bytes = await decompressAtMost(frame, maxBytes - total);
+    decoded.push(bytes);
+    total += bytes.length;
+    checkDecompressedSize('zstd', total, maxBytes);
+  }
+  return Buffer.concat(decoded, total);
+}
+
+/** zlib stops inflating at `maxOutputLength` (ERR_BUFFER_TOO_LARGE) instead of growing its output. */
+async function decompressAtMost(frame: Buffer, maxBytes: number): Promise<Buffer> {
+  try {
+    return await zstd(frame, { maxOutputLength: Math.max(maxBytes, 1) });
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw new DecompressionLimitError('zstd', maxBytes);
+    throw error;
+  }
 }
 
 /** The data frames of `input`, in order; skippable frames are left out. */

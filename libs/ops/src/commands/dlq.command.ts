@@ -27,7 +27,7 @@ letter the topic refused, e.g. too large, published by reference) shows "quarant
 Options:
   --topic <name>     dead-letter topic (default: $AUDIT_DLQ_TOPIC or audit.events.v1.dlq)
   --limit <n>        at most this many, the most recent (default 50)
-  --reason <reason>  only this reason (empty, too_large, not_utf8, not_json, contract, wrong_key, rejected_by_clickhouse)
+  --reason <reason>  only this reason (empty, too_large, not_utf8, not_json, contract, wrong_key, rejected_by_clickhouse, undecodable_batch)
   --json             print JSON lines instead of a table
   -h, --help         show this help
 `;
