@@ -3,21 +3,10 @@ export { createClickHouseClient, type ClickHouseHandle, type ClickHouseMode } fr
 export { defaultMigrationsDir, loadMigrations, renderMigration, runMigrations, type MigrationOptions, type MigrationReport } from './schema/migration.runner';
 export { fromAuditEventRow, fromClickHouseTime, toAuditEventRow, toEventColumns, toClickHouseTime, type AuditEventRow, type KafkaLineage } from './events/audit-event.row';
 export { AuditEventsWriteRepository, chainedJsonEachRowLine, toJsonEachRowLine, type InsertOptions } from './events/audit-events-write.repository';
-export {
-  AUDIT_EVENT_COLUMNS,
-  AuditEventsReadRepository,
-  DEFAULT_READ_LIMITS,
-  readSettingsClause,
-  type AuditEventAttributes,
-  type AuditEventsFilter,
-  type FacetCount,
-  type OldestStoredEvent,
-  type Facets,
-  type Page,
-  type PageRequest,
-  type ReadLimits,
-  type TenantScope,
-} from './events/audit-events-read.repository';
+export { AuditEventsReadRepository, type FacetCount, type Facets, type OldestStoredEvent, type Page, type PageRequest } from './events/audit-events-read.repository';
+export { AUDIT_EVENT_COLUMNS } from './events/audit-event.columns';
+export { type AuditEventAttributes, type AuditEventsFilter, type TenantScope } from './events/audit-events.conditions';
+export { DEFAULT_READ_LIMITS, readSettingsClause, type ReadLimits } from './events/read-limits.settings';
 export { keyOf, type EventKey } from './events/event.key';
 export { type TextBatch } from './export/text-batch.reader';
 export { AuditEventsTailRepository, type PartitionRows, type TailPosition, type TailRow } from './events/audit-events-tail.repository';

@@ -2,11 +2,13 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { ChainHead, ChainSource, SignedChainCheckpoint, SignedExpiryStatement, StoredLink } from '@audit/integrity';
 import { AuditChainHeadsReader } from './audit-chain-heads.reader';
 import { fromClickHouseTime, toClickHouseTime } from '../events/audit-event.row';
-import { AUDIT_EVENT_COLUMNS, DEFAULT_READ_LIMITS, readSettingsClause, type ReadLimits, type TenantScope } from '../events/audit-events-read.repository';
+import { CHAINED_COLUMNS } from '../events/audit-event.columns';
+import type { TenantScope } from '../events/audit-events.conditions';
+import { DEFAULT_READ_LIMITS, readSettingsClause, type ReadLimits } from '../events/read-limits.settings';
 import { AuditExpiryRepository } from '../retention/audit-expiry.repository';
 import { toCheckpoint, type CheckpointRow } from './signed-anchor.rows';
 
-const LINK_COLUMNS = [...AUDIT_EVENT_COLUMNS, 'expires_at', 'chain_seq', 'chain_prev_hash', 'chain_hash', 'retention_days'] as const;
+const LINK_COLUMNS = [...CHAINED_COLUMNS, 'retention_days'] as const;
 
 /** A stored link with the retention it was stored with (what a link without `expires_at` expires by). */
 export interface RetainedLink extends StoredLink {

@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { filterCondition, readSettingsClause, DEFAULT_READ_LIMITS, type AuditEventsFilter, type ReadLimits, type TenantScope } from './audit-events-read.repository';
+import { filterCondition, type AuditEventsFilter, type TenantScope } from './audit-events.conditions';
+import { DEFAULT_READ_LIMITS, readSettingsClause, type ReadLimits } from './read-limits.settings';
 
 /** What a top list is counted by; the SQL of each comes from {@link TOP_KEYS}, never from input. */
 export const TOP_DIMENSIONS = ['actor', 'resource', 'ip', 'action'] as const;

@@ -1,34 +1,11 @@
-import type { SearchClause } from '@audit/contract';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { fromClickHouseTime, toClickHouseTime, type AuditEventRow } from './audit-event.row';
-import { searchConditions } from './audit-search.conditions';
-import { keyOf, sameSlot, type EventKey } from './event.key';
+import { csvLineSql, ndjsonLineSql } from '../export/export-line.sql';
 import { readTextBatch, type KeyedTextBatch, type TextBatch } from '../export/text-batch.reader';
-
-/**
- * Whose events a read may see. Every method takes it first, so no query can forget the tenant;
- * `all` exists for the security role's cross-organization investigations and must be granted by
- * the caller's authorization, never derived from input.
- */
-export type TenantScope = { organizationId: string } | 'all';
-
-/** Which events, by their content. Absent filters match all. */
-export interface AuditEventAttributes {
-  resourceTypes?: string[];
-  actions?: string[];
-  /** Matches the actor's email or id. */
-  actor?: string;
-  resourceId?: string;
-  status?: string;
-  /** A parsed search (`q=`): AND with the filters above. */
-  search?: SearchClause[];
-}
-
-/** What to read. Times are ISO-8601 UTC; the window is [from, to). */
-export interface AuditEventsFilter extends AuditEventAttributes {
-  from: string;
-  to: string;
-}
+import { AUDIT_EVENT_COLUMNS, CHAINED_COLUMNS, KEYED_COLUMNS, selectList, toRow } from './audit-event.columns';
+import { fromClickHouseTime, type AuditEventRow } from './audit-event.row';
+import { filterCondition, keyCondition, storageKeyCondition, type AuditEventsFilter, type Condition, type Params, type TenantScope } from './audit-events.conditions';
+import { keyOf, markReusedIds, withoutAdjacentCopies, type EventKey } from './event.key';
+import { DEFAULT_READ_LIMITS, readSettingsClause, type ReadLimits } from './read-limits.settings';
 
 export interface PageRequest {
   limit: number;
@@ -66,228 +43,9 @@ export interface Facets {
   status: FacetCount[];
 }
 
-/** Guards applied to every read: a runaway query is stopped by ClickHouse, not by luck. */
-export interface ReadLimits {
-  maxExecutionTimeSeconds: number;
-  maxMemoryUsageBytes: number;
-  maxResultRows: number;
-}
-
-export const DEFAULT_READ_LIMITS: ReadLimits = { maxExecutionTimeSeconds: 30, maxMemoryUsageBytes: 2_000_000_000, maxResultRows: 100_000 };
-
 /**
- * The {@link ReadLimits} as a SETTINGS clause for a read query, not `clickhouse_settings`: the
- * embedded connection turns the latter into session-wide SET statements that would outlive the
- * query and bind every later one (the ingestor's inserts included). The values are validated
- * integers from configuration.
- */
-export function readSettingsClause(limits: ReadLimits): string {
-  for (const [name, value] of Object.entries(limits)) {
-    if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`read limit ${name} must be a positive integer, got ${value}`);
-  }
-  return `SETTINGS max_execution_time = ${limits.maxExecutionTimeSeconds}, max_memory_usage = ${limits.maxMemoryUsageBytes},
-      max_result_rows = ${limits.maxResultRows}, result_overflow_mode = 'throw'`;
-}
-
-/** The contract's columns; lineage stays internal. */
-export const AUDIT_EVENT_COLUMNS = [
-  'event_id',
-  'organization_id',
-  'occurred_at',
-  'actor_id',
-  'actor_type',
-  'actor_name',
-  'actor_email',
-  'actor_ip',
-  'actor_user_agent',
-  'action',
-  'resource_type',
-  'resource_id',
-  'resource_name',
-  'status',
-  'reason',
-  'request_id',
-  'session_id',
-  'changes',
-  'metadata',
-  'schema_version',
-] as const satisfies ReadonlyArray<keyof AuditEventRow>;
-const COLUMNS = AUDIT_EVENT_COLUMNS.join(', ');
-/** The contract's columns and the content digest (pages and row exports compare and resume on it). */
-export const KEYED_COLUMNS = [...AUDIT_EVENT_COLUMNS, 'content_digest'] as const satisfies ReadonlyArray<keyof AuditEventRow>;
-/** The contract's columns and the row's link in its organization's hash chain (verified exports). */
-const CHAINED_COLUMNS = [...AUDIT_EVENT_COLUMNS, 'expires_at', 'chain_seq', 'chain_prev_hash', 'chain_hash'] as const satisfies ReadonlyArray<keyof AuditEventRow>;
-/**
- * Columns as SELECT expressions: the digest travels as hex text, under another name (an alias
- * `content_digest` would replace the column in WHERE and ORDER BY). Rows are read by position.
- */
-export const selectList = (columns: ReadonlyArray<keyof AuditEventRow>) =>
-  columns.map((column) => (column === 'content_digest' ? 'lower(hex(content_digest)) AS content_digest_hex' : column)).join(', ');
-
-export type Params = Record<string, unknown>;
-
-/** SQL conditions (joined with AND) and the values of their `{name:Type}` parameters. */
-export interface Condition {
-  sql: string[];
-  params: Params;
-}
-
-export function filterCondition(scope: TenantScope, filter: AuditEventsFilter): Condition {
-  const attributes = attributeCondition(scope, filter);
-  return {
-    sql: [...attributes.sql, "occurred_at >= {from:DateTime64(3, 'UTC')}", "occurred_at < {to:DateTime64(3, 'UTC')}"],
-    params: { ...attributes.params, from: toClickHouseTime(filter.from), to: toClickHouseTime(filter.to) },
-  };
-}
-
-/** The tenant scope and the content filters, without a time window (the tail is positioned by arrival instead). */
-export function attributeCondition(scope: TenantScope, filter: AuditEventAttributes): Condition {
-  const sql: string[] = [];
-  const params: Params = {};
-  if (scope !== 'all') {
-    sql.push('organization_id = {organizationId:String}');
-    params.organizationId = scope.organizationId;
-  }
-  if (filter.resourceTypes?.length) {
-    sql.push('resource_type IN {resourceTypes:Array(String)}');
-    params.resourceTypes = filter.resourceTypes;
-  }
-  if (filter.actions?.length) {
-    sql.push('action IN {actions:Array(String)}');
-    params.actions = filter.actions;
-  }
-  if (filter.actor !== undefined) {
-    // Written against the (actor_email, actor_id) bloom filter, which can skip for this OR.
-    sql.push('(actor_email = {actor:String} OR actor_id = {actor:String})');
-    params.actor = filter.actor;
-  }
-  if (filter.resourceId !== undefined) {
-    sql.push('resource_id = {resourceId:String}');
-    params.resourceId = filter.resourceId;
-  }
-  if (filter.status !== undefined) {
-    sql.push('status = {status:String}');
-    params.status = filter.status;
-  }
-  if (filter.search?.length) {
-    const search = searchConditions(filter.search);
-    sql.push(...search.sql);
-    Object.assign(params, search.params);
-  }
-  return { sql, params };
-}
-
-function keyParams(key: EventKey): Params {
-  return { keyOrg: key.organizationId, keyTime: toClickHouseTime(key.occurredAt), keyId: key.eventId, keyDigest: key.contentDigest };
-}
-
-const KEY_DIGEST = 'unhex({keyDigest:String})';
-
-/**
- * Keyset bound on the page order (occurred_at, event_id, organization_id, content_digest).
- * Spelled as a range on occurred_at plus a tie-break, so the primary index narrows the read to
- * the granules after the key: page 1000 reads what page 1 reads.
- */
-function keyCondition(key: EventKey, direction: 'older' | 'newer'): Condition {
-  const [range, strict] = direction === 'older' ? ['<=', '<'] : ['>=', '>'];
-  return {
-    sql: [
-      `occurred_at ${range} {keyTime:DateTime64(3, 'UTC')}`,
-      `(occurred_at ${strict} {keyTime:DateTime64(3, 'UTC')} OR (event_id, organization_id, content_digest) ${strict} ({keyId:UUID}, {keyOrg:String}, ${KEY_DIGEST}))`,
-    ],
-    params: keyParams(key),
-  };
-}
-
-/** Keyset bound on storage order (organization_id, occurred_at, event_id, content_digest), ascending: exports resume where the last batch ended. */
-function storageKeyCondition(key: EventKey): Condition {
-  return {
-    sql: [
-      'organization_id >= {keyOrg:String}',
-      `(organization_id > {keyOrg:String} OR (occurred_at >= {keyTime:DateTime64(3, 'UTC')}
-        AND (occurred_at > {keyTime:DateTime64(3, 'UTC')} OR (event_id, content_digest) > ({keyId:UUID}, ${KEY_DIGEST}))))`,
-    ],
-    params: keyParams(key),
-  };
-}
-
-/** Rows in a read order with identical copies (same digest, hence the same key: adjacent) dropped. */
-function withoutAdjacentCopies(rows: AuditEventRow[]): AuditEventRow[] {
-  return rows.filter((row, index) => index === 0 || row.content_digest !== rows[index - 1].content_digest);
-}
-
-/**
- * Marks the rows of a page whose organization stored other content under the same id and time.
- * After copies are dropped such rows are neighbours in the read order; `before` is the cursor's
- * row (the page's predecessor) and `rows` ends with the look-ahead row, so a pair split by a page
- * boundary is marked on both pages.
- */
-function markReusedIds(rows: AuditEventRow[], before: EventKey | undefined): void {
-  const keys = rows.map(keyOf);
-  keys.forEach((key, index) => {
-    const previous = index === 0 ? before : keys[index - 1];
-    const next = keys[index + 1];
-    if ((previous && sameSlot(previous, key)) || (next && sameSlot(next, key))) rows[index].id_conflict = true;
-  });
-}
-
-/** One JSONCompactEachRow array (about half the bytes and parse time of JSONEachRow) as a row. */
-export function toRow(values: unknown[], columns: ReadonlyArray<keyof AuditEventRow> = AUDIT_EVENT_COLUMNS): AuditEventRow {
-  const row = {} as Record<string, unknown>;
-  for (let i = 0; i < columns.length; i++) row[columns[i]] = values[i];
-  row.occurred_at = fromClickHouseTime(row.occurred_at as string);
-  return row as unknown as AuditEventRow;
-}
-
-/** A stored DateTime64(3) as ISO-8601 with `Z` (what {@link fromClickHouseTime} gives), whatever the output settings. */
-const ISO_TIME_SQL = `concat(replaceOne(toString(occurred_at), ' ', 'T'), 'Z')`;
-
-/**
- * The NDJSON line of a row, computed by ClickHouse: the SQL twin of
- * `JSON.stringify(fromAuditEventRow(row))` plus `\n`, byte for byte (field order, empty columns
- * left out, `changes` and `metadata` embedded as the JSON text the ingester stored, schemaVersion
- * 1). Strings go through toJSONString with unescaped `/`; it differs from JSON.stringify only on
- * control characters (upper-case hex) and U+2028/U+2029 (escaped), which the contract refuses in
- * every stored string.
- */
-function ndjsonLineSql(): string {
-  const text = (column: string) => `toJSONString(${column})`;
-  const optional = (key: string, column: string) => `if(${column} = '', '', concat(',"${key}":', ${text(column)}))`;
-  const json = (key: string, column: string) => `if(${column} = '', '', concat(',"${key}":', ${column}))`;
-  return `concat(
-    '{"id":"', toString(event_id), '","occurredAt":"', ${ISO_TIME_SQL}, '","organizationId":', ${text('organization_id')},
-    ',"actor":{"id":', ${text('actor_id')}, ',"type":', ${text('actor_type')}, ${optional('name', 'actor_name')}, ${optional('email', 'actor_email')},
-    ${optional('ip', 'actor_ip')}, ${optional('userAgent', 'actor_user_agent')},
-    '},"action":', ${text('action')}, ',"resource":{"type":', ${text('resource_type')}, ',"id":', ${text('resource_id')}, ${optional('name', 'resource_name')},
-    '},"status":', ${text('status')}, ${optional('reason', 'reason')}, ${optional('requestId', 'request_id')}, ${optional('sessionId', 'session_id')},
-    ${json('changes', 'changes')}, ${json('metadata', 'metadata')}, ',"schemaVersion":1}\\n')`;
-}
-
-/**
- * One CSV cell (RFC 4180) in SQL, as `csvCell` of libs/query writes it: a value a spreadsheet
- * would run as a formula (first character = + - @ tab CR) gets a leading `'`, and a value with a
- * quote, comma or line break is quoted with its quotes doubled.
- */
-function csvCellSql(column: string): string {
-  const formula = String.raw`match(${column}, '^[=+\\-@\\t\\r]')`;
-  return String.raw`multiIf(match(${column}, '[",\\r\\n]'), concat('"', if(${formula}, '\'', ''), replaceAll(${column}, '"', '""'), '"'),
-    ${formula}, concat('\'', ${column}), ${column})`;
-}
-
-/** The CSV record of a row, CRLF-terminated; `columns` come from {@link AUDIT_EVENT_COLUMNS}, never from input. */
-function csvLineSql(columns: ReadonlyArray<keyof AuditEventRow>): string {
-  const cells = columns.map((column) => {
-    if (!(AUDIT_EVENT_COLUMNS as ReadonlyArray<string>).includes(column)) throw new Error(`not an exported column: ${column}`);
-    // A UUID and an ISO time never need quoting or a formula guard.
-    if (column === 'event_id') return 'toString(event_id)';
-    if (column === 'occurred_at') return ISO_TIME_SQL;
-    return csvCellSql(column);
-  });
-  return `concat(${cells.join(", ',', ")}, '\\r\\n')`;
-}
-
-/**
- * Read side of the audit log. All SQL of the query API lives here; every value is a bound
+ * Read side of the audit log: the query API's queries, built from the WHERE conditions of
+ * `audit-events.conditions.ts` and the export lines of `export-line.sql.ts`; every value is a bound
  * parameter and every query carries the {@link ReadLimits}. Data access throws; mapping errors to
  * responses is the caller's job. Rows come back with `occurred_at` as ISO-8601.
  */
@@ -409,7 +167,7 @@ export class AuditEventsReadRepository {
     const result = await this.client.exec({
       query: `SELECT ${line}, organization_id, toUnixTimestamp64Milli(occurred_at), toString(event_id), content_digest
               FROM (
-                SELECT ${COLUMNS}, content_digest FROM ${this.database}.audit_events
+                SELECT ${AUDIT_EVENT_COLUMNS.join(', ')}, content_digest FROM ${this.database}.audit_events
                 WHERE ${[...where.sql, ...bound.sql].join(' AND ')}
                 ORDER BY organization_id, occurred_at, event_id, content_digest
                 LIMIT {limit:UInt32}

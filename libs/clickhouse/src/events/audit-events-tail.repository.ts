@@ -1,17 +1,8 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { toClickHouseTime, type AuditEventRow } from './audit-event.row';
-import {
-  attributeCondition,
-  AUDIT_EVENT_COLUMNS,
-  DEFAULT_READ_LIMITS,
-  KEYED_COLUMNS,
-  readSettingsClause,
-  selectList,
-  toRow,
-  type AuditEventAttributes,
-  type ReadLimits,
-  type TenantScope,
-} from './audit-events-read.repository';
+import { AUDIT_EVENT_COLUMNS, KEYED_COLUMNS, selectList, toRow } from './audit-event.columns';
+import { attributeCondition, type AuditEventAttributes, type TenantScope } from './audit-events.conditions';
+import { DEFAULT_READ_LIMITS, readSettingsClause, type ReadLimits } from './read-limits.settings';
 
 /**
  * A place in the order of arrival: per Kafka partition of the audit topic, the next offset to read

@@ -26,3 +26,23 @@ export function keyOf(row: AuditEventRow): EventKey {
 export function sameSlot(a: EventKey, b: EventKey): boolean {
   return a.eventId === b.eventId && a.occurredAt === b.occurredAt && a.organizationId === b.organizationId;
 }
+
+/** Rows in a read order with identical copies (same digest, hence the same key: adjacent) dropped. */
+export function withoutAdjacentCopies(rows: AuditEventRow[]): AuditEventRow[] {
+  return rows.filter((row, index) => index === 0 || row.content_digest !== rows[index - 1].content_digest);
+}
+
+/**
+ * Marks the rows of a page whose organization stored other content under the same id and time.
+ * After copies are dropped such rows are neighbours in the read order; `before` is the cursor's
+ * row (the page's predecessor) and `rows` ends with the look-ahead row, so a pair split by a page
+ * boundary is marked on both pages.
+ */
+export function markReusedIds(rows: AuditEventRow[], before: EventKey | undefined): void {
+  const keys = rows.map(keyOf);
+  keys.forEach((key, index) => {
+    const previous = index === 0 ? before : keys[index - 1];
+    const next = keys[index + 1];
+    if ((previous && sameSlot(previous, key)) || (next && sameSlot(next, key))) rows[index].id_conflict = true;
+  });
+}
