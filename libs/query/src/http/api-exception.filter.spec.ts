@@ -64,12 +64,13 @@ describe('toErrorBody for errors about the request itself', () => {
 });
 
 /** The part of an express Response the filter uses; `json` can be made to throw as Node does for a refused framing. */
-function fakeResponse(state: { headersSent?: boolean; jsonThrows?: boolean } = {}) {
+function fakeResponse(state: { headersSent?: boolean; jsonThrows?: boolean; clientGone?: boolean } = {}) {
   const calls: string[] = [];
   const response = {
     headersSent: state.headersSent ?? false,
     writableEnded: false,
-    destroyed: false,
+    writableFinished: false,
+    destroyed: state.clientGone ?? false,
     removeHeader: (name: string) => calls.push(`remove ${name}`),
     status: (code: number) => (calls.push(`status ${code}`), response),
     json: (body: unknown) => {
@@ -99,6 +100,18 @@ describe('ApiExceptionFilter', () => {
     const { response, calls } = fakeResponse({ headersSent: true });
     filter.catch(new Error('the second batch failed'), httpHost(response));
     expect(calls).toEqual(['destroy']);
+  });
+
+  it('should not log a read the client left as a server error: its query was cancelled on purpose', () => {
+    const logged = jest.spyOn(Logger.prototype, 'error');
+    const { response, calls } = fakeResponse({ clientGone: true });
+    filter.catch(Object.assign(new Error('Query aborted (the underlying computation may still run to completion in the background)'), { code: '394', type: 'QUERY_WAS_CANCELLED' }), httpHost(response));
+    filter.catch(new DOMException('This operation was aborted', 'AbortError'), httpHost(response));
+    expect(logged).not.toHaveBeenCalled();
+    expect(calls).toEqual(['destroy', 'destroy']);
+    filter.catch(new Error('the engine failed'), httpHost(fakeResponse().response));
+    expect(logged).toHaveBeenCalledTimes(1);
+    logged.mockRestore();
   });
 
   it('should not throw when writing the error throws (a framing Node refuses), and cut the response', () => {

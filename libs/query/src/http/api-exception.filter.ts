@@ -87,6 +87,14 @@ export class ApiExceptionFilter implements ExceptionFilter {
     // error goes back to the transport, which retries the block.
     if (host.getType() !== 'http') return throwError(() => error);
     const response = host.switchToHttp().getResponse<Response>();
+    // The client left before its answer (`untilClientGone` cancels its query, and a shared read's
+    // last waiter leaving cancels that read): the abort that follows is the cancellation doing its
+    // job, not a server fault, and there is nobody to answer.
+    if (response.destroyed && !response.writableFinished) {
+      this.logger.debug(`a request's client left before its answer: ${error instanceof Error ? error.message : String(error)}`);
+      response.destroy();
+      return;
+    }
     try {
       const body = withAllowedMethods(toErrorBody(error), error, host, response);
       if (body.statusCode >= 500) this.logger.error(describe(error));
