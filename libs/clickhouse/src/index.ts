@@ -5,7 +5,7 @@ export { fromAuditEventRow, fromClickHouseTime, toAuditEventRow, toEventColumns,
 export { AuditEventsWriteRepository, chainedJsonEachRowLine, toJsonEachRowLine, type InsertOptions } from './events/audit-events-write.repository';
 export { AuditEventsReadRepository, type FacetCount, type Facets, type OldestStoredEvent, type Page, type PageRequest } from './events/audit-events-read.repository';
 export { AUDIT_EVENT_COLUMNS } from './events/audit-event.columns';
-export { type AuditEventAttributes, type AuditEventsFilter, type TenantScope } from './events/audit-events.conditions';
+export { AUDIT_EVENT_FILTERS, type AuditEventAttributes, type AuditEventFilterField, type AuditEventFilterParameter, type AuditEventsFilter, type TenantScope } from './events/audit-events.conditions';
 export { DEFAULT_READ_LIMITS, readSettingsClause, type ReadLimits } from './events/read-limits.settings';
 export { keyOf, type EventKey } from './events/event.key';
 export { type TextBatch } from './export/text-batch.reader';

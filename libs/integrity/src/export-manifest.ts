@@ -58,6 +58,7 @@ export interface ExportFilters {
   action?: string[];
   actor?: string;
   resourceId?: string;
+  actorIp?: string;
   status?: string;
 }
 

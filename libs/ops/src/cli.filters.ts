@@ -7,6 +7,7 @@ export const FILTER_OPTIONS = {
   action: { type: 'string', multiple: true },
   actor: { type: 'string' },
   'resource-id': { type: 'string' },
+  'actor-ip': { type: 'string' },
   status: { type: 'string' },
   q: { type: 'string' },
 } as const;
@@ -16,6 +17,7 @@ interface FilterValues {
   action?: string[];
   actor?: string;
   'resource-id'?: string;
+  'actor-ip'?: string;
   status?: string;
   q?: string;
 }
@@ -28,6 +30,7 @@ export function applyFilters(url: URL, values: FilterValues): void {
   const single: Array<[string, string | undefined]> = [
     ['actor', values.actor],
     ['resourceId', values['resource-id']],
+    ['actorIp', values['actor-ip']],
     ['status', values.status],
     ['q', values.q],
   ];

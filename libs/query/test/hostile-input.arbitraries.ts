@@ -47,7 +47,7 @@ export const CLICKHOUSE_ERROR_TEXT = /DB::Exception|Code: \d+\.|SYNTAX_ERROR|UNK
 /** Internals an error body must not name either (a 200 body may: seeded values do). */
 export const INTERNAL_NAMES = /ClickHouse|chdb|audit_events|\bat [\w.<>]+ \(|\.[jt]s:\d+/i;
 
-export const KNOWN_PARAMETERS = ['resourceType', 'action', 'actor', 'resourceId', 'status', 'from', 'to', 'limit', 'cursor', 'organizationId', 'format', 'verified', 'q', 'by', 'interval'] as const;
+export const KNOWN_PARAMETERS = ['resourceType', 'action', 'actor', 'resourceId', 'actorIp', 'status', 'from', 'to', 'limit', 'cursor', 'organizationId', 'format', 'verified', 'q', 'by', 'interval'] as const;
 
 export interface RawResponse {
   status: number;

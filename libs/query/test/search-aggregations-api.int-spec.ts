@@ -123,6 +123,13 @@ describe('search (q=) and aggregations through the API', () => {
       expect(recorded.every((event) => event.action === 'view' && event.metadata?.endpoint === 'top')).toBe(true);
     });
 
+    it('should take the actorIp filter as the list does: only the events from that address count, in the histogram too', async () => {
+      const { body } = await get<Top>('/v1/audit-logs/top?by=actor&actorIp=10.0.1.1');
+      expect(body.values.map(({ value, count }) => [value, count])).toEqual([['bob', 20]]);
+      const histogram = await get<Histogram>('/v1/audit-logs/histogram?actorIp=10.0.1.1');
+      expect(histogram.body.buckets.reduce((sum, bucket) => sum + bucket.count, 0)).toBe(20);
+    });
+
     it('should refuse an unknown dimension and a limit above 100', async () => {
       expect((await get('/v1/audit-logs/top?by=password')).status).toBe(400);
       expect((await get('/v1/audit-logs/top?by=ip&limit=101')).body).toMatchObject({ field: 'limit' });

@@ -87,6 +87,28 @@ describe('scripts/verify-export.mjs', () => {
       expect(run.stdout).toMatch(/sequence 3 after 4 \(rows reordered or duplicated\)/);
     });
 
+    /** The export with more filters in its manifest, signed again by the key: what the API writes for a filtered export. */
+    const filteredBy = (text: string, filters: Record<string, string>) => exportTamperings.resignManifest(text, key, (manifest) => Object.assign(manifest.filters, filters));
+
+    it('verifies rows that carry the manifest’s actorIp, an IPv6 address however it is written', async () => {
+      const fromOneAddress = buildVerifiedExport({ org_a: events.map((event) => ({ ...event, actor_ip: '2001:db8:0:0:0:0:0:7' })) }, key);
+      const run = await verify(filteredBy(fromOneAddress, { actorIp: '2001:db8::7' }));
+      expect(run.stdout).toContain('VERIFIED');
+      expect(run.code).toBe(0);
+    });
+
+    it('fails naming the row whose actor IP is not the manifest’s actorIp filter', async () => {
+      const run = await verify(filteredBy(original(), { actorIp: '203.0.113.250' }));
+      expect(run.code).toBe(1);
+      expect(run.stdout).toMatch(/line 1 .*actor_ip .* does not match the filter actorIp 203\.0\.113\.250/);
+    });
+
+    it('fails on a manifest filter it does not know, since it cannot check the rows against it', async () => {
+      const run = await verify(filteredBy(original(), { tenantColor: 'blue' }));
+      expect(run.code).toBe(1);
+      expect(run.stdout).toMatch(/manifest filter tenantColor is unknown to this verifier/);
+    });
+
     it('fails when the manifest was changed', async () => {
       const run = await verify(exportTamperings.changeManifest(original(), (manifest) => (manifest.filters = { from: '2026-01-01T00:00:00.000Z', to: '2026-06-01T00:00:00.000Z' })));
       expect(run.code).toBe(1);

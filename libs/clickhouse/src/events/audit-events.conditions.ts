@@ -2,7 +2,7 @@
 // bounds — as SQL with bound `{name:Type}` parameters; the repositories put them together.
 import type { SearchClause } from '@audit/contract';
 import { toClickHouseTime } from './audit-event.row';
-import { searchConditions } from './audit-search.conditions';
+import { ipMatchSql, searchConditions } from './audit-search.conditions';
 import type { EventKey } from './event.key';
 
 /**
@@ -12,17 +12,54 @@ import type { EventKey } from './event.key';
  */
 export type TenantScope = { organizationId: string } | 'all';
 
-/** Which events, by their content. Absent filters match all. */
+/** Which events, by their content. Absent filters (and empty lists) match all. */
 export interface AuditEventAttributes {
   resourceTypes?: string[];
   actions?: string[];
   /** Matches the actor's email or id. */
   actor?: string;
   resourceId?: string;
+  /** Matches the actor's IP address (IPv4 or IPv6, however the event wrote it). */
+  actorIp?: string;
   status?: string;
   /** A parsed search (`q=`): AND with the filters above. */
   search?: SearchClause[];
 }
+
+/** A filter's field of {@link AuditEventAttributes} (the search is not one: it has its own conditions). */
+export type AuditEventFilterField = Exclude<keyof AuditEventAttributes, 'search'>;
+
+/** A filter: its query parameter and its condition on the row, which binds the field's value as `{field:Type}`. */
+interface FilterEntry {
+  parameter: string;
+  sql: string;
+}
+
+/** One entry per field (tsc refuses a field of {@link AuditEventAttributes} without one). */
+const FILTER_BY_FIELD = {
+  resourceTypes: { parameter: 'resourceType', sql: 'resource_type IN {resourceTypes:Array(String)}' },
+  actions: { parameter: 'action', sql: 'action IN {actions:Array(String)}' },
+  // Written against the (actor_email, actor_id) bloom filter, which can skip for this OR.
+  actor: { parameter: 'actor', sql: '(actor_email = {actor:String} OR actor_id = {actor:String})' },
+  resourceId: { parameter: 'resourceId', sql: 'resource_id = {resourceId:String}' },
+  // As the search's ip: term with one address: 2001:db8::1 finds an event that wrote 2001:db8:0:0::1.
+  actorIp: { parameter: 'actorIp', sql: ipMatchSql("concat({actorIp:String}, if(isIPv4String({actorIp:String}), '/32', '/128'))") },
+  status: { parameter: 'status', sql: 'status = {status:String}' },
+} as const satisfies Record<AuditEventFilterField, FilterEntry>;
+
+/** A filter's query parameter. */
+export type AuditEventFilterParameter = (typeof FILTER_BY_FIELD)[AuditEventFilterField]['parameter'];
+
+/**
+ * Every filter in one list: its query parameter (also its name in the read audit's metadata, the
+ * cursor fingerprint and the verified export's manifest), its field of {@link AuditEventAttributes}
+ * (also the name of its bound parameter) and its condition. The list, page, facets, export, tail
+ * and aggregation queries and the query API all walk it, so a filter is a field above, an entry
+ * here and a validated query parameter (recipe: libs/query's README).
+ */
+export const AUDIT_EVENT_FILTERS: ReadonlyArray<{ parameter: AuditEventFilterParameter; field: AuditEventFilterField; sql: string }> = Object.entries(FILTER_BY_FIELD).map(
+  ([field, filter]) => ({ field: field as AuditEventFilterField, ...filter }),
+);
 
 /** What to read. Times are ISO-8601 UTC; the window is [from, to). */
 export interface AuditEventsFilter extends AuditEventAttributes {
@@ -54,26 +91,11 @@ export function attributeCondition(scope: TenantScope, filter: AuditEventAttribu
     sql.push('organization_id = {organizationId:String}');
     params.organizationId = scope.organizationId;
   }
-  if (filter.resourceTypes?.length) {
-    sql.push('resource_type IN {resourceTypes:Array(String)}');
-    params.resourceTypes = filter.resourceTypes;
-  }
-  if (filter.actions?.length) {
-    sql.push('action IN {actions:Array(String)}');
-    params.actions = filter.actions;
-  }
-  if (filter.actor !== undefined) {
-    // Written against the (actor_email, actor_id) bloom filter, which can skip for this OR.
-    sql.push('(actor_email = {actor:String} OR actor_id = {actor:String})');
-    params.actor = filter.actor;
-  }
-  if (filter.resourceId !== undefined) {
-    sql.push('resource_id = {resourceId:String}');
-    params.resourceId = filter.resourceId;
-  }
-  if (filter.status !== undefined) {
-    sql.push('status = {status:String}');
-    params.status = filter.status;
+  for (const { field, sql: condition } of AUDIT_EVENT_FILTERS) {
+    const value = filter[field];
+    if (value === undefined || (Array.isArray(value) && value.length === 0)) continue;
+    sql.push(condition);
+    params[field] = value;
   }
   if (filter.search?.length) {
     const search = searchConditions(filter.search);

@@ -27,6 +27,9 @@ const asRange = (address: string) => (address.includes('/') ? address : `${addre
 /** isIPAddressInRange throws on text that is no address (an empty actor_ip): such a row never matches. */
 const IS_ADDRESS = '(isIPv4String(actor_ip) OR isIPv6String(actor_ip))';
 
+/** The actor's IP address is in `range` (an SQL expression of CIDR text); a row without an address never matches. */
+export const ipMatchSql = (range: string) => `if(${IS_ADDRESS}, isIPAddressInRange(if(${IS_ADDRESS}, actor_ip, '0.0.0.0'), ${range}), 0)`;
+
 /**
  * A search's clauses as WHERE conditions with bound parameters (`search{clause}_{value}`): in one
  * clause a row must match one included value (if any) and no excluded one; exact values of a key
@@ -47,7 +50,7 @@ export function searchConditions(clauses: readonly SearchClause[]): { sql: strin
       const alternatives: string[] = [];
       if (clause.key === 'ip') {
         for (const address of values as string[]) {
-          alternatives.push(`if(${IS_ADDRESS}, isIPAddressInRange(if(${IS_ADDRESS}, actor_ip, '0.0.0.0'), ${bind(asRange(address), 'String')}), 0)`);
+          alternatives.push(ipMatchSql(bind(asRange(address), 'String')));
         }
       } else {
         const patterns = values as SearchPattern[];

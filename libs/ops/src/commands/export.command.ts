@@ -32,6 +32,7 @@ Options:
   --action <action>        filter; repeat for several actions
   --actor <email-or-id>    filter
   --resource-id <id>       filter
+  --actor-ip <ip>          filter: the actor's IP address (IPv4 or IPv6; a range: --q ip:10.0.0.0/8)
   --status <success|failure>
   --q <query>              a search, as in the API's q= and the Auditing page's search box, e.g.
                            --q 'actor:alice@x.com action:role.* -status:success ip:10.0.0.0/8 created:>=2026-09-01'

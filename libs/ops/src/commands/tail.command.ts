@@ -22,6 +22,7 @@ Options:
   --action <action>        filter; repeat for several actions
   --actor <email-or-id>    filter
   --resource-id <id>       filter
+  --actor-ip <ip>          filter: the actor's IP address (IPv4 or IPv6; a range: --q ip:10.0.0.0/8)
   --q <query>              a search as in the API's q= (created: terms are refused: use --since)
   --status <success|failure>
   --organization <id>      security role: one organization instead of all

@@ -1,7 +1,7 @@
 import { ACTION_PATTERN, LIMITS, SEARCH_LIMITS, ORGANIZATION_ID_PATTERN, RESOURCE_TYPE_PATTERN, STATUSES, type AuditStatus } from '@audit/contract';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type, type TransformFnParams } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsIP, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 
 /** A repeatable query parameter arrives as a string once and as an array when repeated. */
 const asArray = ({ value }: TransformFnParams): unknown => (value === undefined || Array.isArray(value) ? value : [value]);
@@ -47,6 +47,11 @@ export class AuditLogsFilterDto {
   @MinLength(1)
   @MaxLength(LIMITS.resourceIdLength)
   resourceId?: string;
+
+  @ApiPropertyOptional({ description: "The actor's IP address, IPv4 or IPv6 (one address; for a range use q=ip:10.0.0.0/8).", example: '203.0.113.7' })
+  @IsOptional()
+  @IsIP()
+  actorIp?: string;
 
   @ApiPropertyOptional({ enum: STATUSES })
   @IsOptional()

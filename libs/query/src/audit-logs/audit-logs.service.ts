@@ -1,4 +1,4 @@
-import { AuditChainHeadsReader, AuditEventsReadRepository, AuditExpiryRepository, fromAuditEventRow, keyOf, type AuditEventAttributes, type AuditEventRow, type AuditEventsFilter, type Facets, type TenantScope } from '@audit/clickhouse';
+import { AuditChainHeadsReader, AuditEventsReadRepository, AuditExpiryRepository, fromAuditEventRow, keyOf, type AuditEventRow, type AuditEventsFilter, type Facets, type TenantScope } from '@audit/clickhouse';
 import { LIMITS, type AuditEvent } from '@audit/contract';
 import { parseSearch, type ParsedSearch } from './search.resolver';
 import type { SigningKey } from '@audit/integrity';
@@ -12,7 +12,8 @@ import { EXPORT_SIGNING_KEY, requireSigningKey } from '../evidence/export-signin
 import type { AuditLogsExportQueryDto, AuditLogsFilterDto, AuditLogsListQueryDto, ExportFormat } from './audit-logs-query.dto';
 import { CSV_EXPORT_COLUMNS, encodeBatches, EXPORT_ENCODERS, type ExportBatch, type ExportEncoder } from './export.format';
 import { VerifiedExportEncoder } from './verified-export.encoder';
-import { filterFingerprint, PageCursorCodec, type PageCursor } from './page-cursor.codec';
+import { attributesOf, describe, fingerprintOf } from './audit-logs.filters';
+import { PageCursorCodec, type PageCursor } from './page-cursor.codec';
 import { AuditReadCaches, type StoredPage } from './audit-read.caches';
 
 const DAY_MS = 86_400_000;
@@ -220,48 +221,7 @@ export class AuditLogsService {
   }
 }
 
-/** The content filters of a request (every read endpoint takes them). */
-export type AttributeQuery = Pick<AuditLogsFilterDto, 'resourceType' | 'action' | 'actor' | 'resourceId' | 'status'>;
-
-/** The content filters as the repositories take them; absent ones are left out. */
-export function attributesOf(query: AttributeQuery): AuditEventAttributes {
-  return {
-    ...(query.resourceType && { resourceTypes: query.resourceType }),
-    ...(query.action && { actions: query.action }),
-    ...(query.actor !== undefined && { actor: query.actor }),
-    ...(query.resourceId !== undefined && { resourceId: query.resourceId }),
-    ...(query.status !== undefined && { status: query.status }),
-  };
-}
-
-/** What a cursor is bound to: the scope, every content filter as given, and `extra` (the window, or the kind of cursor). */
-export function fingerprintOf(scope: TenantScope, query: AttributeQuery, extra: Record<string, string | undefined>): string {
-  return filterFingerprint({
-    scope: scope === 'all' ? '*' : scope.organizationId,
-    resourceType: query.resourceType,
-    action: query.action,
-    actor: query.actor,
-    resourceId: query.resourceId,
-    status: query.status,
-    ...extra,
-  });
-}
-
 function toShownEvent(row: AuditEventRow): ShownEvent {
   const event = fromAuditEventRow(row);
   return row.id_conflict ? { ...event, idConflict: true } : event;
-}
-
-/** The filters as flat audit metadata (the search as its canonical text). */
-export function describe(filter: AuditEventAttributes & { from?: string; to?: string }, q?: string): Record<string, string | undefined> {
-  return {
-    q,
-    from: filter.from,
-    to: filter.to,
-    resourceType: filter.resourceTypes?.join(','),
-    action: filter.actions?.join(','),
-    actor: filter.actor,
-    resourceId: filter.resourceId,
-    status: filter.status,
-  };
 }

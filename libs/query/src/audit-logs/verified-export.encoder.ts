@@ -1,19 +1,15 @@
-import { AuditChainHeadsReader, AuditExpiryRepository, chainTimeText, toClickHouseTime, type AuditEventRow, type AuditEventsFilter, type TenantScope } from '@audit/clickhouse';
+import { AuditChainHeadsReader, AuditExpiryRepository, chainTimeText, toClickHouseTime, type AuditEventFilterParameter, type AuditEventRow, type AuditEventsFilter, type TenantScope } from '@audit/clickhouse';
 import { ExportManifestBuilder, signManifest, verifiedExportLine, type ChainHead, type ExportFilters, type SigningKey } from '@audit/integrity';
+import { filterParameters } from './audit-logs.filters';
 import type { ExportEncoder } from './export.format';
 
 /** The filters as the manifest states them: the resolved window and every filter that was given. */
 function manifestFilters(filter: AuditEventsFilter): ExportFilters {
-  return {
-    from: filter.from,
-    to: filter.to,
-    ...(filter.resourceTypes && { resourceType: filter.resourceTypes }),
-    ...(filter.actions && { action: filter.actions }),
-    ...(filter.actor !== undefined && { actor: filter.actor }),
-    ...(filter.resourceId !== undefined && { resourceId: filter.resourceId }),
-    ...(filter.status !== undefined && { status: filter.status }),
-  };
+  return { from: filter.from, to: filter.to, ...(filterParameters(filter) as ManifestFilters) };
 }
+
+/** The list's filters as the manifest types them: tsc refuses a filter of the list that ExportFilters does not name. */
+type ManifestFilters = Pick<ExportFilters, AuditEventFilterParameter>;
 
 /**
  * The encoder of one verified export (stateful: it counts the rows it encodes). Rows arrive in

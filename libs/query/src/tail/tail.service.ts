@@ -1,7 +1,8 @@
 import { AuditEventsTailRepository, fromAuditEventRow, type AuditEventAttributes, type TailPosition, type TenantScope } from '@audit/clickhouse';
 import type { AuditEvent } from '@audit/contract';
 import { Injectable } from '@nestjs/common';
-import { attributesOf, describe, fingerprintOf, parseInstant } from '../audit-logs/audit-logs.service';
+import { attributesOf, describe, fingerprintOf } from '../audit-logs/audit-logs.filters';
+import { parseInstant } from '../audit-logs/audit-logs.service';
 import { parseSearch } from '../audit-logs/search.resolver';
 import { ReadAuditTrail, type ReadDetails } from '../audit-trail/read-audit.trail';
 import { readScope } from '../auth/organization.scope';
