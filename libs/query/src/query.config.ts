@@ -2,11 +2,15 @@ import { EnvBoolean } from '@audit/config';
 import { AUDIT_EVENTS_TOPIC } from '@audit/contract';
 import { IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, Max, Min, MinLength, ValidateIf } from 'class-validator';
 import { IsSecureJwksUrl } from './auth/jwks-url.rule';
+import { QueryLimitsConfig } from './limits/query-limits.config';
 
 const requiredWithJwks = (name: string) => ({ message: `${name} is required when AUTH_JWKS_URL is set` });
 
-/** Configuration of the read side, validated once at boot. */
-export class QueryConfig {
+/**
+ * Configuration of the read side, validated once at boot, the limits of {@link QueryLimitsConfig}
+ * included: what `QueryModule.forRoot` is given is all it reads (no second look at the environment).
+ */
+export class QueryConfig extends QueryLimitsConfig {
   /** HS256 secret that signs bearer tokens (at least 32 characters). Required unless AUTH_JWKS_URL is set. */
   @ValidateIf((config: QueryConfig) => !config.AUTH_JWKS_URL)
   @IsString()

@@ -98,7 +98,9 @@ const VERIFY_BATCH_ROWS = 2_000;
  */
 @Module({})
 export class QueryModule {
-  static forRoot(config = loadConfig(QueryConfig), kafkaConfig = loadConfig(KafkaConfig), limits = loadConfig(QueryLimitsConfig)): DynamicModule {
+  /** `config` holds the limits too ({@link QueryLimitsConfig}); nothing here reads the environment. */
+  static forRoot(config = loadConfig(QueryConfig), kafkaConfig = loadConfig(KafkaConfig)): DynamicModule {
+    const limits: QueryLimitsConfig = config;
     /** The read side's engine calls, through one gate per app (see {@link EngineGate}). */
     const reads = (clickhouse: ClickHouseHandle, gate: EngineGate) => gatedClient(clickhouse.client, gate);
     const readLimits = (maxResultRows: number) => ({ maxExecutionTimeSeconds: config.QUERY_MAX_EXECUTION_SECONDS, maxMemoryUsageBytes: config.QUERY_MAX_MEMORY_BYTES, maxResultRows });

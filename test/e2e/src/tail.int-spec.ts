@@ -255,16 +255,11 @@ describe('the tail API: every event exactly once across pages while events keep 
 describe('the tail stream is bounded per organization', () => {
   let stack: FullStack;
 
-  // QueryModule reads its limits from the environment at boot.
-  const limits = { QUERY_STREAM_MAX_CONCURRENT_PER_TENANT: '1', QUERY_STREAM_HEARTBEAT_SECONDS: '1' };
-
   beforeAll(async () => {
-    Object.assign(process.env, limits);
-    stack = await startFullStack();
+    stack = await startFullStack({ QUERY_STREAM_MAX_CONCURRENT_PER_TENANT: '1', QUERY_STREAM_HEARTBEAT_SECONDS: '1' });
   });
 
   afterAll(async () => {
-    for (const name of Object.keys(limits)) delete process.env[name];
     await stack?.close();
   });
 
