@@ -2,8 +2,11 @@ import { Logger } from '@nestjs/common';
 import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import type { Admin, Consumer, ConsumerRunConfig, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { isObservable, lastValueFrom } from 'rxjs';
-import { deduplicationToken, nextOffset, parsePendingMetadata, pendingMetadata, type OffsetRange, type RecordedRange } from './offset-range';
-import { PartitionBuffer, type FlushThresholds, type TakenBlock } from './partition.buffer';
+import { BlockCommitter } from './block.committer';
+import { nextOffset, parsePendingMetadata, type OffsetRange, type RecordedRange } from './offset-range';
+import { PartitionBuffer, type FlushThresholds } from './partition.buffer';
+import { backoffMs, errorText, Revoked, sleep, type PartitionLane } from './partition.lane';
+import { PausePolicy } from './pause.policy';
 
 /** The pattern of the handler that receives each flushed block: `@EventPattern(INGEST_BATCH_PATTERN)`. */
 export const INGEST_BATCH_PATTERN = 'audit.ingest.partition-batch';
@@ -65,25 +68,7 @@ export interface KafkaBatchTransportDiagnostics extends KafkaBatchTransportStats
   }>;
 }
 
-interface PartitionLane {
-  partition: number;
-  generation: number;
-  ready: Promise<PartitionBuffer>;
-  buffer?: PartitionBuffer;
-  flushing?: Promise<void>;
-  retrying: boolean;
-  step?: string;
-  lastError?: string;
-  /** The offset after the last record fetched, events or not (control records and aborted ones are not handed over). */
-  fetchedNext?: string;
-  /** The offset this lane last committed past. */
-  committedNext?: string;
-}
-
-class Revoked extends Error {}
-
 const clamp = (value: number, min: number, max: number) => Math.round(Math.min(max, Math.max(min, value)));
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 /**
  * Kafka → handler in blocks, the Nest way (`app.connectMicroservice({ strategy })`).
@@ -106,6 +91,9 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * - a lane reads the recorded range only once every commit sent for its partition by an earlier
  *   generation has settled, and never buffers a message below the committed offset it read (see
  *   `recordedState`).
+ *
+ * The flush → commit step of a block is {@link BlockCommitter}'s, which partitions stop fetching
+ * {@link PausePolicy}'s; this class owns the consumer, the lanes and their generations.
  */
 export class KafkaBatchTransport extends Server implements CustomTransportStrategy {
   protected override readonly logger = new Logger(KafkaBatchTransport.name);
@@ -119,21 +107,32 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
   private admin?: Admin;
   private generation = 0;
   private lanes = new Map<number, PartitionLane>();
-  /** Commits kafkajs has not answered yet, by partition: the next generation's lanes wait for them. */
-  private commitsInFlight = new Map<number, Set<Promise<void>>>();
   private assigned: number[] = [];
   private paused = new Set<number>();
-  private memoryFull = false;
   private bufferedBytes = 0;
+  private peakBufferedBytes = 0;
   private timer?: NodeJS.Timeout;
   private closing?: Promise<void>;
-  private counters = { peakBufferedBytes: 0, flushes: 0, retries: 0, committedMessages: 0 };
+  private readonly pausePolicy: PausePolicy;
+  private readonly committer: BlockCommitter;
 
   constructor(
     private readonly kafka: Kafka,
     private readonly options: KafkaBatchTransportOptions,
   ) {
     super();
+    this.pausePolicy = new PausePolicy(options.maxBufferedBytes);
+    this.committer = new BlockCommitter(
+      {
+        generation: () => this.generation,
+        consumer: () => this.consumer!,
+        admin: () => this.admin!,
+        logger: this.logger,
+        invoke: (batch) => this.invoke(batch),
+        retryingChanged: () => this.refreshPause(),
+      },
+      options,
+    );
   }
 
   listen(callback: (error?: unknown) => void): void {
@@ -157,7 +156,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
   }
 
   stats(): KafkaBatchTransportStats {
-    return { assigned: [...this.assigned], paused: [...this.paused], bufferedBytes: this.bufferedBytes, ...this.counters };
+    return { assigned: [...this.assigned], paused: [...this.paused], bufferedBytes: this.bufferedBytes, peakBufferedBytes: this.peakBufferedBytes, ...this.committer.counters };
   }
 
   diagnostics(): KafkaBatchTransportDiagnostics {
@@ -222,7 +221,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
     this.lanes.clear();
     this.assigned = [...partitions].sort((a, b) => a - b);
     this.bufferedBytes = 0;
-    this.memoryFull = false;
+    this.pausePolicy.reset();
     this.refreshPause();
     this.logger.log(`generation ${this.generation}: assigned partitions [${this.assigned.join(', ')}]`);
   }
@@ -248,7 +247,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
 
   private async restartConsumer(): Promise<void> {
     for (let attempt = 0; this.closing === undefined; attempt++) {
-      await sleep(Math.min(this.options.retryMaxMs, this.options.retryInitialMs * 2 ** Math.min(attempt, 20)));
+      await sleep(backoffMs(attempt, this.options.retryInitialMs, this.options.retryMaxMs));
       if (this.closing) return;
       const crashes = this.crashes;
       try {
@@ -256,7 +255,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
         if (this.closing) return await this.consumer!.disconnect();
         await this.consumer!.run(this.runConfig);
       } catch (error) {
-        this.logger.warn(`restarting the consumer failed (${describe(error)}); trying again`);
+        this.logger.warn(`restarting the consumer failed (${errorText(error)}); trying again`);
         continue;
       }
       // run() resolves even when its start failed: that failure came as a crash of its own, and
@@ -275,7 +274,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
     const added = buffer.append(batch.messages, Date.now());
     lane.fetchedNext = nextOffset(batch.lastOffset());
     this.bufferedBytes += added;
-    this.counters.peakBufferedBytes = Math.max(this.counters.peakBufferedBytes, this.bufferedBytes);
+    this.peakBufferedBytes = Math.max(this.peakBufferedBytes, this.bufferedBytes);
     resolveOffset(batch.lastOffset());
     this.schedule(lane, false);
     this.refreshPause();
@@ -329,7 +328,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
    * and the buffer skips them.
    */
   private async recordedState(partition: number): Promise<{ committed?: string; pending?: RecordedRange }> {
-    const inFlight = [...(this.commitsInFlight.get(partition) ?? [])];
+    const inFlight = this.committer.inFlight(partition);
     if (inFlight.length > 0) {
       this.logger.warn(`partition ${partition}: waiting for ${inFlight.length} commit(s) of an earlier generation that kafkajs still retries before reading the recorded range`);
       await Promise.allSettled(inFlight);
@@ -356,7 +355,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
     const block = force || buffer.due(this.options.thresholds, now) ? buffer.take(now) : undefined;
     const skip = block ? undefined : this.filteredTail(lane, buffer);
     if (!block && !skip) return;
-    const work = block ? this.flush(lane, block) : this.retrying(lane, `commit past filtered records to ${skip}`, () => this.commit(lane, skip!, null));
+    const work = block ? this.committer.flush(lane, block) : this.committer.commitFiltered(lane, skip!);
     lane.flushing = work
       .catch((error: unknown) => {
         if (!(error instanceof Revoked)) this.logger.error(`partition ${lane.partition}: ${(error as Error).message}`);
@@ -376,90 +375,11 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
     return lane.committedNext === undefined || BigInt(lane.fetchedNext) > BigInt(lane.committedNext) ? lane.fetchedNext : undefined;
   }
 
-  private async flush(lane: PartitionLane, block: TakenBlock): Promise<void> {
-    const { topic } = this.options;
-    const batch: PartitionBatch = {
-      topic,
-      partition: lane.partition,
-      first: block.first,
-      last: block.last,
-      deduplicationToken: deduplicationToken(topic, lane.partition, block),
-      clock: block.clock,
-      messages: block.messages,
-    };
-    // Record the range before inserting: a crash after the insert landed replays this exact range.
-    const range = `${block.first}-${block.last}`;
-    if (!block.replay) await this.retrying(lane, `record pending range ${range}`, () => this.commit(lane, block.first, pendingMetadata(block)));
-    await this.retrying(lane, `insert ${batch.deduplicationToken}`, () => this.invoke(batch));
-    // Offsets move past the block only now that the handler has stored it.
-    await this.retrying(lane, `commit ${range}`, () => this.commit(lane, nextOffset(block.last), null));
-    this.counters.flushes += 1;
-    this.counters.committedMessages += block.messages.length;
-  }
-
-  /** Retries `step` with exponential backoff, pausing the partition, until it succeeds or the lane is revoked. */
-  private async retrying(lane: PartitionLane, what: string, step: () => Promise<void>): Promise<void> {
-    lane.step = what;
-    for (let attempt = 0; ; attempt++) {
-      if (lane.generation !== this.generation) throw new Revoked();
-      try {
-        await step();
-        lane.step = undefined;
-        if (lane.retrying) {
-          lane.retrying = false;
-          this.refreshPause();
-          this.logger.log(`partition ${lane.partition}: ${what} succeeded after ${attempt} retries; resuming`);
-        }
-        return;
-      } catch (error) {
-        if (error instanceof Revoked) throw error;
-        this.counters.retries += 1;
-        lane.lastError = `${what}: ${describe(error)}`;
-        if (!lane.retrying) {
-          lane.retrying = true;
-          this.refreshPause();
-        }
-        const delay = Math.min(this.options.retryMaxMs, this.options.retryInitialMs * 2 ** Math.min(attempt, 20));
-        this.logger.warn(`partition ${lane.partition}: ${what} failed (${describe(error)}); retrying the same block in ${delay} ms`);
-        await sleep(delay);
-      }
-    }
-  }
-
   private async invoke(batch: PartitionBatch): Promise<void> {
     const handler = this.getHandlerByPattern(INGEST_BATCH_PATTERN);
     if (!handler) throw new Error(`no handler for ${INGEST_BATCH_PATTERN}`);
     const result: unknown = await handler(batch);
     if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
-  }
-
-  private async commit(lane: PartitionLane, offset: string, metadata: string | null): Promise<void> {
-    // A lane of an older generation no longer owns its partition: it must not move its offsets.
-    if (lane.generation !== this.generation) throw new Revoked();
-    const { topic, groupId } = this.options;
-    await this.tracked(lane.partition, this.consumer!.commitOffsets([{ topic, partition: lane.partition, offset, metadata }]));
-    // kafkajs resolves commitOffsets without sending anything while its consumer is stopped (after a
-    // crash, e.g. the broker went away, until it has re-joined). A pending range recorded that way
-    // is not there for the replay, and the block is stored twice under two tokens (the
-    // broker-restart fault run showed it): only the broker's own answer counts as the commit.
-    const [committed] = await this.admin!.fetchOffsets({ groupId, topics: [topic] });
-    const entry = committed?.partitions.find((partition) => partition.partition === lane.partition);
-    if (entry?.offset !== offset || (metadata !== null && entry.metadata !== metadata)) {
-      throw new Error(`the broker does not have the commit of offset ${offset} (it has ${entry?.offset ?? 'none'}): the consumer is not running`);
-    }
-    if (metadata === null) lane.committedNext = offset;
-  }
-
-  /** Keeps `commit` among the partition's commits in flight until kafkajs settles it, whatever the outcome. */
-  private async tracked(partition: number, commit: Promise<void>): Promise<void> {
-    const inFlight = this.commitsInFlight.get(partition) ?? new Set<Promise<void>>();
-    this.commitsInFlight.set(partition, inFlight);
-    inFlight.add(commit);
-    try {
-      await commit;
-    } finally {
-      inFlight.delete(commit);
-    }
   }
 
   /**
@@ -468,15 +388,10 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
    */
   private refreshPause(): void {
     if (!this.consumer || this.closing) return;
-    const cap = this.options.maxBufferedBytes;
-    if (this.bufferedBytes >= cap) this.memoryFull = true;
-    else if (this.bufferedBytes < cap * 0.75) this.memoryFull = false;
-    const wanted = new Set(
-      this.assigned.filter((partition) => {
-        const lane = this.lanes.get(partition);
-        return lane?.retrying || (this.memoryFull && !lane?.buffer?.awaitingReplay);
-      }),
-    );
+    const wanted = this.pausePolicy.wanted(this.assigned, this.bufferedBytes, (partition) => {
+      const lane = this.lanes.get(partition);
+      return lane && { retrying: lane.retrying, awaitingReplay: lane.buffer?.awaitingReplay };
+    });
     const pause = [...wanted].filter((partition) => !this.paused.has(partition));
     const resume = [...this.paused].filter((partition) => !wanted.has(partition));
     try {
@@ -487,7 +402,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
       // kafkajs throws while its consumer is stopped after a crash (until the restart): the new
       // consumer starts with nothing paused and the join that follows applies the wanted state.
       // Thrown on, it would abort the flush being retried and drop its block from the buffer.
-      this.logger.warn(`partitions not paused or resumed: ${describe(error)}`);
+      this.logger.warn(`partitions not paused or resumed: ${errorText(error)}`);
     }
   }
 
@@ -518,10 +433,4 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
     await this.admin?.disconnect();
     this.logger.log('stopped: buffers flushed and committed');
   }
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  if (error && typeof error === 'object' && 'message' in error) return String((error as { message: unknown }).message);
-  return String(error);
 }
