@@ -28,6 +28,32 @@ describe('event chain', () => {
     expect(linkHash(GENESIS_HASH, json)).toBe(expected);
   });
 
+  it('should give the canonical JSON these exact bytes, with and without an expiry (stored links verify against them)', () => {
+    const event = '"organization_id":"org_1","chain_seq":7,"event_id":"0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b","occurred_at":"2026-11-25 10:00:00.123",' +
+      '"actor_id":"user_1","actor_type":"user","actor_name":"Ada","actor_email":"ada@example.com","actor_ip":"","actor_user_agent":"",' +
+      '"action":"member.invite","resource_type":"Member","resource_id":"member_9","resource_name":"","status":"success","reason":"",' +
+      '"request_id":"req_1","session_id":"","changes":"[{\\"field\\":\\"role\\",\\"before\\":\\"member\\",\\"after\\":\\"admin\\"}]",' +
+      '"metadata":"{\\"plan\\":\\"enterprise\\",\\"ünïcode\\":\\"✓\\"}","schema_version":1';
+
+    expect(canonicalEventJson(columns, 7)).toBe(`{${event}}`);
+    expect(canonicalEventJson({ ...columns, expires_at: null }, 7)).toBe(`{${event}}`);
+    expect(canonicalEventJson({ ...columns, expires_at: '2032-01-01 00:00:00.000' }, 7)).toBe(`{${event},"expires_at":"2032-01-01 00:00:00.000"}`);
+  });
+
+  it('should hash any link exactly as SHA-256 over the decoded previous hash and the UTF-8 JSON: long, short, multi-byte, malformed previous hash', () => {
+    const reference = (prevHash: string, json: string) => createHash('sha256').update(Buffer.from(prevHash, 'hex')).update(json, 'utf8').digest('hex');
+    const long = canonicalEventJson({ ...columns, changes: `"${'é✓𝄞'.repeat(5000)}"` }, 3);
+    const cases: Array<[string, string]> = [
+      [GENESIS_HASH, long],
+      ['ab'.repeat(32), canonicalEventJson(columns, 4)],
+      ['', '{}'],
+      ['abc', canonicalEventJson(columns, 5)],
+      [`${'cd'.repeat(20)}zz${'ef'.repeat(11)}`, canonicalEventJson(columns, 6)],
+      ['12'.repeat(40), long.slice(0, 100)],
+    ];
+    for (const [prevHash, json] of cases) expect({ prevHash, hash: linkHash(prevHash, json) }).toEqual({ prevHash, hash: reference(prevHash, json) });
+  });
+
   it('should start at sequence 1 after the genesis head and link each hash to the one before', () => {
     const first = appendLink(GENESIS, columns);
     const second = appendLink(first.head, { ...columns, event_id: 'another' });

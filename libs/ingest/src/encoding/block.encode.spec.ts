@@ -70,6 +70,20 @@ describe('block encoding', () => {
     expect(later.after.get('org_a')?.expiresAt).toBe(clock + 30 * DAY_MS + 30 * 60_000);
   });
 
+  it('should store rows many times longer than their messages whole (quotes escaped twice), after rows that fit the first guess', () => {
+    const quoted = makeAuditEvent({ organizationId: 'org_a', changes: [{ field: 'note', before: '"'.repeat(4000), after: '\\'.repeat(4000) }] });
+    const blockValues = [values[0], Buffer.from(serializeAuditEvent(quoted)), values[2]];
+    const before = new Map([['org_a', GENESIS]]);
+
+    const encoded = encodeBlock(request(blockValues, ['org_a', 'org_a', 'org_a'], before));
+
+    const lines = Buffer.from(encoded.body).toString().split('\n');
+    expect(lines.at(-1)).toBe('');
+    const stored = lines.slice(0, -1).map((line) => JSON.parse(line) as { event_id: string; changes: string; chain_seq: number });
+    expect(stored.map((row) => [row.event_id, row.chain_seq])).toEqual([[events[0].id, 1], [quoted.id, 2], [events[2].id, 3]]);
+    expect(JSON.parse(stored[1].changes)).toEqual(quoted.changes);
+  });
+
   it('should encode the same request to the same bytes: a replay at the recorded clock chains identically', () => {
     const before = new Map([['org_a', GENESIS], ['org_b', GENESIS]]);
     const clock = Date.now() - 60_000;

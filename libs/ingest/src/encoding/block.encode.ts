@@ -80,7 +80,7 @@ export function encodeBlock(request: EncodeRequest): EncodedBlock {
   const rows: number[] = [];
   const occurredAt: string[] = [];
   const letters: EncodedLetter[] = [];
-  const lines: string[] = [];
+  const body = new BodyWriter(values.byteLength);
   const bytes = Buffer.from(values.buffer, values.byteOffset, values.byteLength);
   // occurredAt is ISO-8601 with milliseconds (normalised by the contract), so text order is time order.
   const clock = new Date(now).toISOString();
@@ -101,23 +101,46 @@ export function encodeBlock(request: EncodeRequest): EncodedBlock {
     rows.push(index);
     occurredAt.push(event.occurredAt);
     if (!before) {
-      lines.push(chainedJsonEachRowLine(JSON.stringify(columns), undefined, lineage, retention));
+      body.line(chainedJsonEachRowLine(JSON.stringify(columns), undefined, lineage, retention));
       continue;
     }
     // Retention counts from the block's clock, or from occurredAt when the event is (up to an hour) ahead of it.
     const countedFrom = event.occurredAt > clock ? Date.parse(event.occurredAt) : now;
     const link = appendLink(after.get(columns.organization_id) as ChainState, columns, { countedFrom, retentionDays: retention as number });
     after.set(columns.organization_id, link.head);
-    lines.push(chainedJsonEachRowLine(link.canonicalJson, { prevHash: link.prevHash, hash: link.head.hash }, lineage, retention));
+    body.line(chainedJsonEachRowLine(link.canonicalJson, { prevHash: link.prevHash, hash: link.head.hash }, lineage, retention));
   }
-  return { body: lines.length === 0 ? new Uint8Array(0) : ownedUtf8(`${lines.join('\n')}\n`), rows, occurredAt, letters, after };
+  return { body: body.bytes(), rows, occurredAt, letters, after };
 }
 
-/** The UTF-8 bytes of `text` in memory of their own (not Node's shared pool), so they can be transferred. */
-function ownedUtf8(text: string): Buffer {
-  const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
-  bytes.write(text);
-  return bytes;
+/**
+ * Newline-terminated lines written straight into memory of its own (not Node's shared pool, so it
+ * can be transferred), grown by doubling: no array of lines and no joined copy of the whole block.
+ */
+class BodyWriter {
+  private buffer: Buffer;
+  private length = 0;
+
+  /** Starts at twice the block's values: a stored line is about that much longer than its message. */
+  constructor(valueBytes: number) {
+    this.buffer = Buffer.allocUnsafeSlow(Math.max(1024, valueBytes * 2));
+  }
+
+  line(text: string): void {
+    const longest = this.length + text.length * 3 + 1;
+    if (longest > this.buffer.length) {
+      const grown = Buffer.allocUnsafeSlow(Math.max(longest, this.buffer.length * 2));
+      this.buffer.copy(grown, 0, 0, this.length);
+      this.buffer = grown;
+    }
+    this.length += this.buffer.write(text, this.length);
+    this.buffer[this.length++] = 0x0a;
+  }
+
+  /** The lines written (a view of the same memory; empty when there are none). */
+  bytes(): Uint8Array {
+    return this.length === 0 ? new Uint8Array(0) : this.buffer.subarray(0, this.length);
+  }
 }
 
 /**
