@@ -2,7 +2,7 @@
 // - end to end: a backlog of N events on the topic → every one queryable in ClickHouse, through
 //   IngestModule and its batching transport (validation, dead-letter check, insert, commit);
 // - raw kafkajs consumption of the same messages (eachBatch, no processing);
-// - raw ClickHouse insert of the same rows (pre-serialized JSONEachRow, the writer's fast path);
+// - raw ClickHouse insert of the same rows (the ingester's chained JSONEachRow bodies, through its writer);
 // - the contract's parseAuditEventMessage cost per message (the ingestor's hot path);
 // - what the hash chain, the encoder thread and the projection topic (outbound streams) each cost;
 // - freshness (publish → stored) at a steady 10,000 events/s.
@@ -16,16 +16,11 @@ import {
   createClickHouseClient,
   defaultMigrationsDir,
   runMigrations,
-  toAuditEventRow,
-  toEventColumns,
-  chainedJsonEachRowLine,
-  toJsonEachRowLine,
   type ClickHouseHandle,
 } from '@audit/clickhouse';
 import { loadConfig } from '@audit/config';
-import { parseAuditEventMessage } from '@audit/contract';
-import { IngestConfig, IngestModule, startIngestion } from '@audit/ingest';
-import { appendLink, GENESIS, type ChainState } from '@audit/integrity';
+import { encodeBlock, IngestConfig, IngestModule, packValues, startIngestion } from '@audit/ingest';
+import { GENESIS } from '@audit/integrity';
 import { KafkaConfig, createKafka, ensureTopics } from '@audit/kafka';
 import { generatedEvent, toMessage } from '@audit/testing';
 import { Module, type DynamicModule } from '@nestjs/common';
@@ -61,9 +56,10 @@ async function produce(kafka: Kafka, topic: string, messages: Message[]): Promis
 }
 
 /** Raw kafkajs: eachBatch, resolve, nothing else. Clock from group join to the last message. */
-async function rawConsume(kafka: Kafka, topic: string): Promise<{ perSecond: number; values: Buffer[] }> {
+async function rawConsume(kafka: Kafka, topic: string): Promise<{ perSecond: number; values: Buffer[]; keys: string[] }> {
   const consumer = kafka.consumer({ groupId: `bench-raw-${suffix}`, maxBytes: 16 * 1024 * 1024, maxBytesPerPartition: 4 * 1024 * 1024 });
   const values: Buffer[] = [];
+  const keys: string[] = [];
   let joinedAt = 0;
   let doneAt = 0;
   consumer.on(consumer.events.GROUP_JOIN, () => (joinedAt = performance.now()));
@@ -72,13 +68,16 @@ async function rawConsume(kafka: Kafka, topic: string): Promise<{ perSecond: num
   await consumer.run({
     autoCommit: false,
     eachBatch: async ({ batch }) => {
-      for (const { value } of batch.messages) values.push(value!);
+      for (const { key, value } of batch.messages) {
+        keys.push(key!.toString());
+        values.push(value!);
+      }
       if (values.length >= EVENTS && !doneAt) doneAt = performance.now();
     },
   });
   while (!doneAt) await sleep(5);
   await consumer.disconnect();
-  return { perSecond: EVENTS / ((doneAt - joinedAt) / 1000), values };
+  return { perSecond: EVENTS / ((doneAt - joinedAt) / 1000), values, keys };
 }
 
 /** The migrations before `version`, in a folder of their own: the table as it was before that migration. */
@@ -96,11 +95,9 @@ const RAW_VARIANTS = ['current', 'withoutGate', 'withoutDigest'] as const;
  * variant of the table in turn (best of 3 each, a fresh database per round): what computing the
  * content digest (0003) and evaluating the retention gate's TTL (0004) at insert cost.
  */
-async function rawInsert(dataPath: string, lines: string[]): Promise<Record<(typeof RAW_VARIANTS)[number], number> & { storedBytesPerRow: { digest: number; table: number } }> {
+async function rawInsert(dataPath: string, bodies: Buffer[], rows: number): Promise<Record<(typeof RAW_VARIANTS)[number], number> & { storedBytesPerRow: { digest: number; table: number } }> {
   const handle = createClickHouseClient({ dataPath });
   const directories = { current: undefined, withoutGate: migrationsBefore(4), withoutDigest: migrationsBefore(3) };
-  const bodies: Buffer[] = [];
-  for (let start = 0; start < lines.length; start += BLOCK_ROWS) bodies.push(Buffer.from(`${lines.slice(start, start + BLOCK_ROWS).join('\n')}\n`));
   const best = { current: 0, withoutGate: 0, withoutDigest: 0 };
   try {
     for (let round = 0; round < 3 * RAW_VARIANTS.length; round++) {
@@ -111,7 +108,7 @@ async function rawInsert(dataPath: string, lines: string[]): Promise<Record<(typ
       const writer = new AuditEventsWriteRepository(handle.client, database, handle.chdb);
       const started = performance.now();
       for (const [index, body] of bodies.entries()) await writer.insertJsonEachRow(body, { deduplicationToken: `raw:${index}` });
-      best[variant] = Math.max(best[variant], lines.length / ((performance.now() - started) / 1000));
+      best[variant] = Math.max(best[variant], rows / ((performance.now() - started) / 1000));
     }
     // What the digest adds on disk (SHA-256 does not compress), against the whole row as stored.
     const result = await handle.client.query({
@@ -121,7 +118,7 @@ async function rawInsert(dataPath: string, lines: string[]): Promise<Record<(typ
       format: 'JSONEachRow',
     });
     const [bytes] = await result.json<{ digest: string; total: string }>();
-    return { ...best, storedBytesPerRow: { digest: Number(bytes.digest) / lines.length, table: Number(bytes.total) / lines.length } };
+    return { ...best, storedBytesPerRow: { digest: Number(bytes.digest) / rows, table: Number(bytes.total) / rows } };
   } finally {
     await handle.client.close();
     for (const directory of Object.values(directories)) if (directory) rmSync(directory, { recursive: true, force: true });
@@ -206,31 +203,37 @@ async function main(): Promise<void> {
     const consumed = await rawConsume(kafka, topic);
     log(`raw kafkajs consumption: ${Math.round(consumed.perSecond)} events/s`);
 
-    const parseStarted = performance.now();
-    const lines = consumed.values.map((value, index) => {
-      const result = parseAuditEventMessage(value);
-      if (!result.ok) throw new Error(`bench event ${index} is invalid: ${JSON.stringify(result.violations)}`);
-      return toJsonEachRowLine(toAuditEventRow(result.event, { topic, partition: 0, offset: String(index) }));
-    });
-    const parseMicros = ((performance.now() - parseStarted) * 1000) / EVENTS;
+    // The encoder thread's own work (encodeBlock: parse, validate, chain, the JSONEachRow body), in
+    // blocks of the ingester's size, without and with the chain. The chained bodies are the raw
+    // insert's rows: the same rows, in the same format (JSONEachRow), as the ingester inserts.
+    const encodeAll = (chained: boolean) => {
+      const bodies: Buffer[] = [];
+      const started = performance.now();
+      for (let start = 0; start < EVENTS; start += BLOCK_ROWS) {
+        const keys = consumed.keys.slice(start, start + BLOCK_ROWS);
+        const organizations = [...new Set(keys)];
+        const encoded = encodeBlock({
+          topic,
+          partition: 0,
+          ...packValues(consumed.values.slice(start, start + BLOCK_ROWS)),
+          keys,
+          offsets: keys.map((_, index) => String(start + index)),
+          now: Date.now(),
+          before: chained ? new Map(organizations.map((organization) => [organization, GENESIS])) : undefined,
+          retentionDays: new Map(organizations.map((organization) => [organization, 2192])),
+        });
+        if (encoded.letters.length > 0) throw new Error(`bench events are invalid: ${JSON.stringify(encoded.letters[0])}`);
+        bodies.push(Buffer.from(encoded.body.buffer, encoded.body.byteOffset, encoded.body.byteLength));
+      }
+      return { micros: ((performance.now() - started) * 1000) / EVENTS, bodies };
+    };
+    const parseMicros = encodeAll(false).micros;
     log(`parse + row encoding: ${parseMicros.toFixed(2)} µs/event`);
-    // The same hot path as the chained ingester encodes it: the link's canonical JSON is the row's
-    // line, plus one SHA-256 per event.
-    const heads = new Map<string, ChainState>();
-    const linkStarted = performance.now();
-    consumed.values.forEach((value, index) => {
-      const result = parseAuditEventMessage(value);
-      if (!result.ok) throw new Error(`bench event ${index} is invalid`);
-      const lineage = { topic, partition: 0, offset: String(index) };
-      const columns = toEventColumns(result.event);
-      const link = appendLink(heads.get(columns.organization_id) ?? GENESIS, columns, { countedFrom: Date.now(), retentionDays: 2192 });
-      heads.set(columns.organization_id, link.head);
-      chainedJsonEachRowLine(link.canonicalJson, { prevHash: link.prevHash, hash: link.head.hash }, lineage);
-    });
-    const parseLinkMicros = ((performance.now() - linkStarted) * 1000) / EVENTS;
+    const chainedBlocks = encodeAll(true);
+    const parseLinkMicros = chainedBlocks.micros;
     log(`parse + row encoding + chain link: ${parseLinkMicros.toFixed(2)} µs/event`);
 
-    const raw = await rawInsert(dataPath, lines);
+    const raw = await rawInsert(dataPath, chainedBlocks.bodies, EVENTS);
     const inserted = raw.current;
     log(
       `raw ClickHouse insert: ${Math.round(inserted)} rows/s (without the retention gate: ${Math.round(raw.withoutGate)}, without the content digest either: ${Math.round(raw.withoutDigest)} rows/s); ` +
@@ -319,7 +322,7 @@ async function main(): Promise<void> {
         config,
       }),
       benchRow({ name: 'raw kafkajs consumption (no processing)', value: consumed.perSecond, unit: 'events/s', config }),
-      benchRow({ name: 'raw ClickHouse insert (pre-serialized rows)', value: inserted, unit: 'rows/s', config: { ...config, blockRows: BLOCK_ROWS } }),
+      benchRow({ name: 'raw ClickHouse insert (the ingester’s rows and format: chained JSONEachRow, pre-serialized)', value: inserted, unit: 'rows/s', config: { ...config, blockRows: BLOCK_ROWS, format: 'JSONEachRow' } }),
       benchRow({
         name: 'raw ClickHouse insert with the content digest computed at insert (0003)',
         value: raw.withoutGate,
@@ -334,7 +337,7 @@ async function main(): Promise<void> {
         baseline: { name: 'the same rows into the table before 0004 (best of 3 each, alternating)', value: raw.withoutGate },
         config: { ...config, blockRows: BLOCK_ROWS },
       }),
-      benchRow({ name: 'parse + validate + encode row (hot path)', value: parseMicros, unit: 'µs/event', target: { max: 10 }, config }),
+      benchRow({ name: 'parse + validate + encode row (hot path: encodeBlock without the chain)', value: parseMicros, unit: 'µs/event', target: { max: 10 }, config }),
       benchRow({
         name: 'parse + validate + encode chained row (hot path with the chain)',
         value: parseLinkMicros,
