@@ -70,9 +70,19 @@ describe('retention that keeps the chain verifiable', () => {
     return (await result.json<{ chain_seq: string | number }>()).map((row) => Number(row.chain_seq));
   }
 
-  /** A real TTL merge of every part. */
+  /** The links whose investigation entries (0006; one per row under its resource id) are stored. */
+  async function enteredSeqs(organizationId: string): Promise<number[]> {
+    const result = await clickhouse.handle.client.query({
+      query: `SELECT chain_seq FROM ${clickhouse.database}.audit_event_keys WHERE organization_id = {organizationId:String} AND key_kind = 'resource' ORDER BY chain_seq`,
+      query_params: { organizationId },
+      format: 'JSONEachRow',
+    });
+    return (await result.json<{ chain_seq: string | number }>()).map((row) => Number(row.chain_seq));
+  }
+
+  /** A real TTL merge of every part, of the events and of their investigation entries. */
   async function ttlMerge(): Promise<void> {
-    await clickhouse.handle.client.command({ query: `OPTIMIZE TABLE ${clickhouse.database}.audit_events FINAL` });
+    for (const table of ['audit_events', 'audit_event_keys']) await clickhouse.handle.client.command({ query: `OPTIMIZE TABLE ${clickhouse.database}.${table} FINAL` });
   }
 
   function verify(organizationId: string): Promise<ChainReport> {
@@ -87,6 +97,7 @@ describe('retention that keeps the chain verifiable', () => {
 
     await ttlMerge();
     expect(await storedSeqs(organizationId)).toEqual(range(1, 20));
+    expect(await enteredSeqs(organizationId)).toEqual(range(1, 20));
 
     const round = await writer.writeStatements(new Date(now));
     const statement = round.signed.find((signed) => signed.organizationId === organizationId);
@@ -95,6 +106,7 @@ describe('retention that keeps the chain verifiable', () => {
     await ttlMerge();
 
     expect(await storedSeqs(organizationId)).toEqual(range(11, 20));
+    expect(await enteredSeqs(organizationId)).toEqual(range(11, 20));
     expect(await verify(organizationId)).toMatchObject({ status: 'ok', firstSeq: 11, lastSeq: 20, checked: 10, expiry: { chainSeq: 10, signature: 'valid' } });
 
     await clickhouse.handle.client.command({
@@ -146,12 +158,15 @@ describe('retention that keeps the chain verifiable', () => {
     // Expiry stays a prefix: the hold keeps its first link and every one after it.
     expect(await storedSeqs(organizationId)).toEqual(range(5, 20));
     expect(await verify(organizationId)).toMatchObject({ status: 'ok', firstSeq: 5, expiry: { chainSeq: 4 } });
+    // An investigation still finds the held links, and no longer has entries for the expired ones.
+    expect(await enteredSeqs(organizationId)).toEqual(range(5, 20));
 
     await releaseHold(organizationId, holdId);
     await writer.writeStatements(new Date(now));
     await ttlMerge();
     expect(await storedSeqs(organizationId)).toEqual(range(11, 20));
     expect(await verify(organizationId)).toMatchObject({ status: 'ok', firstSeq: 11, expiry: { chainSeq: 10 } });
+    expect(await enteredSeqs(organizationId)).toEqual(range(11, 20));
   });
 
   it('keeps links a statement already covers when a hold arrives before the TTL merge, until it is released', async () => {

@@ -6,6 +6,8 @@ import { fromClickHouseTime, type AuditEventRow } from './audit-event.row';
 import { filterCondition, keyCondition, storageKeyCondition, type AuditEventsFilter, type Condition, type Params, type TenantScope } from './audit-events.conditions';
 import { keyOf, markReusedIds, withoutAdjacentCopies, type EventKey } from './event.key';
 import { DEFAULT_READ_LIMITS, readSettingsClause, type ReadLimits } from './read-limits.settings';
+import { AuditEventKeysRepository } from './audit-event-keys.repository';
+import { investigatedKeyOf } from './investigated-key.lookup';
 
 export interface PageRequest {
   limit: number;
@@ -51,6 +53,7 @@ export interface Facets {
  */
 export class AuditEventsReadRepository {
   private readonly settings: string;
+  private readonly keys: AuditEventKeysRepository;
 
   constructor(
     private readonly client: ClickHouseClient,
@@ -58,6 +61,7 @@ export class AuditEventsReadRepository {
     limits: ReadLimits = DEFAULT_READ_LIMITS,
   ) {
     this.settings = readSettingsClause(limits);
+    this.keys = new AuditEventKeysRepository(client, database, this.settings);
   }
 
   /**
@@ -98,16 +102,22 @@ export class AuditEventsReadRepository {
     const where = filterCondition(scope, filter);
     const bound = key ? keyCondition(key, direction) : { sql: [], params: {} };
     const order = direction === 'older' ? 'DESC' : 'ASC';
-    return this.rows(
-      `SELECT ${selectList(KEYED_COLUMNS)} FROM ${this.database}.audit_events
-       WHERE ${[...where.sql, ...bound.sql].join(' AND ')}
-       ORDER BY occurred_at ${order}, event_id ${order}, organization_id ${order}, content_digest ${order}
-       LIMIT {limit:UInt32}
-       ${this.settings}`,
-      { ...where.params, ...bound.params, limit },
-      signal,
-      KEYED_COLUMNS,
-    );
+    const read = (places: Condition, want: number) =>
+      this.rows(
+        `SELECT ${selectList(KEYED_COLUMNS)} FROM ${this.database}.audit_events
+         WHERE ${[...where.sql, ...bound.sql, ...places.sql].join(' AND ')}
+         ORDER BY occurred_at ${order}, event_id ${order}, organization_id ${order}, content_digest ${order}
+         LIMIT {limit:UInt32}
+         ${this.settings}`,
+        { ...where.params, ...bound.params, ...places.params, limit: want },
+        signal,
+        KEYED_COLUMNS,
+      );
+    // An actor, resource or IP investigation reads only the places its key's entries name (0006).
+    const investigated = investigatedKeyOf(filter);
+    if (!investigated) return read({ sql: [], params: {} }, limit);
+    const request = { ...(scope !== 'all' && { organizationId: scope.organizationId }), from: filter.from, to: filter.to, edge: key?.occurredAt, direction };
+    return this.keys.collect(investigated, request, limit, read, signal);
   }
 
   /**

@@ -19,7 +19,8 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export class RetentionGateRepository {
   private readonly dictionary: string;
   private readonly eventsTable: string;
-  private readonly localEventsTable: string;
+  /** audit_events and the investigations' key table (0006), whose entries expire by the same TTL as their rows. */
+  private readonly localTtlTables: string[];
   private readonly onCluster: string;
 
   constructor(
@@ -33,7 +34,7 @@ export class RetentionGateRepository {
     this.dictionary = `${database}.audit_retention_gate`;
     this.eventsTable = `${database}.audit_events`;
     // Each shard's rows live in its local table; on a single server that is audit_events itself.
-    this.localEventsTable = cluster ? `${database}.audit_events_local` : this.eventsTable;
+    this.localTtlTables = ['audit_events', 'audit_event_keys'].map((table) => `${database}.${table}${cluster ? '_local' : ''}`);
     this.onCluster = cluster ? ` ON CLUSTER ${options.cluster}` : '';
   }
 
@@ -58,14 +59,20 @@ export class RetentionGateRepository {
     return (await result.json<{ partition: number | string }>()).map((row) => Number(row.partition));
   }
 
-  /** Recomputes the TTL metadata of these partitions' parts (waits for it on this node). */
+  /**
+   * Recomputes the TTL metadata of these partitions' parts (waits for it on this node), in
+   * audit_events and in audit_event_keys (same partitioning): an investigation's entries go with
+   * their rows, never before them.
+   */
   async materializeTtl(partitions: Iterable<number>): Promise<void> {
     for (const partition of new Set(partitions)) {
       if (!Number.isSafeInteger(partition) || partition < 0) throw new Error(`partition must be a toYYYYMM value, got ${partition}`);
-      await this.client.command({
-        query: `ALTER TABLE ${this.localEventsTable}${this.onCluster} MATERIALIZE TTL IN PARTITION ${partition}`,
-        clickhouse_settings: { mutations_sync: '1' },
-      });
+      for (const table of this.localTtlTables) {
+        await this.client.command({
+          query: `ALTER TABLE ${table}${this.onCluster} MATERIALIZE TTL IN PARTITION ${partition}`,
+          clickhouse_settings: { mutations_sync: '1' },
+        });
+      }
     }
   }
 }

@@ -12,6 +12,7 @@ describe('renderLeastPrivilegeSql', () => {
     const grants = renderLeastPrivilegeSql(options).filter((sql) => sql.startsWith('GRANT') && sql.endsWith('TO audit_ingestor_role'));
     expect(grants).toEqual([
       'GRANT INSERT ON audit.audit_events TO audit_ingestor_role',
+      'GRANT INSERT ON audit.audit_event_keys TO audit_ingestor_role',
       'GRANT INSERT ON audit.audit_chain_heads TO audit_ingestor_role',
       'GRANT INSERT ON audit.audit_chain_checkpoints TO audit_ingestor_role',
       'GRANT INSERT ON audit.audit_expiry_statements TO audit_ingestor_role',
@@ -23,6 +24,7 @@ describe('renderLeastPrivilegeSql', () => {
       'GRANT SELECT ON audit.schema_migrations TO audit_ingestor_role',
       'GRANT dictGet ON audit.audit_retention_gate TO audit_ingestor_role',
       'GRANT ALTER MATERIALIZE TTL ON audit.audit_events TO audit_ingestor_role',
+      'GRANT ALTER MATERIALIZE TTL ON audit.audit_event_keys TO audit_ingestor_role',
       'GRANT SYSTEM RELOAD DICTIONARY ON *.* TO audit_ingestor_role',
     ]);
   });
@@ -32,6 +34,7 @@ describe('renderLeastPrivilegeSql', () => {
     expect(grants).toEqual([
       'GRANT INSERT ON audit.audit_legal_holds TO audit_query_api_role',
       'GRANT SELECT ON audit.audit_events TO audit_query_api_role',
+      'GRANT SELECT ON audit.audit_event_keys TO audit_query_api_role',
       'GRANT SELECT ON audit.audit_chain_heads TO audit_query_api_role',
       'GRANT SELECT ON audit.audit_chain_checkpoints TO audit_query_api_role',
       'GRANT SELECT ON audit.audit_expiry_statements TO audit_query_api_role',
@@ -41,8 +44,8 @@ describe('renderLeastPrivilegeSql', () => {
     ]);
   });
 
-  it('grants no privilege that could alter or remove audit rows: the one ALTER re-applies the table’s own TTL', () => {
-    const sql = renderLeastPrivilegeSql(options).join('\n').replace(/GRANT ALTER MATERIALIZE TTL ON audit\.audit_events TO audit_ingestor_role/, '');
+  it('grants no privilege that could alter or remove audit rows: the one ALTER re-applies the tables’ own TTL', () => {
+    const sql = renderLeastPrivilegeSql(options).join('\n').replace(/GRANT ALTER MATERIALIZE TTL ON audit\.audit_(events|event_keys) TO audit_ingestor_role/g, '');
     expect(sql).not.toMatch(/GRANT[^\n]*\b(ALTER|DELETE|UPDATE|TRUNCATE|DROP|OPTIMIZE|CREATE|ALL)\b[^\n]* ON /);
   });
 

@@ -33,16 +33,17 @@ export const SERVICE_GRANTS = {
    * statements to resume where it stopped, and the links (and holds) the expiry job verifies.
    */
   ingestor: {
-    INSERT: ['audit_events', 'audit_chain_heads', 'audit_chain_checkpoints', 'audit_expiry_statements'],
+    // audit_event_keys: filled by the materialized view inside each insert into audit_events (0006).
+    INSERT: ['audit_events', 'audit_event_keys', 'audit_chain_heads', 'audit_chain_checkpoints', 'audit_expiry_statements'],
     SELECT: ['audit_events', 'audit_chain_heads', 'audit_chain_checkpoints', 'audit_expiry_statements', 'audit_legal_holds', 'schema_migrations'],
     dictGet: [RETENTION_GATE],
-    'ALTER MATERIALIZE TTL': ['audit_events'],
+    'ALTER MATERIALIZE TTL': ['audit_events', 'audit_event_keys'],
     'SYSTEM RELOAD DICTIONARY': [GLOBAL],
   },
   /** Reads; writes only legal holds (reads are recorded through Kafka, not ClickHouse). */
   queryApi: {
     INSERT: ['audit_legal_holds'],
-    SELECT: ['audit_events', 'audit_chain_heads', 'audit_chain_checkpoints', 'audit_expiry_statements', 'audit_legal_holds', 'schema_migrations'],
+    SELECT: ['audit_events', 'audit_event_keys', 'audit_chain_heads', 'audit_chain_checkpoints', 'audit_expiry_statements', 'audit_legal_holds', 'schema_migrations'],
     'SYSTEM RELOAD DICTIONARY': [GLOBAL],
   },
 } as const;
