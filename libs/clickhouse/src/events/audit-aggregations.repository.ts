@@ -41,10 +41,15 @@ export interface TopValue {
  * of its own (the chain counts every delivery, so merges never collapse it) with the same content
  * digest; another event always has another digest (SHA-256 over organization, time, id and every
  * content column), a reused id with other content included. Counted per group with no sort and no
- * per-row group key: on 1M rows 1.9 s against 6.7 s for grouping the rows by (organization, time,
- * id, digest) in sorting order, and 2.6 s for LIMIT 1 BY the digest (loaded machine).
+ * per-row group key (on 1M rows 1.9 s against 6.7 s for grouping by (organization, time, id,
+ * digest), 2.6 s for LIMIT 1 BY the digest; loaded machine).
+ *
+ * The set holds the digest's first 128 bits as they are: `uniqExact` of a string keeps a 128-bit
+ * SipHash of each value instead, so this is the same width of identity — from a cryptographic hash
+ * rather than a keyless one that anyone can collide — without hashing 32 bytes per row (90 days of
+ * the bench's 10M rows, 5M counted: 2.5–2.9 s against 4.8–6.9 s, load 8–14).
  */
-const EVENTS = 'uniqExact(content_digest)';
+const EVENTS = 'uniqExact(reinterpretAsUInt128(substring(content_digest, 1, 16)))';
 
 /**
  * Counts over the filtered events for the Auditing page and the security team's investigations:
