@@ -7,7 +7,8 @@
 --   key_kind 'actor'    the actor's email and id (the API's `actor` is "email or id": one lookup
 --                       serves the OR; a row whose email equals its id gets one entry)
 --   key_kind 'resource' the resource id
---   key_kind 'ip'       the actor's IP address as stored (exact text)
+--   key_kind 'ip'       the actor's IP address in one canonical text (IPv6NumToString(toIPv6(…)):
+--                       IPv4 as ::ffff:a.b.c.d), so an address matches however it was written
 --
 -- An entry names only where its row lives in audit_events (organization_id, occurred_at: the
 -- primary key's first two columns). A read takes those places from here and then reads the rows
@@ -53,7 +54,7 @@ FROM {{database}}.audit_events{{local}}
 ARRAY JOIN arrayConcat(
     arrayMap(value -> ('actor', value), arrayDistinct(arrayFilter(value -> value != '', [actor_email, actor_id]))),
     [('resource', resource_id)],
-    if(actor_ip = '', [], [('ip', actor_ip)])) AS key;
+    if(isIPv4String(actor_ip) OR isIPv6String(actor_ip), [('ip', IPv6NumToString(toIPv6(actor_ip)))], [])) AS key;
 
 -- The rows stored before this migration (on a cluster through the Distributed tables, which send
 -- each entry to the shard of its organization, where its row is).
@@ -63,5 +64,5 @@ FROM {{database}}.audit_events
 ARRAY JOIN arrayConcat(
     arrayMap(value -> ('actor', value), arrayDistinct(arrayFilter(value -> value != '', [actor_email, actor_id]))),
     [('resource', resource_id)],
-    if(actor_ip = '', [], [('ip', actor_ip)])) AS key
+    if(isIPv4String(actor_ip) OR isIPv6String(actor_ip), [('ip', IPv6NumToString(toIPv6(actor_ip)))], [])) AS key
 SETTINGS max_execution_time = 0;

@@ -48,6 +48,7 @@ describe('investigations through audit_event_keys', () => {
     alice(orgB, 41, { status: 'failure', reason: 'denied' }),
     makeAuditEvent({ organizationId: orgA, occurredAt: at(3), actor: { id: 'bob', email: 'bob@x.com' }, resource: { type: 'Patient', id: 'patient_1' } }),
     makeAuditEvent({ organizationId: orgB, occurredAt: at(6), actor: { id: 'carol', email: 'carol@x.com' }, resource: { type: 'Patient', id: 'patient_2' } }),
+    ...[1, 2].map((minute) => makeAuditEvent({ organizationId: orgB, occurredAt: at(minute), actor: { id: 'erin', ip: '2001:db8::42' } })),
   ];
   const reused = { ...events[2], action: 'delete' };
 
@@ -91,6 +92,8 @@ describe('investigations through audit_event_keys', () => {
     ['an actor search with another filter', 'all', { search: search('actor:alice@x.com'), status: 'failure' }, { search: search('actor:alice@x.co* status:failure') }],
     ['the resource filter, one organization', { organizationId: orgA }, { resourceId: 'patient_1' }, { search: search('resource.id:patient_1*') }],
     ['a resource search, all organizations', 'all', { search: search('resource.id:patient_1') }, { search: search('resource.id:patient_1*') }],
+    ['an address search, all organizations', 'all', { search: search('ip:10.0.0.7') }, { search: search('ip:10.0.0.7/32') }],
+    ['an IPv6 address written another way', 'all', { search: search('ip:2001:0db8:0:0:0:0:0:42') }, { search: search('ip:2001:db8::42/128') }],
   ])('should page %s exactly as a read of the whole window does', async (_name, scope, indexed, scanned) => {
     const expected = await walk(scope, { from: FROM, to: TO, ...scanned }, 1000);
     expect(expected.older.length).toBeGreaterThan(1);
@@ -134,7 +137,7 @@ describe('investigations through audit_event_keys', () => {
     expect(byScan.rows.map((row) => row.event_id)).toEqual([loner.id]);
   });
 
-  it('should enter each stored row under its actor email and id, its resource id and its IP', async () => {
+  it('should enter each stored row under its actor email and id, its resource id and its address in canonical form', async () => {
     const result = await clickhouse.handle.client.query({
       query: `SELECT key_kind, key_value, count() AS entries FROM ${clickhouse.database}.audit_event_keys
               WHERE organization_id = {org:String} AND occurred_at = {time:DateTime64(3, 'UTC')} GROUP BY key_kind, key_value ORDER BY key_kind, key_value`,
@@ -146,8 +149,8 @@ describe('investigations through audit_event_keys', () => {
       { key_kind: 'actor', key_value: `alice_${orgB}`, entries: 1 },
       { key_kind: 'actor', key_value: 'carol', entries: 1 },
       { key_kind: 'actor', key_value: 'carol@x.com', entries: 1 },
-      { key_kind: 'ip', key_value: '10.0.0.7', entries: 1 },
-      { key_kind: 'ip', key_value: '203.0.113.7', entries: 1 },
+      { key_kind: 'ip', key_value: '::ffff:10.0.0.7', entries: 1 },
+      { key_kind: 'ip', key_value: '::ffff:203.0.113.7', entries: 1 },
       { key_kind: 'resource', key_value: 'patient_1', entries: 1 },
       { key_kind: 'resource', key_value: 'patient_2', entries: 1 },
     ]);

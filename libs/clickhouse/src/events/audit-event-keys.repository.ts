@@ -66,7 +66,8 @@ export class AuditEventKeysRepository {
     const older = request.direction === 'older';
     const conditions = [
       'key_kind = {kind:String}',
-      'key_value IN {values:Array(String)}',
+      // Addresses are entered in one canonical text (0006), and looked up in it.
+      key.kind === 'ip' ? 'key_value IN arrayMap(address -> IPv6NumToString(toIPv6(address)), {values:Array(String)})' : 'key_value IN {values:Array(String)}',
       "occurred_at >= {from:DateTime64(3, 'UTC')}",
       "occurred_at < {to:DateTime64(3, 'UTC')}",
     ];

@@ -113,7 +113,7 @@ export class AuditEventsReadRepository {
         signal,
         KEYED_COLUMNS,
       );
-    // An actor, resource or IP investigation reads only the places its key's entries name (0006).
+    // An actor or resource investigation reads only the places its key's entries name (0006).
     const investigated = investigatedKeyOf(filter);
     if (!investigated) return read({ sql: [], params: {} }, limit);
     const request = { ...(scope !== 'all' && { organizationId: scope.organizationId }), from: filter.from, to: filter.to, edge: key?.occurredAt, direction };

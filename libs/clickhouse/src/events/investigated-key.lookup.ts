@@ -23,13 +23,17 @@ const SEARCH_KINDS: Partial<Record<SearchClause['key'], InvestigatedKeyKind>> = 
  * this kind with one of these values, so reading only the places of those entries loses nothing
  * (the read applies the whole filter again there). Only exact values qualify — a wildcard or an
  * address range could match rows without such an entry — and never the empty text, which is not
- * entered for actors. An `ip:` search compares addresses (IPv6 written either way), not the stored
- * text, so it does not qualify either.
+ * entered for actors. An `ip:` address is looked up in the entries' canonical form (0006), which
+ * the same address written otherwise shares.
  */
 export function investigatedKeyOf(filter: AuditEventAttributes): InvestigatedKey | undefined {
   if (filter.actor) return { kind: 'actor', values: [filter.actor] };
   if (filter.resourceId) return { kind: 'resource', values: [filter.resourceId] };
   for (const clause of filter.search ?? []) {
+    if (clause.key === 'ip') {
+      if (clause.include.length > 0 && clause.include.every((address) => !address.includes('/'))) return { kind: 'ip', values: clause.include };
+      continue;
+    }
     const kind = SEARCH_KINDS[clause.key];
     if (!kind || clause.include.length === 0) continue;
     const patterns = clause.include as ReadonlyArray<readonly string[]>;
