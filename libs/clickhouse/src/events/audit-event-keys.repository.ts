@@ -14,9 +14,16 @@ export interface PlacesRequest {
   direction: 'older' | 'newer';
 }
 
-/** The first chunk of places is the page's size; each next one this many times larger, up to the cap. */
+/** The first chunk of entries is the page's size; each next one this many times larger, up to the cap. */
 const GROWTH = 4;
-const MAX_PLACES = 65_536;
+const MAX_ENTRIES = 65_536;
+
+/** A chunk of a key's entries: how many, and the instants it spans (ClickHouse text, both included). */
+interface Chunk {
+  entries: number;
+  low: string;
+  high: string;
+}
 
 /**
  * The investigations' access path (migration 0006): the places — (organization, time) — of the
@@ -35,11 +42,11 @@ export class AuditEventKeysRepository {
 
   /**
    * The first `limit` rows in the read's direction that `read` finds among the key's places, `read`
-   * being the caller's query narrowed to some places and asked for at most `want` rows. Places are
-   * taken in chunks ending on a whole instant (`LIMIT … WITH TIES`), so each chunk covers a time
-   * range completely and every row `read` returns from a later chunk lies beyond every row of an
+   * being the caller's query narrowed to some places and asked for at most `want` rows. Entries are
+   * taken in chunks ending on a whole instant (`LIMIT … WITH TIES`), so each chunk covers its time
+   * span completely and every row `read` returns from a later chunk lies beyond every row of an
    * earlier one: the rows come out in the read's order. A chunk that yields too few rows (other
-   * filters dropped them) is followed by a larger one, until `limit` rows or the key's last place.
+   * filters dropped them) is followed by a larger one, until `limit` rows or the key's last entry.
    */
   async collect(
     key: InvestigatedKey,
@@ -51,75 +58,78 @@ export class AuditEventKeysRepository {
     const rows: AuditEventRow[] = [];
     let edge = request.edge;
     let inclusive = true;
-    for (let size = limit; ; size = Math.min(size * GROWTH, MAX_PLACES)) {
-      const chunk = await this.places(key, { ...request, edge }, inclusive, size, signal);
-      if (chunk.organizations.length === 0) return rows;
-      rows.push(...(await read(placesCondition(chunk), limit - rows.length)));
+    for (let size = limit; ; size = Math.min(size * GROWTH, MAX_ENTRIES)) {
+      const chunk = await this.chunk(key, { ...request, edge }, inclusive, size, signal);
+      if (chunk.entries === 0) return rows;
+      rows.push(...(await read(this.placesCondition(key, request.organizationId, chunk), limit - rows.length)));
       if (rows.length >= limit || chunk.entries < size) return rows;
-      edge = chunk.last;
+      edge = fromClickHouseTime(request.direction === 'older' ? chunk.low : chunk.high);
       inclusive = false;
     }
   }
 
-  /** One chunk: at least `size` entries (all of the last instant), as distinct places; `entries` counts the entries read. */
-  private async places(key: InvestigatedKey, request: PlacesRequest, inclusive: boolean, size: number, signal?: AbortSignal): Promise<Places> {
+  /** The next `size` entries from the edge (all of the last instant): their number and time span. */
+  private async chunk(key: InvestigatedKey, request: PlacesRequest, inclusive: boolean, size: number, signal?: AbortSignal): Promise<Chunk> {
     const older = request.direction === 'older';
-    const conditions = [
-      'key_kind = {kind:String}',
-      // Addresses are entered in one canonical text (0006), and looked up in it.
-      key.kind === 'ip' ? 'key_value IN arrayMap(address -> IPv6NumToString(toIPv6(address)), {values:Array(String)})' : 'key_value IN {values:Array(String)}',
-      "occurred_at >= {from:DateTime64(3, 'UTC')}",
-      "occurred_at < {to:DateTime64(3, 'UTC')}",
-    ];
-    const params: Params = { kind: key.kind, values: key.values, from: toClickHouseTime(request.from), to: toClickHouseTime(request.to), size };
-    if (request.organizationId !== undefined) {
-      conditions.push('organization_id = {organizationId:String}');
-      params.organizationId = request.organizationId;
-    }
+    const conditions = [...entryConditions(key, request.organizationId), "occurred_at >= {from:DateTime64(3, 'UTC')}", "occurred_at < {to:DateTime64(3, 'UTC')}"];
+    const params: Params = { ...entryParams(key, request.organizationId), from: toClickHouseTime(request.from), to: toClickHouseTime(request.to), size };
     if (request.edge !== undefined) {
       conditions.push(`occurred_at ${older ? '<' : '>'}${inclusive ? '=' : ''} {edge:DateTime64(3, 'UTC')}`);
       params.edge = toClickHouseTime(request.edge);
     }
     const result = await this.client.query({
-      query: `SELECT organization_id, occurred_at FROM ${this.database}.audit_event_keys
-              WHERE ${conditions.join(' AND ')}
-              ORDER BY occurred_at ${older ? 'DESC' : 'ASC'}
-              LIMIT {size:UInt32} WITH TIES
+      query: `SELECT count(), min(occurred_at), max(occurred_at) FROM (
+                SELECT occurred_at FROM ${this.database}.audit_event_keys
+                WHERE ${conditions.join(' AND ')}
+                ORDER BY occurred_at ${older ? 'DESC' : 'ASC'}
+                LIMIT {size:UInt32} WITH TIES
+              )
               ${this.settings}`,
       query_params: params,
       format: 'JSONCompactEachRow',
       abort_signal: signal,
     });
-    const entries = await result.json<[string, string]>();
-    const organizations = new Set<string>();
-    const times = new Set<string>();
-    for (const [organization, time] of entries) {
-      organizations.add(organization);
-      times.add(time);
-    }
-    const last = entries.at(-1)?.[1];
-    return { entries: entries.length, organizations: [...organizations], times: [...times], last: last === undefined ? undefined : fromClickHouseTime(last) };
+    const [[entries, low, high]] = await result.json<[number | string, string, string]>();
+    return { entries: Number(entries), low, high };
+  }
+
+  /**
+   * The chunk's places as a condition on audit_events: its time span, and (organization, time) in
+   * the set of the key's entries within that span, which the primary index reads granule by
+   * granule. Every matching row inside the span has its place in the set, so the caller's filter
+   * finds exactly what a scan of the span would. The places travel as a subquery, not as values:
+   * query parameters go in the URL, and a chunk can name thousands.
+   */
+  private placesCondition(key: InvestigatedKey, organizationId: string | undefined, chunk: Chunk): Condition {
+    const span = "occurred_at >= {placeLow:DateTime64(3, 'UTC')} AND occurred_at <= {placeHigh:DateTime64(3, 'UTC')}";
+    return {
+      sql: [
+        span,
+        `(organization_id, occurred_at) IN (SELECT organization_id, occurred_at FROM ${this.database}.audit_event_keys
+          WHERE ${[...entryConditions(key, organizationId, 'place'), span].join(' AND ')})`,
+      ],
+      params: { ...entryParams(key, organizationId, 'place'), placeLow: chunk.low, placeHigh: chunk.high },
+    };
   }
 }
 
-interface Places {
-  entries: number;
-  organizations: string[];
-  /** As ClickHouse wrote them (`YYYY-MM-DD hh:mm:ss.sss`). */
-  times: string[];
-  /** The chunk's last instant, ISO-8601. */
-  last?: string;
+const parameter = (prefix: string, name: string) => (prefix ? `${prefix}${name[0].toUpperCase()}${name.slice(1)}` : name);
+
+/** The key's entries (in one organization, for its reader), with parameter names under `prefix`. */
+function entryConditions(key: InvestigatedKey, organizationId: string | undefined, prefix = ''): string[] {
+  const values = `{${parameter(prefix, 'values')}:Array(String)}`;
+  return [
+    `key_kind = {${parameter(prefix, 'kind')}:String}`,
+    // Addresses are entered in one canonical text (0006), and looked up in it.
+    key.kind === 'ip' ? `key_value IN arrayMap(address -> IPv6NumToString(toIPv6(address)), ${values})` : `key_value IN ${values}`,
+    ...(organizationId === undefined ? [] : [`organization_id = {${parameter(prefix, 'organizationId')}:String}`]),
+  ];
 }
 
-/**
- * Rows at one of the chunk's instants in one of its organizations: a superset of its places (an
- * organization crossed with another's instant), which is harmless — the caller's filter decides
- * which rows match, and every matching row inside the chunk's time range has its place in the
- * chunk. Both lists are key columns, so the primary index reads only their granules.
- */
-function placesCondition(places: Places): Condition {
+function entryParams(key: InvestigatedKey, organizationId: string | undefined, prefix = ''): Params {
   return {
-    sql: ['organization_id IN {placeOrganizations:Array(String)}', "occurred_at IN {placeTimes:Array(DateTime64(3, 'UTC'))}"],
-    params: { placeOrganizations: places.organizations, placeTimes: places.times },
+    [parameter(prefix, 'kind')]: key.kind,
+    [parameter(prefix, 'values')]: key.values,
+    ...(organizationId !== undefined && { [parameter(prefix, 'organizationId')]: organizationId }),
   };
 }
