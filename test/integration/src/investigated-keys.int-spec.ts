@@ -1,4 +1,5 @@
 import {
+  AuditAggregationsRepository,
   AuditEventsReadRepository,
   AuditEventsWriteRepository,
   defaultMigrationsDir,
@@ -34,6 +35,7 @@ const rows = (events: AuditEvent[], base: number) =>
 describe('investigations through audit_event_keys', () => {
   let clickhouse: TestClickHouse;
   let reader: AuditEventsReadRepository;
+  let aggregations: AuditAggregationsRepository;
   const orgA = uniqueName('org_keys_a');
   const orgB = uniqueName('org_keys_b');
   const at = (minute: number) => new Date(Date.parse('2026-03-10T00:00:00Z') + minute * MINUTE).toISOString();
@@ -55,6 +57,7 @@ describe('investigations through audit_event_keys', () => {
   beforeAll(async () => {
     clickhouse = await openTestClickHouse();
     reader = new AuditEventsReadRepository(clickhouse.handle.client, clickhouse.database);
+    aggregations = new AuditAggregationsRepository(clickhouse.handle.client, clickhouse.database);
     const writer = new AuditEventsWriteRepository(clickhouse.handle.client, clickhouse.database);
     await writer.insert(rows(events, 0), { deduplicationToken: uniqueName('keys') });
     // A producer's retry of alice's first events (identical copies), and other content under one of her ids (a reused id).
@@ -104,6 +107,21 @@ describe('investigations through audit_event_keys', () => {
     }
   });
 
+  it.each<[string, TenantScope, Partial<AuditEventsFilter>, Partial<AuditEventsFilter>]>([
+    ['an actor, all organizations', 'all', { actor: 'alice@x.com' }, { search: search('actor:alice@x.co*') }],
+    ['a resource, one organization', { organizationId: orgA }, { resourceId: 'patient_1' }, { search: search('resource.id:patient_1*') }],
+    ['an address, all organizations', 'all', { search: search('ip:2001:0db8::42') }, { search: search('ip:2001:db8::42/128') }],
+  ])('should count %s in a histogram and top lists exactly as a scan of the window does', async (_name, scope, indexed, scanned) => {
+    const byKey = { from: FROM, to: TO, ...indexed };
+    const byScan = { from: FROM, to: TO, ...scanned };
+    const expected = await aggregations.histogram(scope, byScan, 60);
+    expect(expected.length).toBeGreaterThan(1);
+    expect(await aggregations.histogram(scope, byKey, 60)).toEqual(expected);
+    for (const by of ['actor', 'resource', 'ip', 'action'] as const) {
+      expect(await aggregations.top(scope, byKey, by, 10)).toEqual(await aggregations.top(scope, byScan, by, 10));
+    }
+  });
+
   it('should show a re-sent copy once and a reused id as two events, as every page does', async () => {
     const page = await reader.findPage('all', { from: FROM, to: TO, actor: 'alice@x.com' }, { limit: 1000 });
     expect(page.rows).toHaveLength(9 + 6 + 2 + 1);
@@ -121,7 +139,7 @@ describe('investigations through audit_event_keys', () => {
     expect(page.rows.map((row) => row.organization_id)).toEqual(Array(7).fill(orgB));
   });
 
-  it('should read the rows through their entries: a row without one is not found by its actor, while a scan still finds it', async () => {
+  it('should read and count the rows through their entries: a row without one is not found by its actor, while a scan still finds it', async () => {
     const loner = makeAuditEvent({ organizationId: orgA, occurredAt: at(100), actor: { id: 'dave', email: 'dave@x.com' } });
     const { client } = clickhouse.handle;
     // The view that enters keys is detached for this one insert, as if the row had been stored without an entry.
@@ -135,6 +153,8 @@ describe('investigations through audit_event_keys', () => {
     const byScan = await reader.findPage({ organizationId: orgA }, { from: FROM, to: TO, search: search('actor:dave@x.co*') }, { limit: 10 });
     expect(byKey.rows).toEqual([]);
     expect(byScan.rows.map((row) => row.event_id)).toEqual([loner.id]);
+    expect(await aggregations.histogram({ organizationId: orgA }, { from: FROM, to: TO, actor: 'dave@x.com' }, 3600)).toEqual([]);
+    expect(await aggregations.histogram({ organizationId: orgA }, { from: FROM, to: TO, search: search('actor:dave@x.co*') }, 3600)).toHaveLength(1);
   });
 
   it('should enter each stored row under its actor email and id, its resource id and its address in canonical form', async () => {

@@ -1,5 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { filterCondition, type AuditEventsFilter, type TenantScope } from './audit-events.conditions';
+import { AuditEventKeysRepository } from './audit-event-keys.repository';
+import { filterCondition, type AuditEventsFilter, type Condition, type TenantScope } from './audit-events.conditions';
+import { investigatedKeyOf } from './investigated-key.lookup';
 import { DEFAULT_READ_LIMITS, readSettingsClause, type ReadLimits } from './read-limits.settings';
 
 /** What a top list is counted by; the SQL of each comes from {@link TOP_KEYS}, never from input. */
@@ -58,6 +60,7 @@ const EVENTS = 'uniqExact(reinterpretAsUInt128(substring(content_digest, 1, 16))
  */
 export class AuditAggregationsRepository {
   private readonly settings: string;
+  private readonly keys: AuditEventKeysRepository;
 
   constructor(
     private readonly client: ClickHouseClient,
@@ -65,11 +68,24 @@ export class AuditAggregationsRepository {
     limits: ReadLimits = DEFAULT_READ_LIMITS,
   ) {
     this.settings = readSettingsClause(limits);
+    this.keys = new AuditEventKeysRepository(client, database, this.settings);
+  }
+
+  /**
+   * The filter's conditions; with an actor, resource or address filter also the places of its
+   * key's entries (0006), so "who touched this record" reads that record's rows, not the window.
+   */
+  private condition(scope: TenantScope, filter: AuditEventsFilter): Condition {
+    const where = filterCondition(scope, filter);
+    const key = investigatedKeyOf(filter);
+    if (!key) return where;
+    const places = this.keys.windowCondition(key, scope === 'all' ? undefined : scope.organizationId, filter.from, filter.to);
+    return { sql: [...where.sql, ...places.sql], params: { ...where.params, ...places.params } };
   }
 
   /** Events per bucket of `intervalSeconds` (aligned to the epoch, UTC), oldest first; empty buckets are left out. */
   async histogram(scope: TenantScope, filter: AuditEventsFilter, intervalSeconds: number, signal?: AbortSignal): Promise<HistogramBucket[]> {
-    const where = filterCondition(scope, filter);
+    const where = this.condition(scope, filter);
     const result = await this.client.query({
       query: `SELECT toUnixTimestamp(toStartOfInterval(occurred_at, toIntervalSecond({interval:UInt32}))) AS bucket, ${EVENTS}
               FROM ${this.database}.audit_events
@@ -110,7 +126,7 @@ export class AuditAggregationsRepository {
     among: TopValue[] | undefined,
     signal?: AbortSignal,
   ): Promise<TopValue[]> {
-    const where = filterCondition(scope, filter);
+    const where = this.condition(scope, filter);
     const { key, label, labelIsKey, perOrganization, having } = TOP_KEYS[by];
     const organization = perOrganization ? 'organization_id' : "''";
     const conditions = [...where.sql, ...(having ? [having] : []), ...(among ? [`has(arrayZip({amongOrganizations:Array(String)}, {amongValues:Array(String)}), (${organization}, ${key}))`] : [])];

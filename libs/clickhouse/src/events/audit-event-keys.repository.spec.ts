@@ -34,9 +34,9 @@ describe('AuditEventKeysRepository', () => {
     expect(rows).toEqual([]);
     expect(sizes).toEqual([5, 20, 80, 320]);
     expect(places.map((condition) => condition.params)).toEqual([
-      { placeKind: 'actor', placeValues: ['alice@x.com'], placeLow: '2026-03-27 00:00:00.000', placeHigh: '2026-03-27 23:59:59.999' },
-      { placeKind: 'actor', placeValues: ['alice@x.com'], placeLow: '2026-03-26 00:00:00.000', placeHigh: '2026-03-26 23:59:59.999' },
-      { placeKind: 'actor', placeValues: ['alice@x.com'], placeLow: '2026-03-25 00:00:00.000', placeHigh: '2026-03-25 23:59:59.999' },
+      { placeKind: 'actor', placeValues: ['alice@x.com'], placeLow: '2026-03-27 00:00:00.000', placeHigh: '2026-03-28 00:00:00.000' },
+      { placeKind: 'actor', placeValues: ['alice@x.com'], placeLow: '2026-03-26 00:00:00.000', placeHigh: '2026-03-27 00:00:00.000' },
+      { placeKind: 'actor', placeValues: ['alice@x.com'], placeLow: '2026-03-25 00:00:00.000', placeHigh: '2026-03-26 00:00:00.000' },
     ]);
     expect(places[0].sql.join(' ')).toContain('(organization_id, occurred_at) IN (SELECT organization_id, occurred_at FROM audit.audit_event_keys');
   });

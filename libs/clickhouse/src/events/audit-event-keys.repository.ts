@@ -61,7 +61,9 @@ export class AuditEventKeysRepository {
     for (let size = limit; ; size = Math.min(size * GROWTH, MAX_ENTRIES)) {
       const chunk = await this.chunk(key, { ...request, edge }, inclusive, size, signal);
       if (chunk.entries === 0) return rows;
-      rows.push(...(await read(this.placesCondition(key, request.organizationId, chunk), limit - rows.length)));
+      // The span's end is the instant after its newest entry: spans are half-open, as windows are.
+      const end = toClickHouseTime(new Date(Date.parse(fromClickHouseTime(chunk.high)) + 1).toISOString());
+      rows.push(...(await read(this.placesCondition(key, request.organizationId, chunk.low, end), limit - rows.length)));
       if (rows.length >= limit || chunk.entries < size) return rows;
       edge = fromClickHouseTime(request.direction === 'older' ? chunk.low : chunk.high);
       inclusive = false;
@@ -94,21 +96,30 @@ export class AuditEventKeysRepository {
   }
 
   /**
-   * The chunk's places as a condition on audit_events: its time span, and (organization, time) in
-   * the set of the key's entries within that span, which the primary index reads granule by
+   * Every place of the key's entries in the filter's window, as a condition on audit_events (for
+   * the scans that count rather than page: histograms and top lists). Same guarantee as a page's
+   * places: every row the filter matches in the window is at one of them.
+   */
+  windowCondition(key: InvestigatedKey, organizationId: string | undefined, from: string, to: string): Condition {
+    return this.placesCondition(key, organizationId, toClickHouseTime(from), toClickHouseTime(to));
+  }
+
+  /**
+   * The places of the key's entries in [low, high) as a condition on audit_events: the span, and
+   * (organization, time) in the set of those entries, which the primary index reads granule by
    * granule. Every matching row inside the span has its place in the set, so the caller's filter
    * finds exactly what a scan of the span would. The places travel as a subquery, not as values:
    * query parameters go in the URL, and a chunk can name thousands.
    */
-  private placesCondition(key: InvestigatedKey, organizationId: string | undefined, chunk: Chunk): Condition {
-    const span = "occurred_at >= {placeLow:DateTime64(3, 'UTC')} AND occurred_at <= {placeHigh:DateTime64(3, 'UTC')}";
+  private placesCondition(key: InvestigatedKey, organizationId: string | undefined, low: string, high: string): Condition {
+    const span = "occurred_at >= {placeLow:DateTime64(3, 'UTC')} AND occurred_at < {placeHigh:DateTime64(3, 'UTC')}";
     return {
       sql: [
         span,
         `(organization_id, occurred_at) IN (SELECT organization_id, occurred_at FROM ${this.database}.audit_event_keys
           WHERE ${[...entryConditions(key, organizationId, 'place'), span].join(' AND ')})`,
       ],
-      params: { ...entryParams(key, organizationId, 'place'), placeLow: chunk.low, placeHigh: chunk.high },
+      params: { ...entryParams(key, organizationId, 'place'), placeLow: low, placeHigh: high },
     };
   }
 }
