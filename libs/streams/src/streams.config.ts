@@ -104,6 +104,14 @@ export class StreamsConfig {
   @Min(100)
   STREAMS_BUFFER_EVENTS: number = 20_000;
 
+  /**
+   * Worker threads that decode, filter and serialize projection records for every stream of the
+   * delivery process, beside its main thread (which fetches, signs and sends); 0: all on the main thread.
+   */
+  @IsInt()
+  @Min(0)
+  STREAMS_FORMATTER_THREADS: number = 1;
+
   /** How often the delivery publishes each stream's status. */
   @IsInt()
   @Min(100)

@@ -15,6 +15,7 @@ import { BackfillReader } from './delivery/backfill.reader';
 import { RetryPolicy } from './delivery/retry.policy';
 import { StreamDelivery } from './delivery/stream-delivery';
 import { StreamDeliveryHealth } from './delivery/stream-delivery.health';
+import { RecordFormatterPool } from './projection/record-formatter.pool';
 import { StreamSupervisor } from './delivery/stream.supervisor';
 import { StreamsConfig } from './streams.config';
 
@@ -93,6 +94,7 @@ export class StreamsModule {
         inject: [StreamsRuntime, StreamSecrets, { token: CLICKHOUSE, optional: true }, { token: ClickHouseConfig, optional: true }, { token: StreamMetrics, optional: true }],
         useFactory: (runtime: StreamsRuntime, secrets: StreamSecrets, clickhouse?: ClickHouseHandle, clickhouseConfig?: ClickHouseConfig, metrics?: StreamMetrics) => {
           const lag = new ConsumerLagReader(runtime.kafka);
+          const formatter = new RecordFormatterPool(config.STREAMS_FORMATTER_THREADS);
           return new StreamDelivery(
             new StreamSupervisor(
               {
@@ -113,11 +115,13 @@ export class StreamsModule {
                 destinations,
                 cipher: secrets.cipher,
                 backfill: clickhouse && clickhouseConfig ? new BackfillReader(new AuditChainRepository(clickhouse.client, clickhouseConfig.CLICKHOUSE_DATABASE)) : undefined,
+                formatter,
                 lag,
                 metrics,
               },
             ),
             lag,
+            formatter,
           );
         },
       });

@@ -1,5 +1,6 @@
 import type { ConsumerLagReader } from '@audit/kafka';
 import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
+import type { RecordFormatterPool } from '../projection/record-formatter.pool';
 import type { StreamSupervisor } from './stream.supervisor';
 
 /** Starts delivery after the app is up, stops it before the Kafka clients close. */
@@ -9,6 +10,7 @@ export class StreamDelivery implements OnApplicationBootstrap, BeforeApplication
   constructor(
     readonly supervisor: StreamSupervisor,
     private readonly lag: ConsumerLagReader,
+    private readonly formatter?: RecordFormatterPool,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -19,6 +21,7 @@ export class StreamDelivery implements OnApplicationBootstrap, BeforeApplication
   async beforeApplicationShutdown(): Promise<void> {
     await this.supervisor.stop();
     await this.lag.close();
+    await this.formatter?.close();
   }
 }
 

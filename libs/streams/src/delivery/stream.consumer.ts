@@ -1,6 +1,7 @@
 import type { Logger } from '@nestjs/common';
 import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { CommitPoint } from './batch.assembler';
+import type { DeliveryItem } from './delivery-item';
 import type { DeliveryQueue } from './delivery.queue';
 import type { RetryPolicy } from './retry.policy';
 import type { StreamRecordReader } from './stream-record.reader';
@@ -11,6 +12,9 @@ export interface StreamConsumerSettings {
   sessionTimeoutMs: number;
   retry: RetryPolicy;
 }
+
+/** Records read ahead of the one being queued (each up to ~256 KiB). */
+const READ_AHEAD = 8;
 
 const sleep = (ms: number, signal: AbortSignal) => new Promise<void>((resolve) => (signal.aborted ? resolve() : setTimeout(resolve, ms).unref?.()));
 
@@ -79,13 +83,32 @@ export class StreamConsumer {
     if (!signal.aborted) await this.run(signal, attempt + 1);
   }
 
+  /**
+   * Reads up to READ_AHEAD records ahead of the one being queued, so the formatter works on the
+   * next records while this thread queues and sends, and queues them in read order. Every record
+   * read is queued, even when the consumer stops meanwhile: the reader's gate has passed it, so
+   * dropping it here would leave a gap in this stream's next run.
+   */
   private async receive({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload, signal: AbortSignal): Promise<void> {
-    for (const message of batch.messages) {
-      if (!isRunning() || isStale() || signal.aborted) return;
-      await this.queue.push(this.reader.read(batch.partition, message), heartbeat, signal);
-      resolveOffset(message.offset);
+    const reading: Array<{ offset: string; item: Promise<DeliveryItem> | DeliveryItem }> = [];
+    const queueOldest = async () => {
+      const { offset, item } = reading.shift() as (typeof reading)[number];
+      await this.queue.push(await item, heartbeat, signal);
+      resolveOffset(offset);
+    };
+    let stopped = false;
+    try {
+      for (const message of batch.messages) {
+        if ((stopped = !isRunning() || isStale() || signal.aborted)) break;
+        reading.push({ offset: message.offset, item: this.reader.read(batch.partition, message) });
+        if (reading.length >= READ_AHEAD) await queueOldest();
+      }
+      while (reading.length > 0) await queueOldest();
+    } finally {
+      // After a failure, the reads not queued must not surface as unhandled rejections.
+      for (const { item } of reading) Promise.resolve(item).catch(() => undefined);
     }
-    await heartbeat();
+    if (!stopped) await heartbeat();
   }
 
   /** Where an earlier run cut a record short, it continues after the sequence it reached. */

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { Admin, Kafka } from 'kafkajs';
 import type { Destination } from '../destinations/destination';
 import type { StreamDefinition, StreamState, StreamStatus } from '../definition/stream-definition';
+import type { RecordFormatterPool } from '../projection/record-formatter.pool';
 import { passesFilter } from '../projection/stream.filter';
 import type { BackfillReader } from './backfill.reader';
 import { DeliveryQueue } from './delivery.queue';
@@ -32,6 +33,8 @@ export interface RunnerDeps {
   kafka: Kafka;
   admin: Admin;
   destination: Destination;
+  /** Threads that decode, filter and serialize records (absent: on this thread). */
+  formatter?: RecordFormatterPool;
   /** ClickHouse, for positions the topic no longer holds (absent: such a position fails, loudly). */
   backfill?: BackfillReader;
   /** The last status the delivery published for this stream: counts continue from it, and it says which position was applied. */
@@ -79,7 +82,7 @@ export class StreamRunner {
       backfill: previous?.backfill,
     };
     this.queue = new DeliveryQueue(settings.bufferEvents);
-    this.reader = new StreamRecordReader(definition);
+    this.reader = new StreamRecordReader(definition, { formatter: deps.formatter, serialize: deps.destination.splicesFormatted });
     this.sender = new StreamSender(
       { streamId: definition.id, format: definition.format, maxEvents: settings.maxEvents, coverageIntervalMs: settings.coverageIntervalMs, failingAfterAttempts: settings.failingAfterAttempts },
       this.queue,

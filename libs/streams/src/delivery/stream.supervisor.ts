@@ -6,6 +6,7 @@ import type { DestinationFactory } from '../destinations/destination.factory';
 import type { SecretCipher } from '../definition/secret.cipher';
 import type { StreamStatus } from '../definition/stream-definition';
 import type { StreamStore } from '../definition/stream.store';
+import type { RecordFormatterPool } from '../projection/record-formatter.pool';
 import type { BackfillReader } from './backfill.reader';
 import { StreamRunner, type RunnerSettings } from './stream.runner';
 
@@ -22,6 +23,8 @@ export interface SupervisorDeps {
   /** Opens destination secrets; without it no stream can run (the status says so). */
   cipher?: SecretCipher;
   backfill?: BackfillReader;
+  /** Threads that decode, filter and serialize every stream's records (absent: on the delivery's thread). */
+  formatter?: RecordFormatterPool;
   lag: Pick<ConsumerLagReader, 'read'>;
   metrics?: StreamMetrics;
 }
@@ -113,6 +116,7 @@ export class StreamSupervisor {
         admin: this.deps.admin,
         destination: this.deps.destinations.create(definition, secret),
         backfill: this.deps.backfill,
+        formatter: this.deps.formatter,
         previous,
         persist: (status) => this.publish(status),
         metrics: this.deps.metrics && {

@@ -9,6 +9,8 @@ export interface DestinationLimits {
 /** Where a stream sends its batches. `send` resolves once the destination acknowledged; throws a DeliveryError otherwise. */
 export interface Destination {
   readonly limits: DestinationLimits;
+  /** It sends each event's `formatted` JSON as it is when the event has it (so the reader has formatters make it). */
+  readonly splicesFormatted?: boolean;
   send(batch: DeliveryBatch): Promise<void>;
   close(): Promise<void>;
 }
