@@ -2,10 +2,15 @@ import type { TailPosition } from '@audit/clickhouse';
 import type { Response } from 'express';
 import { drained } from '../audit-logs/export.writer';
 import type { TailHorizonWatcher } from './tail-horizon.watcher';
+import { MAX_TAIL_PAGE_SIZE } from './tail-query.dto';
 import { shown, type ResolvedTail, type TailRead, type TailService } from './tail.service';
 
-/** Events per read of a stream: a backlog goes out in pages this size, each written before the next is read. */
-const STREAM_BATCH = 500;
+/**
+ * Events per read of a stream: a backlog goes out in pages this size, each written before the next
+ * is read. Each read costs a query, so a stream behind by more than a page per query's time never
+ * catches up: the poll's largest page (500 fell behind at 1,000 events/s on a loaded machine).
+ */
+const STREAM_BATCH = MAX_TAIL_PAGE_SIZE;
 
 export interface TailStreamLimits {
   heartbeatMs: number;
@@ -49,10 +54,14 @@ export async function writeTailStream(
     let sent = service.cursor(position, resolved);
     // The starting position first: a client that drops before any event still resumes from it.
     await write(`retry: 1000\nid: ${sent}\n\n`);
+    // Behind, the stream reads page after page up to the horizon it already has (one query a page,
+    // not two: everything behind that horizon is stored); once there, it reads once by the newest.
     let horizon: TailPosition | undefined;
+    let known = false;
     while (!signal.aborted) {
       const read: TailRead = await service.read(resolved, position, STREAM_BATCH, horizon, signal);
-      horizon = undefined;
+      const caughtUpToKnown = known && !read.hasMore;
+      [horizon, known] = read.hasMore ? [read.horizon, true] : [undefined, false];
       if (resolved.scope === 'all') {
         const fresh = [...new Set(read.steps.map((step) => step.row.organization_id))].filter((organization) => !recorded.has(organization));
         if (fresh.length > 0) await limits.recordSources(fresh);
@@ -67,7 +76,7 @@ export async function writeTailStream(
       const next = service.cursor(read.next, resolved);
       if (next !== sent) await write(`id: ${(sent = next)}\n\n`);
       position = read.next;
-      if (read.hasMore) continue;
+      if (read.hasMore || caughtUpToKnown) continue;
       horizon = await watcher.wait(position, limits.heartbeatMs, signal);
       if (!horizon && !signal.aborted) await write(`: heartbeat ${new Date().toISOString()}\n\n`);
     }

@@ -38,6 +38,8 @@ export interface TailRead {
   steps: TailStep[];
   next: Map<number, number>;
   hasMore: boolean;
+  /** The newest fully stored position the read went by (given, or read for it). */
+  horizon: TailPosition;
 }
 
 /**
@@ -106,7 +108,7 @@ export class TailService {
     const rows = await this.tail.read(resolved.scope, resolved.attributes, position, end, limit, signal);
     const { steps, next } = mergeTail(position, end, rows, limit);
     const hasMore = [...newest].some(([partition, stop]) => (next.get(partition) ?? 0) < stop);
-    return { steps, next, hasMore };
+    return { steps, next, hasMore, horizon: newest };
   }
 
   cursor(position: TailPosition, resolved: ResolvedTail): string {
