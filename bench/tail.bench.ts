@@ -28,6 +28,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchRow, generateAuditLog, percentile, produceSteadily, writeBenchResults, type BenchRow } from './lib';
+import { timeClickHouseCalls } from './lib/clickhouse-call.timer';
+import { freshnessBreakdown, type SeenEvent } from './lib/freshness-breakdown';
 
 const RATE = Number(process.env.TAIL_BENCH_RATE ?? 1000);
 const SECONDS = Number(process.env.TAIL_BENCH_SECONDS ?? 60);
@@ -47,8 +49,8 @@ interface Seen {
 @Module({})
 class BenchTailModule {}
 
-/** Records the freshness of each event the SSE client reads (ms from its send time to its arrival here) until `signal` aborts. */
-async function followStream(baseUrl: string, bearer: string, signal: AbortSignal, seen: Map<string, number>): Promise<void> {
+/** Records when the SSE client reads each event (and its send time) until `signal` aborts. */
+async function followStream(baseUrl: string, bearer: string, signal: AbortSignal, seen: Map<string, SeenEvent>): Promise<void> {
   const response = await fetch(`${baseUrl}/v1/audit-logs/stream`, { headers: { authorization: `Bearer ${bearer}` }, signal });
   const decoder = new TextDecoder();
   let buffer = '';
@@ -71,11 +73,11 @@ async function followStream(baseUrl: string, bearer: string, signal: AbortSignal
 }
 
 /** The published events only (the reads' own audit events arrive on the same log). */
-function record(seen: Map<string, number>, event: Seen): void {
-  if (event.resource.id.startsWith('res_') && !seen.has(event.resource.id)) seen.set(event.resource.id, Date.now() - Date.parse(event.occurredAt));
+function record(seen: Map<string, SeenEvent>, event: Seen): void {
+  if (event.resource.id.startsWith('res_') && !seen.has(event.resource.id)) seen.set(event.resource.id, { publishedMs: Date.parse(event.occurredAt), seenMs: Date.now() });
 }
 
-async function followPolling(baseUrl: string, bearer: string, signal: AbortSignal, seen: Map<string, number>): Promise<void> {
+async function followPolling(baseUrl: string, bearer: string, signal: AbortSignal, seen: Map<string, SeenEvent>): Promise<void> {
   let after = '';
   while (!signal.aborted) {
     const response = await fetch(`${baseUrl}/v1/audit-logs/tail?limit=1000${after && `&after=${encodeURIComponent(after)}`}`, { headers: { authorization: `Bearer ${bearer}` } });
@@ -107,13 +109,17 @@ async function freshness(rows: BenchRow[]): Promise<void> {
     },
     { logger: ['error', 'warn'] },
   );
+  const clickhouse = app.get<ClickHouseHandle>(CLICKHOUSE);
+  // Merges would keep only each organization's newest head; the breakdown needs every block's.
+  await clickhouse.client.command({ query: `SYSTEM STOP MERGES ${env.CLICKHOUSE_DATABASE}.audit_chain_heads` });
+  const timer = timeClickHouseCalls(clickhouse);
   await startIngestion(app);
   await app.listen(0, '127.0.0.1');
   const baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   const bearer = await signTestToken({ secret: SECRET, organizationId: 'org_bench_security', role: 'security', email: 'bench@example.com', subject: 'bench_tail', expiresIn: '2h' });
   const stop = new AbortController();
-  const streamed = new Map<string, number>();
-  const polled = new Map<string, number>();
+  const streamed = new Map<string, SeenEvent>();
+  const polled = new Map<string, SeenEvent>();
   const followers = [followStream(baseUrl, bearer, stop.signal, streamed), followPolling(baseUrl, bearer, stop.signal, polled)];
   // Both followers start at the newest position before anything is published.
   await new Promise((resolve) => setTimeout(resolve, 2000));
@@ -124,15 +130,22 @@ async function freshness(rows: BenchRow[]): Promise<void> {
   while ((streamed.size < published || polled.size < published) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
   stop.abort();
   await Promise.allSettled(followers);
+  for (const line of timer.summary()) log(`ClickHouse: ${line}`);
+  const legs = await freshnessBreakdown(clickhouse.client, env.CLICKHOUSE_DATABASE, topic, [streamed, polled]);
   await app.close();
   rmSync(dataPath, { recursive: true, force: true });
   const config = { rate: RATE, seconds: SECONDS, publishSeconds: Math.round(took), pollMs: POLL_MS, published, streamed: streamed.size, polled: polled.size };
   log(`seen by the stream ${streamed.size}, by the poller ${polled.size} of ${published}`);
-  for (const [name, seen] of [
-    ['tail freshness, SSE stream', streamed],
-    ['tail freshness, poller', polled],
+  for (const [name, seen, leg] of [
+    ['tail freshness, SSE stream', streamed, legs[0]],
+    ['tail freshness, poller', polled, legs[1]],
   ] as const) {
-    const values = [...seen.values()];
+    const values = [...seen.values()].map(({ publishedMs, seenMs }) => seenMs - publishedMs);
+    log(`${name}: publish → stored p50/p99 ${leg.stored.join('/')} ms, stored → readable ${leg.visible.join('/')} ms, readable → seen ${leg.sent.join('/')} ms`);
+    for (const [part, [p50, p99]] of [['publish → stored', leg.stored], ['stored → readable by the tail', leg.visible], ['readable → seen', leg.sent]] as const) {
+      rows.push(benchRow({ name: `${name}, of which ${part} p50`, value: p50, unit: 'ms', config }));
+      rows.push(benchRow({ name: `${name}, of which ${part} p99`, value: p99, unit: 'ms', config }));
+    }
     rows.push(benchRow({ name: `${name} p50`, value: percentile(values, 50), unit: 'ms', config }));
     rows.push(benchRow({ name: `${name} p99`, value: percentile(values, 99), unit: 'ms', target: { max: FRESHNESS_TARGET_MS }, config }));
     rows.push(benchRow({ name: `${name}: events seen of published`, value: seen.size / published, unit: 'ratio', target: { min: 1 }, config }));
