@@ -45,7 +45,8 @@ export function formatRecordLines({ value, skip, filter, format, serialize }: Fo
     if (serialize) texts.push(JSON.stringify(formatEvent(format, stored)));
   });
   if (!serialize) return { kept, bytes };
-  const json = Buffer.from(texts.join(''));
+  // Bytes of their own (not a slice of Buffer's shared pool), so a formatter thread can transfer them.
+  const json = new TextEncoder().encode(texts.join(''));
   const ends: number[] = [];
   let end = 0;
   for (const text of texts) ends.push((end += Buffer.byteLength(text)));
