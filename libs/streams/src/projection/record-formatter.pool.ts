@@ -38,8 +38,11 @@ export class RecordFormatterPool {
     const id = this.nextId++;
     return new Promise<FormattedLines>((resolve, reject) => {
       thread.pending.set(id, { job, resolve, reject });
-      const request: FormatRequest = { id, job };
-      thread.worker.postMessage(request);
+      // A record's value is a view into kafkajs's whole fetch response, which cloning would copy
+      // in full for every record (measured: a third of the main thread); its own bytes move instead.
+      const value = new Uint8Array(job.value);
+      const request: FormatRequest = { id, job: { ...job, value } };
+      thread.worker.postMessage(request, [value.buffer]);
     });
   }
 
