@@ -1,20 +1,9 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { existsSync } from 'node:fs';
+import { WorkerPool } from '@audit/threads';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { encodeBlock, type EncodedBlock, type EncodeRequest } from './block.encode';
 // Naming the worker's module here also makes every build that compiles this file emit it.
-import type { EncodeJob, EncodeReply } from './block-encoder.worker';
-
-interface Pending {
-  resolve: (block: EncodedBlock) => void;
-  reject: (error: Error) => void;
-}
-
-interface EncoderThread {
-  worker: Worker;
-  pending: Map<number, Pending>;
-}
+import type { BlockEncoderJobs } from './block-encoder.worker';
 
 /**
  * Encodes blocks ({@link encodeBlock}) on worker threads, so parsing, validating, chaining and
@@ -29,24 +18,22 @@ interface EncoderThread {
  */
 export class BlockEncoder implements OnApplicationShutdown {
   private readonly logger = new Logger(BlockEncoder.name);
-  private threads: EncoderThread[] = [];
-  private nextId = 0;
+  private readonly pool: WorkerPool<BlockEncoderJobs>;
 
   constructor(threads: number) {
-    const file = join(__dirname, 'block-encoder.worker.js');
-    if (!existsSync(file)) return;
-    for (let index = 0; index < threads; index++) this.threads.push(this.start(file));
+    this.pool = new WorkerPool<BlockEncoderJobs>({
+      file: join(__dirname, 'block-encoder.worker.js'),
+      threads,
+      local: encodeBlock,
+      failed: 'encoding the block failed',
+      thread: 'an encoder thread',
+      // A dead thread fails the blocks it held (the transport retries them); the others, or this thread, take the next.
+      onThreadLost: (error, threadsLeft) => this.logger.warn(`${error.message}; ${threadsLeft} encoder threads left`),
+    });
   }
 
   encode(request: EncodeRequest): Promise<EncodedBlock> {
-    if (this.threads.length === 0) return Promise.resolve().then(() => encodeBlock(request));
-    const thread = this.threads.reduce((least, candidate) => (candidate.pending.size < least.pending.size ? candidate : least));
-    const id = this.nextId++;
-    return new Promise<EncodedBlock>((resolve, reject) => {
-      thread.pending.set(id, { resolve, reject });
-      const job: EncodeJob = { id, request };
-      thread.worker.postMessage(job, [request.values.buffer as ArrayBuffer]);
-    });
+    return this.pool.run(request, [request.values.buffer as ArrayBuffer]);
   }
 
   /** After the transport has flushed its last blocks (Nest closes microservices before this hook). */
@@ -54,35 +41,7 @@ export class BlockEncoder implements OnApplicationShutdown {
     return this.close();
   }
 
-  async close(): Promise<void> {
-    const threads = this.threads;
-    this.threads = [];
-    await Promise.all(threads.map(({ worker }) => worker.terminate()));
-  }
-
-  private start(file: string): EncoderThread {
-    // The worker inherits the process's execArgv: the compiled apps' alias hook (-r scripts/register-paths.cjs).
-    // Started otherwise, it fails to load, and the blocks are encoded on this thread (see stop).
-    const thread: EncoderThread = { worker: new Worker(file), pending: new Map() };
-    thread.worker.unref();
-    thread.worker.on('message', ({ id, block, error }: EncodeReply) => {
-      const pending = thread.pending.get(id);
-      thread.pending.delete(id);
-      if (block) pending?.resolve(block);
-      else pending?.reject(new Error(`encoding the block failed: ${error}`));
-    });
-    thread.worker.once('error', (error) => this.stop(thread, error));
-    thread.worker.once('exit', (code) => this.stop(thread, new Error(`an encoder thread exited (code ${code})`)));
-    return thread;
-  }
-
-  /** A dead thread fails the blocks it held (the transport retries them); the others, or this thread, take the next. */
-  private stop(thread: EncoderThread, error: Error): void {
-    if (this.threads.includes(thread)) {
-      this.threads = this.threads.filter((other) => other !== thread);
-      this.logger.warn(`${error.message}; ${this.threads.length} encoder threads left`);
-    }
-    for (const { reject } of thread.pending.values()) reject(error);
-    thread.pending.clear();
+  close(): Promise<void> {
+    return this.pool.close();
   }
 }

@@ -1,0 +1,90 @@
+import { existsSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import type { ThreadJobs, ThreadReply, ThreadRequest } from './thread-jobs.serve';
+
+export interface WorkerPoolOptions<T extends ThreadJobs> {
+  /** The compiled worker entry (one that calls `serveJobs`). Absent (the sources run under ts-jest): every job runs on the calling thread. */
+  file: string;
+  threads: number;
+  /** The entry's own work, run on the calling thread when no thread is left: the result is the same either way. */
+  local: (job: T['job']) => T['result'];
+  /** Starts a failed job's error: `${failed}: ${the worker's message}`. */
+  failed: string;
+  /** Names a thread in the error its exit raises: `${thread} exited (code 1)`. */
+  thread: string;
+  /** A thread died or failed to load: told once per thread, with how many threads are left. */
+  onThreadLost?: (error: Error, threadsLeft: number) => void;
+}
+
+interface PoolThread<T extends ThreadJobs> {
+  worker: Worker;
+  pending: Map<number, { resolve: (result: T['result']) => void; reject: (error: Error) => void }>;
+}
+
+/**
+ * Runs jobs on worker threads beside the calling thread. A job goes to the thread with the fewest
+ * jobs waiting; a thread answers its jobs in the order sent.
+ *
+ * A thread that dies (an uncaught error, an exit, or an entry that fails to load) fails only the
+ * jobs it held, and leaves the pool: the next jobs go to the threads left, and once none is left,
+ * to the calling thread. It is not restarted, so an entry that cannot load never loops.
+ * `close` terminates the threads; a job still waiting on one then fails.
+ */
+export class WorkerPool<T extends ThreadJobs> {
+  private threads: PoolThread<T>[] = [];
+  private nextId = 0;
+
+  constructor(private readonly options: WorkerPoolOptions<T>) {
+    if (!existsSync(options.file)) return;
+    for (let index = 0; index < options.threads; index++) this.threads.push(this.start());
+  }
+
+  /** Whether jobs go to worker threads (false: they run on the calling thread). */
+  get threaded(): boolean {
+    return this.threads.length > 0;
+  }
+
+  /** `transfer`: the job's buffers that move to the thread rather than being copied (the caller must not touch them after). */
+  run(job: T['job'], transfer: ArrayBuffer[] = []): Promise<T['result']> {
+    if (this.threads.length === 0) return Promise.resolve().then(() => this.options.local(job));
+    const thread = this.threads.reduce((least, candidate) => (candidate.pending.size < least.pending.size ? candidate : least));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      thread.pending.set(id, { resolve, reject });
+      const request: ThreadRequest<T> = { id, job };
+      thread.worker.postMessage(request, transfer);
+    });
+  }
+
+  async close(): Promise<void> {
+    const threads = this.threads;
+    this.threads = [];
+    await Promise.all(threads.map(({ worker }) => worker.terminate()));
+  }
+
+  private start(): PoolThread<T> {
+    // The worker inherits the process's execArgv: the compiled apps' alias hook (-r scripts/register-paths.cjs).
+    // Started otherwise, it fails to load, and its jobs run on the other threads or this one (see stop).
+    const thread: PoolThread<T> = { worker: new Worker(this.options.file), pending: new Map() };
+    thread.worker.unref();
+    thread.worker.on('message', ({ id, result, error }: ThreadReply<T>) => {
+      const pending = thread.pending.get(id);
+      thread.pending.delete(id);
+      if (error === undefined) pending?.resolve(result);
+      else pending?.reject(new Error(`${this.options.failed}: ${error}`));
+    });
+    thread.worker.once('error', (error) => this.stop(thread, error));
+    thread.worker.once('exit', (code) => this.stop(thread, new Error(`${this.options.thread} exited (code ${code})`)));
+    return thread;
+  }
+
+  /** Both 'error' and 'exit' arrive for a thread that died: it leaves the pool (and is reported) once. */
+  private stop(thread: PoolThread<T>, error: Error): void {
+    if (this.threads.includes(thread)) {
+      this.threads = this.threads.filter((other) => other !== thread);
+      this.options.onThreadLost?.(error, this.threads.length);
+    }
+    for (const { reject } of thread.pending.values()) reject(error);
+    thread.pending.clear();
+  }
+}
