@@ -141,6 +141,32 @@ describe('WorkerPool', () => {
     expect(await workers.run({ op: 'lastBytesLength' })).toBe(0);
   });
 
+  it('should run a lost thread\'s jobs again from the caller\'s own jobs when asked to, so none fails', async () => {
+    const workers = new WorkerPool<Jobs>({
+      file: entry,
+      threads: 1,
+      local: (job) => (job.op === 'received' ? job.bytes.byteLength : { local: true }),
+      failed: 'the test job failed',
+      thread: 'a test thread',
+      rerunLost: true,
+      // The thread gets a copy whose buffer moves; the caller's job stays whole for a second run.
+      message: (job) => {
+        if (job.op !== 'received') return { job, transfer: [] };
+        const copy = job.bytes.slice();
+        return { job: { ...job, bytes: copy }, transfer: [copy.buffer] };
+      },
+      onThreadLost: (error, threadsLeft) => lost.push({ message: error.message, threadsLeft }),
+    });
+    pools.push(workers);
+    const bytes = new Uint8Array(1024);
+
+    const results = await Promise.all([workers.run({ op: 'exit', ms: 100 }), workers.run({ op: 'received', bytes })]);
+
+    expect(results).toEqual([{ local: true }, 1024]);
+    expect(bytes.byteLength).toBe(1024);
+    expect(lost).toEqual([{ message: 'a test thread exited (code 3)', threadsLeft: 0 }]);
+  });
+
   it('should close after its jobs are answered without failing any, and fail a job still waiting at close', async () => {
     const workers = pool(2);
     const answered = await Promise.all([workers.run({ op: 'echo', value: 1 }), workers.run({ op: 'echo', value: 2 })]);

@@ -14,11 +14,22 @@ export interface WorkerPoolOptions<T extends ThreadJobs> {
   thread: string;
   /** A thread died or failed to load: told once per thread, with how many threads are left. */
   onThreadLost?: (error: Error, threadsLeft: number) => void;
+  /**
+   * A lost thread's jobs run again (on the threads left, else the calling thread) instead of
+   * failing: for work whose result is the same wherever it runs and that a caller must not lose.
+   */
+  rerunLost?: boolean;
+  /**
+   * What travels to the thread for a job, and the buffers that move with it. Default: the job
+   * itself (cloned) with `run`'s transfer list. With `rerunLost`, give a copy whose buffers move,
+   * so the caller's job stays whole for a second run.
+   */
+  message?: (job: T['job']) => { job: T['job']; transfer: ArrayBuffer[] };
 }
 
 interface PoolThread<T extends ThreadJobs> {
   worker: Worker;
-  pending: Map<number, { resolve: (result: T['result']) => void; reject: (error: Error) => void }>;
+  pending: Map<number, { job: T['job']; resolve: (result: T['result']) => void; reject: (error: Error) => void }>;
 }
 
 /**
@@ -26,9 +37,10 @@ interface PoolThread<T extends ThreadJobs> {
  * jobs waiting; a thread answers its jobs in the order sent.
  *
  * A thread that dies (an uncaught error, an exit, or an entry that fails to load) fails only the
- * jobs it held, and leaves the pool: the next jobs go to the threads left, and once none is left,
+ * jobs it held (or, with `rerunLost`, runs them again), and leaves the pool: the next jobs go to the threads left, and once none is left,
  * to the calling thread. It is not restarted, so an entry that cannot load never loops.
- * `close` terminates the threads; a job still waiting on one then fails.
+ * `close` terminates the threads; a job still waiting on one then fails (with `rerunLost`, runs
+ * on the calling thread).
  */
 export class WorkerPool<T extends ThreadJobs> {
   private threads: PoolThread<T>[] = [];
@@ -49,10 +61,11 @@ export class WorkerPool<T extends ThreadJobs> {
     if (this.threads.length === 0) return Promise.resolve().then(() => this.options.local(job));
     const thread = this.threads.reduce((least, candidate) => (candidate.pending.size < least.pending.size ? candidate : least));
     const id = this.nextId++;
+    const message = this.options.message?.(job) ?? { job, transfer };
     return new Promise((resolve, reject) => {
-      thread.pending.set(id, { resolve, reject });
-      const request: ThreadRequest<T> = { id, job };
-      thread.worker.postMessage(request, transfer);
+      thread.pending.set(id, { job, resolve, reject });
+      const request: ThreadRequest<T> = { id, job: message.job };
+      thread.worker.postMessage(request, message.transfer);
     });
   }
 
@@ -84,7 +97,11 @@ export class WorkerPool<T extends ThreadJobs> {
       this.threads = this.threads.filter((other) => other !== thread);
       this.options.onThreadLost?.(error, this.threads.length);
     }
-    for (const { reject } of thread.pending.values()) reject(error);
+    const pending = [...thread.pending.values()];
     thread.pending.clear();
+    for (const { job, resolve, reject } of pending) {
+      if (this.options.rerunLost) this.run(job).then(resolve, reject);
+      else reject(error);
+    }
   }
 }
