@@ -15,6 +15,8 @@ function defaultHeaders(_request: Request, response: Response, next: NextFunctio
   next();
 }
 
+const noBodyETag = (): undefined => undefined;
+
 /**
  * Express for the public listener (the API, its documentation and the console), with
  * {@link defaultHeaders} ahead of every route, on a Node server that bounds how long a client may
@@ -27,6 +29,11 @@ export class PublicHttpAdapter extends ExpressAdapter {
   constructor(private readonly requestTimeoutMs: number) {
     super();
     this.getInstance().disable('x-powered-by');
+    // Express hashes every body it sends for an ETag: a SHA-1 of each page (3 % of the API's CPU
+    // under load) for answers that are `no-store` and never revalidated. A function that names no
+    // tag skips that; the setting stays on, so files sent with sendFile (the console's hashed
+    // assets) keep theirs, which `send` derives from the file's size and time.
+    this.getInstance().set('etag', noBodyETag);
     this.getInstance().use(defaultHeaders);
   }
 
