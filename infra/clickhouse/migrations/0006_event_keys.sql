@@ -20,8 +20,13 @@
 --   * an entry carries its row's chain_seq, expires_at and retention_days and expires by the main
 --     table's own TTL expression (0004: after a signed expiry statement, never while held), so it
 --     lives exactly as long as its row; the expiry job materializes the TTL of both tables.
--- Re-sent copies are rows of their own in audit_events and here (chain_seq in the sorting key, as
--- there, so only a replayed block collapses); a lookup takes each place once.
+-- Re-sent copies are rows of their own in audit_events and here. A replayed block is dropped here
+-- as it is there: ClickHouse passes the block audit_events drops as a copy on to the view, under a
+-- token derived from the insert's, so this table keeps its own deduplication window. An entry made
+-- twice otherwise (by the view and the backfill) names the same place, which a lookup takes once.
+-- So a plain MergeTree, not a ReplacingMergeTree: its collapsing pass over every inserted block
+-- made the view cost more CPU per row (docs/benchmarks.md), and it removed a replay's entries
+-- only at a merge.
 CREATE TABLE IF NOT EXISTS {{database}}.audit_event_keys{{local}} {{on_cluster}}
 (
     key_kind        LowCardinality(String),
@@ -32,7 +37,7 @@ CREATE TABLE IF NOT EXISTS {{database}}.audit_event_keys{{local}} {{on_cluster}}
     expires_at      Nullable(DateTime64(3, 'UTC')) CODEC(ZSTD(1)),
     retention_days  UInt16
 )
-ENGINE = {{replacing_merge_tree}}
+ENGINE = {{merge_tree}}
 PARTITION BY toYYYYMM(occurred_at)
 ORDER BY (key_kind, key_value, occurred_at, organization_id, chain_seq)
 TTL if(
@@ -41,6 +46,7 @@ TTL if(
     toDateTime(ifNull(expires_at, occurred_at + toIntervalDay(retention_days))),
     toDateTime('2106-01-01 00:00:00', 'UTC'))
 SETTINGS index_granularity = 8192,
+         non_replicated_deduplication_window = 10000,
          ttl_only_drop_parts = 0,
          materialize_ttl_recalculate_only = 1;
 

@@ -157,6 +157,22 @@ describe('investigations through audit_event_keys', () => {
     expect(await aggregations.histogram({ organizationId: orgA }, { from: FROM, to: TO, search: search('actor:dave@x.co*') }, 3600)).toHaveLength(1);
   });
 
+  it('should enter a replayed block once: the block the log drops as a copy adds no entries, before any merge', async () => {
+    const orgC = uniqueName('org_keys_c');
+    const block = rows([alice(orgC, 50), alice(orgC, 51)], 700);
+    const token = uniqueName('keys-replay');
+    const writer = new AuditEventsWriteRepository(clickhouse.handle.client, clickhouse.database);
+    await writer.insert(block, { deduplicationToken: token });
+    await writer.insert(block, { deduplicationToken: token });
+    const result = await clickhouse.handle.client.query({
+      query: `SELECT count() AS entries FROM ${clickhouse.database}.audit_event_keys WHERE organization_id = {org:String}`,
+      query_params: { org: orgC },
+      format: 'JSONEachRow',
+    });
+    // Per row: email, id, resource and address.
+    expect(await result.json()).toEqual([{ entries: 8 }]);
+  });
+
   it('should enter each stored row under its actor email and id, its resource id and its address in canonical form', async () => {
     const result = await clickhouse.handle.client.query({
       query: `SELECT key_kind, key_value, count() AS entries FROM ${clickhouse.database}.audit_event_keys
