@@ -1,4 +1,3 @@
-import { loadConfig } from '@audit/config';
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
@@ -7,7 +6,7 @@ import { request as httpsRequest } from 'node:https';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { parseCommandArgs } from '../cli.args';
-import { CliConfig } from '../cli.config';
+import { API_HELP, API_OPTIONS, apiTarget } from '../cli.api';
 import { applyFilters, FILTER_OPTIONS } from '../cli.filters';
 import { UsageError, type CliCommand, type CliIo } from '../cli.io';
 import { ProgressReporter } from '../format/progress.reporter';
@@ -38,9 +37,7 @@ Options:
                            --q 'actor:alice@x.com action:role.* -status:success ip:10.0.0.0/8 created:>=2026-09-01'
   --from <ISO-8601>        start of the time range (inclusive)
   --to <ISO-8601>          end of the time range (exclusive)
-  --url <url>              query API base URL (default: $AUDIT_API_URL or http://127.0.0.1:3000)
-  --token <jwt>            bearer token (default: $AUDIT_API_TOKEN); \`npm run -s dev-token\` prints one locally
-  -h, --help               show this help
+${API_HELP}  -h, --help               show this help
 `;
 
 interface ExportResult {
@@ -81,22 +78,17 @@ export const exportCommand: CliCommand = {
       ...FILTER_OPTIONS,
       from: { type: 'string' },
       to: { type: 'string' },
-      url: { type: 'string' },
-      token: { type: 'string' },
+      ...API_OPTIONS,
     });
     if (values.help) {
       io.stdout.write(HELP);
       return 0;
     }
-    const config = loadConfig(CliConfig, io.env);
     const format = values.format ?? 'ndjson';
     if (format !== 'csv' && format !== 'ndjson') throw new UsageError(`--format must be csv or ndjson, got ${JSON.stringify(format)}`);
     if (values.verified && format !== 'ndjson') throw new UsageError('--verified exports are NDJSON: drop --format csv');
     if (!values.out) throw new UsageError('--out <file> is required');
-    const token = values.token ?? config.AUDIT_API_TOKEN;
-    if (!token) throw new UsageError('a bearer token is required: --token <jwt> or AUDIT_API_TOKEN');
-
-    const url = new URL('/v1/audit-logs/export', values.url ?? config.AUDIT_API_URL);
+    const { url, token } = apiTarget('/v1/audit-logs/export', values, io);
     url.searchParams.set('format', format);
     if (values.verified) url.searchParams.set('verified', 'true');
     applyFilters(url, values);

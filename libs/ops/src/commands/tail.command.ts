@@ -1,7 +1,6 @@
-import { loadConfig } from '@audit/config';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseCommandArgs, positiveInteger } from '../cli.args';
-import { CliConfig } from '../cli.config';
+import { API_HELP, API_OPTIONS, apiTarget } from '../cli.api';
 import { applyFilters, FILTER_OPTIONS } from '../cli.filters';
 import { UsageError, type CliCommand, type CliIo } from '../cli.io';
 
@@ -27,9 +26,7 @@ Options:
   --status <success|failure>
   --organization <id>      security role: one organization instead of all
   --interval <ms>          pause between polls once caught up (default 1000)
-  --url <url>              query API base URL (default: $AUDIT_API_URL or http://127.0.0.1:3000)
-  --token <jwt>            bearer token (default: $AUDIT_API_TOKEN); \`npm run -s dev-token\` prints one locally
-  -h, --help               show this help
+${API_HELP}  -h, --help               show this help
 `;
 
 interface TailEvent {
@@ -71,19 +68,15 @@ export const tailCommand: CliCommand = {
       ...FILTER_OPTIONS,
       organization: { type: 'string' },
       interval: { type: 'string' },
-      url: { type: 'string' },
-      token: { type: 'string' },
+      ...API_OPTIONS,
     });
     if (values.help) {
       io.stdout.write(HELP);
       return 0;
     }
-    const config = loadConfig(CliConfig, io.env);
-    const token = values.token ?? config.AUDIT_API_TOKEN;
-    if (!token) throw new UsageError('a bearer token is required: --token <jwt> or AUDIT_API_TOKEN');
+    const { url: base, token } = apiTarget('/v1/audit-logs/tail', values, io);
     if (values.since !== undefined && values.after !== undefined) throw new UsageError('--since and --after both say where to start: pass one');
     const interval = positiveInteger('interval', values.interval, 1000);
-    const base = new URL('/v1/audit-logs/tail', values.url ?? config.AUDIT_API_URL);
     applyFilters(base, values);
     for (const [name, value] of [['organizationId', values.organization], ['since', values.since]] as const) if (value !== undefined) base.searchParams.set(name, value);
     base.searchParams.set('limit', '500');
