@@ -101,4 +101,110 @@ describe('aggregations against the real engine', () => {
     ]);
     expect((await aggregations.top(scope, filter, 'action', 1)).map(({ value, count }) => [value, count])).toEqual([['view', 3]]);
   });
+
+  describe('over more rows than one count may hold in memory', () => {
+    // 480k events of one organization over 6 days, 80k a day, 400 actors; then 2,000 of them sent
+    // again (identical copies, each a link of its own) and 500 ids reused with other content. Only
+    // the dimension values and the day carry meaning; the content is the generator's.
+    const org = uniqueName('org_agg_big');
+    const events = 480_000;
+    const generated = (first: number, count: number, action: string) => `
+      SELECT toUUID(concat('00000000-0000-7000-8000-', leftPad(toString(n), 12, '0'))) AS event_id, {org:String} AS organization_id,
+             toDateTime64({from:String}, 3, 'UTC') + toIntervalMillisecond(intDiv(n * 6 * 86400000, ${events})) AS occurred_at,
+             concat('actor_', toString(n % 400)) AS actor_id, concat('actor_', toString(n % 400), '@big.test') AS actor_email,
+             '${action}' AS action, 'Patient' AS resource_type, concat('pat_', toString(n % 1000)) AS resource_id, 'success' AS status,
+             n + 1 + ${first} AS chain_seq, n + ${first} AS kafka_offset
+      FROM (SELECT number AS n FROM numbers(${count}))`;
+    // 80k a day, and the 500 reused ids (one every 960 events, so 83 or 84 a day) counted as the events they are.
+    const expectedDays = Array.from({ length: 6 }, (_, day) => ({
+      start: Date.parse(FROM) + day * DAY,
+      count: 80_000 + Array.from({ length: 80_000 }, (_, i) => day * 80_000 + i).filter((n) => n % 960 === 1).length,
+    }));
+    // 24 MB: about 94,000 rows a count at 256 bytes each, one day of this organization; the whole window in one count needs several times it.
+    const limits = { maxExecutionTimeSeconds: 60, maxMemoryUsageBytes: 24_000_000, maxResultRows: 1000 };
+
+    beforeAll(async () => {
+      // Each insert its own token: the embedded session keeps the last one set, which would drop these blocks as replays.
+      const columns = 'event_id, organization_id, occurred_at, actor_id, actor_email, action, resource_type, resource_id, status, chain_seq, kafka_offset';
+      const insert = (select: string) =>
+        clickhouse.handle.client.command({
+          query: `INSERT INTO ${clickhouse.database}.audit_events (${columns}) SELECT ${columns} FROM (${select}) SETTINGS max_insert_block_size = 1000000, insert_deduplication_token = '${uniqueName('agg-big')}'`,
+          query_params: { org, from: FROM.replace('T', ' ').replace('Z', '') },
+        });
+      await insert(generated(0, events, 'view'));
+      await insert(`${generated(events, events, 'view')} WHERE n % 240 = 0`);
+      await insert(`${generated(2 * events, events, 'delete')} WHERE n % 960 = 1`);
+    });
+
+    it('should count a histogram exactly, slice by slice, where one query over the window is refused for memory', async () => {
+      const bounded = new AuditAggregationsRepository(clickhouse.handle.client, clickhouse.database, limits);
+      const days = await bounded.histogram({ organizationId: org }, { from: FROM, to: TO }, 86_400);
+      expect(days).toEqual(expectedDays);
+      // The same count with no bound on memory, for comparison: one query, same answer.
+      expect(await aggregations.histogram({ organizationId: org }, { from: FROM, to: TO }, 86_400)).toEqual(days);
+      // What the slices avoid: the same count as one query under the same limits.
+      const oneQuery = new AuditAggregationsRepository(clickhouse.handle.client, clickhouse.database, limits, { countedRowsPerQuery: 10_000_000 });
+      await expect(oneQuery.histogram({ organizationId: org }, { from: FROM, to: TO }, 86_400)).rejects.toMatchObject({ type: 'MEMORY_LIMIT_EXCEEDED' });
+    });
+
+    it('should cut a bucket too large for one count into spans of time and add their counts, copies never split', async () => {
+      // 30,000 rows a count: each day's 80,000 rows and more in six spans of four hours.
+      const bounded = new AuditAggregationsRepository(clickhouse.handle.client, clickhouse.database, limits, { countedRowsPerQuery: 30_000 });
+      expect(await bounded.histogram({ organizationId: org }, { from: FROM, to: TO }, 86_400)).toEqual(expectedDays);
+      // The small organization's one day of nine rows, five events, in pieces of two rows.
+      const small = new AuditAggregationsRepository(clickhouse.handle.client, clickhouse.database, limits, { countedRowsPerQuery: 2 });
+      expect(await small.histogram({ organizationId: orgA }, { from: FROM, to: TO }, 86_400)).toEqual([
+        { start: Date.parse(FROM), count: 4 },
+        { start: Date.parse(FROM) + 2 * DAY, count: 1 },
+      ]);
+    });
+
+    it('should stop a histogram of many slices at the time limit of one read, as a read that ran too long', async () => {
+      // One row a slice: hundreds of thousands of queries, each within its own limit; together far beyond a second.
+      const slow = new AuditAggregationsRepository(clickhouse.handle.client, clickhouse.database, { ...limits, maxExecutionTimeSeconds: 1 }, { countedRowsPerQuery: 1 });
+      const started = Date.now();
+      await expect(slow.histogram({ organizationId: org }, { from: FROM, to: TO }, 86_400)).rejects.toMatchObject({ type: 'TIMEOUT_EXCEEDED' });
+      expect(Date.now() - started).toBeLessThan(5_000);
+    });
+
+    it('should rank the top actors exactly under the same limits (rows counted by hash, events for candidates only)', async () => {
+      const bounded = new AuditAggregationsRepository(clickhouse.handle.client, clickhouse.database, limits);
+      const top = await bounded.top({ organizationId: org }, { from: FROM, to: TO }, 'actor', 3);
+      // 1,200 events each. The copies (n % 240 = 0) give actors 0, 80, 160, 240 and 320 400 more rows but no event; the
+      // reused ids (n % 960 = 1) give actors 1, 81, 161, 241 and 321 100 more events. The first candidates by rows are the
+      // copied actors, whose 1,200 events do not beat the 1,300 rows of the first actor left out: the candidates widen.
+      expect(top.map(({ value, count }) => [value, count])).toEqual([
+        ['actor_1', 1_300],
+        ['actor_161', 1_300],
+        ['actor_241', 1_300],
+      ]);
+      expect(top[0]).toMatchObject({ actors: 1, label: 'actor_1@big.test', organizationId: org });
+      expect(await aggregations.top({ organizationId: org }, { from: FROM, to: TO }, 'actor', 3)).toEqual(top);
+    });
+
+    it('should count a top list whose candidates hold more rows than one count, slice by slice (actions: every row)', async () => {
+      const bounded = new AuditAggregationsRepository(clickhouse.handle.client, clickhouse.database, limits);
+      const scope = { organizationId: org };
+      const filter = { from: FROM, to: TO };
+      // 'view': 480,000 events in 482,000 rows, by all 400 actors; 'delete': the 500 reused ids, by actors 1, 81, 161, 241 and 321.
+      expect(await bounded.top(scope, filter, 'action', 2)).toEqual([
+        { value: 'view', label: '', count: 480_000, actors: 400, organizationId: '' },
+        { value: 'delete', label: '', count: 500, actors: 5, organizationId: '' },
+      ]);
+      // Actors and resources too, when the candidates' rows are more than a count may hold.
+      const sliced = new AuditAggregationsRepository(clickhouse.handle.client, clickhouse.database, limits, { countedRowsPerQuery: 5_000 });
+      for (const by of ['actor', 'resource', 'ip'] as const) expect(await sliced.top(scope, filter, by, 4)).toEqual(await aggregations.top(scope, filter, by, 4));
+    });
+
+    it('should give the same top lists when values share a hash (each counted by its value, never one for another)', async () => {
+      // Four hash values for 400 actors and 1,000 resources: every candidate group holds many values.
+      const crowded = new AuditAggregationsRepository(clickhouse.handle.client, clickhouse.database, undefined, { valueHash: (tuple) => `cityHash64${tuple} % 4` });
+      const scope = { organizationId: org };
+      const filter = { from: FROM, to: TO };
+      for (const by of ['actor', 'resource', 'ip', 'action'] as const) {
+        expect(await crowded.top(scope, filter, by, 5)).toEqual(await aggregations.top(scope, filter, by, 5));
+      }
+      expect((await crowded.top(scope, filter, 'actor', 3)).map(({ value }) => value)).toEqual(['actor_1', 'actor_161', 'actor_241']);
+    });
+  });
 });

@@ -1,6 +1,7 @@
-import type { ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseError, type ClickHouseClient } from '@clickhouse/client';
 import { AuditEventKeysRepository } from './audit-event-keys.repository';
-import { filterCondition, type AuditEventsFilter, type Condition, type TenantScope } from './audit-events.conditions';
+import { toClickHouseTime } from './audit-event.row';
+import { filterCondition, type AuditEventsFilter, type Condition, type Params, type TenantScope } from './audit-events.conditions';
 import { investigatedKeyOf } from './investigated-key.lookup';
 import { DEFAULT_READ_LIMITS, readSettingsClause, type ReadLimits } from './read-limits.settings';
 
@@ -54,21 +55,72 @@ export interface TopValue {
 const EVENTS = 'uniqExact(reinterpretAsUInt128(substring(content_digest, 1, 16)))';
 
 /**
+ * Bytes of memory to allow per row an exact count reads: its 16 bytes in a hash set that doubles as
+ * it grows, and the columns read around it. Measured on chDB 3.4 over 90 days of the query bench's
+ * 10M rows (5.0M counted in one query, by day or by hour): refused at 400 MB, answered at 500 MB,
+ * so about 100 bytes a row; 256 leaves room for slices of uneven rows and a busier engine.
+ */
+const BYTES_PER_COUNTED_ROW = 256;
+
+export interface AggregationOptions {
+  /**
+   * Rows (copies included) one exact count may read; a histogram over more is counted in time
+   * slices of at most this many. Default: the memory limit over {@link BYTES_PER_COUNTED_ROW}.
+   */
+  countedRowsPerQuery?: number;
+  /**
+   * The SQL of the 64-bit hash a top list first counts rows by, given the value as a tuple.
+   * Default: `cityHash64`. Tests pass a narrow one to make values share a hash.
+   */
+  valueHash?: (tuple: string) => string;
+}
+
+/** A candidate of a top list, counted. */
+interface CountedValue {
+  /** {@link valueId} */
+  id: string;
+  organization: string;
+  key: string;
+  label: string;
+  events: number;
+  actors: number;
+  rows: number;
+}
+
+/** The identity of a value: organization, key and, for resources, the type (the label is then part of the key; else ''). */
+const valueId = (organization: string, key: string, keyLabel: string) => `${organization}\u0000${key}\u0000${keyLabel}`;
+
+/** The start of an occurred_at's bucket of `{interval}` seconds, epoch seconds. */
+const BUCKET = 'toUnixTimestamp(toStartOfInterval(occurred_at, toIntervalSecond({interval:UInt32})))';
+
+/** A part of the window counted by one query; none: the whole window. */
+interface Slice {
+  from: string;
+  to: string;
+}
+
+/**
  * Counts over the filtered events for the Auditing page and the security team's investigations:
  * a time histogram and top lists. Same tenant scope, filters and read limits as every read; every
- * value a bound parameter.
+ * value a bound parameter. Exact counts hold a set of the counted rows' digests, so their memory
+ * grows with the rows counted: a histogram counts a long window in time slices (copies share their
+ * instant, so slices never split an event's copies and their counts add up), a top list counts
+ * rows per value first and events only for the values that can be in the answer.
  */
 export class AuditAggregationsRepository {
-  private readonly settings: string;
   private readonly keys: AuditEventKeysRepository;
+  private readonly countedRowsPerQuery: number;
+  private readonly valueHash: (tuple: string) => string;
 
   constructor(
     private readonly client: ClickHouseClient,
     private readonly database: string,
-    limits: ReadLimits = DEFAULT_READ_LIMITS,
+    private readonly limits: ReadLimits = DEFAULT_READ_LIMITS,
+    options: AggregationOptions = {},
   ) {
-    this.settings = readSettingsClause(limits);
-    this.keys = new AuditEventKeysRepository(client, database, this.settings);
+    this.keys = new AuditEventKeysRepository(client, database, readSettingsClause(limits));
+    this.countedRowsPerQuery = options.countedRowsPerQuery ?? Math.max(1, Math.floor(limits.maxMemoryUsageBytes / BYTES_PER_COUNTED_ROW));
+    this.valueHash = options.valueHash ?? ((tuple) => `cityHash64${tuple}`);
   }
 
   /**
@@ -83,72 +135,206 @@ export class AuditAggregationsRepository {
     return { sql: [...where.sql, ...places.sql], params: { ...where.params, ...places.params } };
   }
 
-  /** Events per bucket of `intervalSeconds` (aligned to the epoch, UTC), oldest first; empty buckets are left out. */
+  /**
+   * Events per bucket of `intervalSeconds` (aligned to the epoch, UTC), oldest first; empty buckets
+   * are left out. A window with more rows than one count may hold is counted slice by slice, each
+   * query within the read limits and all of them within the time limit of one read.
+   */
   async histogram(scope: TenantScope, filter: AuditEventsFilter, intervalSeconds: number, signal?: AbortSignal): Promise<HistogramBucket[]> {
+    const deadline = this.deadline();
     const where = this.condition(scope, filter);
-    const result = await this.client.query({
-      query: `SELECT toUnixTimestamp(toStartOfInterval(occurred_at, toIntervalSecond({interval:UInt32}))) AS bucket, ${EVENTS}
-              FROM ${this.database}.audit_events
-              WHERE ${where.sql.join(' AND ')}
-              GROUP BY bucket
-              ORDER BY bucket
-              ${this.settings}`,
-      query_params: { ...where.params, interval: intervalSeconds },
-      format: 'JSONCompactEachRow',
-      abort_signal: signal,
-    });
-    return (await result.json<[number | string, number | string]>()).map(([bucket, count]) => ({ start: Number(bucket) * 1000, count: Number(count) }));
+    const counts = new Map<number, number>();
+    for (const slice of await this.slices(where, filter, intervalSeconds, deadline, signal)) {
+      const bounded = sliceCondition(where, slice);
+      for (const [start, count] of await this.rows<[number | string, number | string]>(
+        `SELECT ${BUCKET} AS bucket, ${EVENTS} FROM ${this.database}.audit_events WHERE ${bounded.sql.join(' AND ')} GROUP BY bucket`,
+        { ...bounded.params, interval: intervalSeconds },
+        deadline,
+        signal,
+      )) {
+        counts.set(Number(start), (counts.get(Number(start)) ?? 0) + Number(count));
+      }
+    }
+    return [...counts].sort(([a], [b]) => a - b).map(([start, count]) => ({ start: start * 1000, count }));
+  }
+
+  /**
+   * The window cut where needed so that no slice reads more than {@link countedRowsPerQuery} rows:
+   * one slice when the whole window fits (a `count()` first: a fraction of the counting's cost);
+   * else consecutive buckets grouped by their row counts, and a bucket too large alone cut into
+   * equal spans of time. The slices cover the window with no gap.
+   */
+  private async slices(where: Condition, filter: AuditEventsFilter, intervalSeconds: number, deadline: number, signal?: AbortSignal): Promise<Array<Slice | undefined>> {
+    const [[total]] = await this.rows<[number | string]>(`SELECT count() FROM ${this.database}.audit_events WHERE ${where.sql.join(' AND ')}`, where.params, deadline, signal);
+    if (Number(total) <= this.countedRowsPerQuery) return [undefined];
+    const buckets = await this.rows<[number | string, number | string]>(
+      `SELECT ${BUCKET} AS bucket, count() FROM ${this.database}.audit_events WHERE ${where.sql.join(' AND ')} GROUP BY bucket ORDER BY bucket`,
+      { ...where.params, interval: intervalSeconds },
+      deadline,
+      signal,
+    );
+    const [from, to] = [Date.parse(filter.from), Date.parse(filter.to)];
+    const slices: Slice[] = [];
+    let open: { from: number; to: number; rows: number } | undefined;
+    const close = () => {
+      if (open) slices.push({ from: new Date(open.from).toISOString(), to: new Date(open.to).toISOString() });
+      open = undefined;
+    };
+    for (const [start, counted] of buckets) {
+      const rows = Number(counted);
+      const span = { from: Math.max(from, Number(start) * 1000), to: Math.min(to, (Number(start) + intervalSeconds) * 1000) };
+      if (rows > this.countedRowsPerQuery) {
+        close();
+        // Spread evenly over the bucket's time; copies share their millisecond, so any cut keeps them together.
+        const pieces = Math.min(span.to - span.from, Math.ceil((2 * rows) / this.countedRowsPerQuery));
+        for (let piece = 0; piece < pieces; piece++) {
+          const at = (n: number) => span.from + Math.floor(((span.to - span.from) * n) / pieces);
+          slices.push({ from: new Date(at(piece)).toISOString(), to: new Date(at(piece + 1)).toISOString() });
+        }
+        continue;
+      }
+      if (open && open.rows + rows > this.countedRowsPerQuery) close();
+      open = open ? { ...open, to: span.to, rows: open.rows + rows } : { ...span, rows };
+    }
+    close();
+    // Back to back from the window's start to its end: a row stored since the rows were counted, in a bucket that had none, is counted too.
+    return slices.map((slice, i) => ({ from: i === 0 ? filter.from : slices[i - 1].to, to: i === slices.length - 1 ? filter.to : slice.to }));
   }
 
   /**
    * The `limit` most frequent values of `by` with their counts and distinct actors; ties by value.
-   * Counting distinct contents per value costs a hash per row, so it runs for candidates only: the
-   * values with the most rows (copies included: an upper bound of their events) are counted exactly,
-   * and the answer stands when the last of the top `limit` has more events than any other value has
-   * rows; otherwise every value is counted exactly. Copies are rare, so the first almost always holds.
+   * Counting distinct contents per value costs a set entry per row, so it runs for candidates only:
+   * rows are counted per value first (copies included: an upper bound of its events; the value
+   * grouped by a 64-bit hash, so the pass holds a number per value instead of its text), the values
+   * of the most rows are counted exactly, and the answer stands when the last of the top `limit`
+   * has more events than any value left out has rows. Else the candidates widen. Copies are rare,
+   * so the first round almost always stands; a hash collision only adds a value to a candidate.
    */
   async top(scope: TenantScope, filter: AuditEventsFilter, by: TopDimension, limit: number, signal?: AbortSignal): Promise<TopValue[]> {
-    const candidates = await this.topQuery(scope, filter, by, false, 2 * limit + 1, undefined, signal);
-    const exact = await this.topQuery(scope, filter, by, true, limit, candidates.slice(0, 2 * limit), signal);
-    // Every other value has at most as many rows as the first one left out, and no more events than rows.
-    const beyond = candidates[2 * limit]?.count ?? 0;
-    if (exact.length < limit || exact[limit - 1].count > beyond) return exact;
-    return this.topQuery(scope, filter, by, true, limit, undefined, signal);
+    const deadline = this.deadline();
+    const where = this.condition(scope, filter);
+    const dimension = topKey(by);
+    const conditions = { sql: [...where.sql, ...(dimension.having ? [dimension.having] : [])], params: where.params };
+    let groupBy = this.valueHash(dimension.tuple);
+    for (let candidates = 2 * limit; ; candidates *= 4) {
+      // [organization, key, label, rows]: the group's value (one of them, should two share a hash) and its rows.
+      const groups = await this.rows<[string, string, string, number | string]>(
+        `SELECT any(${dimension.organization}), any(${dimension.key}), ${dimension.labelIsKey ? `any(${dimension.label})` : "''"}, count() AS count
+         FROM ${this.database}.audit_events
+         WHERE ${conditions.sql.join(' AND ')}
+         GROUP BY ${groupBy} ORDER BY count DESC LIMIT {candidates:UInt32}`,
+        { ...conditions.params, candidates: candidates + 1 },
+        deadline,
+        signal,
+      );
+      const among = groups.slice(0, candidates);
+      const counted = await this.countValues(conditions, dimension, filter, among, deadline, signal);
+      // A candidate whose value has fewer rows than its group shared a hash with another value, which was not counted: count by value instead.
+      const rowsOf = new Map(counted.map((value) => [value.id, value.rows]));
+      if (among.some(([organization, key, label, rows]) => rowsOf.get(valueId(organization, key, label)) !== Number(rows))) {
+        groupBy = dimension.tuple;
+        candidates /= 4;
+        continue;
+      }
+      const top = counted.slice(0, limit).map(({ key, label, events, actors, organization }) => ({ value: key, label, count: events, actors, organizationId: organization }));
+      // Every value left out has at most the rows of the first group left out, and no more events than rows.
+      const beyond = Number(groups[candidates]?.[3] ?? 0);
+      if (groups.length <= candidates || (top.length === limit && top[limit - 1].count > beyond)) return top;
+    }
   }
 
-  /** Values of `by` by events (`exactly`) or by rows (copies included; no actors counted), most first, optionally only `among` some. */
-  private async topQuery(
-    scope: TenantScope,
+  /**
+   * Events, distinct actors and rows of each candidate value, most events first (ties by value,
+   * then organization). One query when the candidates' rows fit one count; else their events are
+   * counted in time slices and added up, and their distinct actors by one query that holds no digest.
+   */
+  private async countValues(
+    conditions: Condition,
+    dimension: ReturnType<typeof topKey>,
     filter: AuditEventsFilter,
-    by: TopDimension,
-    exactly: boolean,
-    limit: number,
-    among: TopValue[] | undefined,
+    among: ReadonlyArray<[string, string, string, number | string]>,
+    deadline: number,
     signal?: AbortSignal,
-  ): Promise<TopValue[]> {
-    const where = this.condition(scope, filter);
-    const { key, label, labelIsKey, perOrganization, having } = TOP_KEYS[by];
-    const organization = perOrganization ? 'organization_id' : "''";
-    const conditions = [...where.sql, ...(having ? [having] : []), ...(among ? [`has(arrayZip({amongOrganizations:Array(String)}, {amongValues:Array(String)}), (${organization}, ${key}))`] : [])];
+  ): Promise<CountedValue[]> {
+    const arrays = `arrayZip({amongOrganizations:Array(String)}, {amongValues:Array(String)}${dimension.labelIsKey ? ', {amongLabels:Array(String)}' : ''})`;
+    const where = {
+      sql: [...conditions.sql, `${dimension.tuple} IN (SELECT arrayJoin(${arrays}))`],
+      params: {
+        ...conditions.params,
+        amongOrganizations: among.map(([organization]) => organization),
+        amongValues: among.map(([, key]) => key),
+        ...(dimension.labelIsKey && { amongLabels: among.map(([, , label]) => label) }),
+      },
+    };
+    const label = dimension.labelIsKey ? dimension.label : `any(${dimension.label})`;
+    const groupBy = `organization, key${dimension.labelIsKey ? `, ${dimension.label}` : ''}`;
+    const count = (slice: Slice | undefined, columns: string) => {
+      const bounded = sliceCondition(where, slice);
+      return this.rows<[string, string, string, number | string, number | string]>(
+        `SELECT ${dimension.organization} AS organization, ${dimension.key} AS key, ${label}, ${columns}
+         FROM ${this.database}.audit_events WHERE ${bounded.sql.join(' AND ')} GROUP BY ${groupBy}`,
+        bounded.params,
+        deadline,
+        signal,
+      );
+    };
+    const values = new Map<string, CountedValue>();
+    const identify = (organization: string, key: string, labelText: string) => valueId(organization, key, dimension.labelIsKey ? labelText : '');
+    const candidateRows = among.reduce((sum, [, , , rows]) => sum + Number(rows), 0);
+    if (candidateRows <= this.countedRowsPerQuery) {
+      for (const [organization, key, labelText, events, rows, actors] of (await count(undefined, `${EVENTS}, count(), uniqExact(actor_id)`)) as unknown as Array<[string, string, string, string, string, string]>) {
+        const id = identify(organization, key, labelText);
+        values.set(id, { id, organization, key, label: labelText, events: Number(events), rows: Number(rows), actors: Number(actors) });
+      }
+    } else {
+      // Copies share their instant, so the events of time slices add up; distinct actors do not, and are counted apart.
+      for (const slice of await this.slices(where, filter, 3_600, deadline, signal)) {
+        for (const [organization, key, labelText, events, rows] of await count(slice, `${EVENTS}, count()`)) {
+          const id = identify(organization, key, labelText);
+          const value = values.get(id) ?? { id, organization, key, label: labelText, events: 0, rows: 0, actors: 0 };
+          values.set(id, { ...value, events: value.events + Number(events), rows: value.rows + Number(rows) });
+        }
+      }
+      for (const [organization, key, labelText, actors] of await count(undefined, 'uniqExact(actor_id)')) {
+        const value = values.get(identify(organization, key, labelText));
+        if (value) value.actors = Number(actors);
+      }
+    }
+    return [...values.values()].sort((a, b) => b.events - a.events || Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)) || Buffer.compare(Buffer.from(a.organization), Buffer.from(b.organization)));
+  }
+
+  /** When this read's time is up (epoch ms): a read of several queries gets the time of one. */
+  private deadline(): number {
+    return Date.now() + this.limits.maxExecutionTimeSeconds * 1000;
+  }
+
+  /** One query's rows, limited like every read; its time limit is what is left of the read's. */
+  private async rows<T>(sql: string, params: Params, deadline: number, signal?: AbortSignal): Promise<T[]> {
+    const left = Math.ceil((deadline - Date.now()) / 1000);
+    if (left <= 0) throw new ClickHouseError({ message: 'the aggregation ran out of its read time', code: '159', type: 'TIMEOUT_EXCEEDED' });
+    signal?.throwIfAborted();
     const result = await this.client.query({
-      query: `SELECT ${key} AS key, ${labelIsKey ? label : `any(${label})`}, ${exactly ? EVENTS : 'count()'} AS count, ${exactly ? 'uniqExact(actor_id)' : '0'},
-                     ${organization} AS organization
-              FROM ${this.database}.audit_events
-              WHERE ${conditions.join(' AND ')}
-              GROUP BY organization, key${labelIsKey ? `, ${label}` : ''}
-              ORDER BY count DESC, key, organization
-              LIMIT {limit:UInt32}
-              ${this.settings}`,
-      query_params: { ...where.params, limit, ...(among && { amongOrganizations: among.map((value) => value.organizationId), amongValues: among.map((value) => value.value) }) },
+      query: `${sql} ${readSettingsClause({ ...this.limits, maxExecutionTimeSeconds: Math.min(left, this.limits.maxExecutionTimeSeconds) })}`,
+      query_params: params,
       format: 'JSONCompactEachRow',
       abort_signal: signal,
     });
-    return (await result.json<[string, string, number | string, number | string, string]>()).map(([value, label, count, actors, organizationId]) => ({
-      value,
-      label,
-      count: Number(count),
-      actors: Number(actors),
-      organizationId,
-    }));
+    return result.json<T>();
   }
+}
+
+/** The SQL of a top list's dimension: its key, label and organization, and the value as one tuple. */
+function topKey(by: TopDimension) {
+  const { key, label, labelIsKey, perOrganization, having } = TOP_KEYS[by];
+  const organization = perOrganization ? 'organization_id' : "''";
+  return { key, label, labelIsKey, having, organization, tuple: `(${organization}, ${key}${labelIsKey ? `, ${label}` : ''})` };
+}
+
+/** `where` within a slice of its window. */
+function sliceCondition(where: Condition, slice: Slice | undefined): Condition {
+  if (!slice) return where;
+  return {
+    sql: [...where.sql, "occurred_at >= {sliceFrom:DateTime64(3, 'UTC')}", "occurred_at < {sliceTo:DateTime64(3, 'UTC')}"],
+    params: { ...where.params, sliceFrom: toClickHouseTime(slice.from), sliceTo: toClickHouseTime(slice.to) },
+  };
 }
