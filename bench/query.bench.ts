@@ -327,8 +327,9 @@ async function main(): Promise<void> {
         await client.end();
       }
     }
-    const parts = Number(await scalar<string>(handle, `SELECT count() FROM system.parts WHERE database = {db:String} AND table = 'audit_events' AND active`, { db: DATABASE }));
-    const config = { rows: ROWS, organizations: ORGS, activeParts: parts, optimized: OPTIMIZE, organization: org, organizationRows30Days: inWindow, samples: SAMPLES, postgresRows: PG_ROWS, engine: handle.mode };
+    const partsOf = async (table: string) =>
+      Number(await scalar<string>(handle, `SELECT count() FROM system.parts WHERE database = {db:String} AND table = {table:String} AND active`, { db: DATABASE, table }));
+    const config = { rows: ROWS, organizations: ORGS, activeParts: await partsOf('audit_events'), keyParts: await partsOf('audit_event_keys'), optimized: OPTIMIZE, organization: org, organizationRows30Days: inWindow, samples: SAMPLES, postgresRows: PG_ROWS, engine: handle.mode };
     const peer = (name: string, value: number | undefined) => (pg && value !== undefined ? { name: `postgresql ${name} (${PG_ROWS.toLocaleString('en')} rows)`, value } : undefined);
     const p50 = (values: number[]) => percentile(values, 50);
     const p99 = (values: number[]) => percentile(values, 99);
