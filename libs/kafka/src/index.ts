@@ -6,3 +6,4 @@ export { ConsumerLagReader, type PartitionLag, type ReadLagOptions } from './con
 export { readTopicRanges, type PartitionRange, type RangeMessage, type ReadRangeOptions } from './topic-range.reader';
 export { DEFAULT_MAX_DECOMPRESSED_BATCH_BYTES } from './codecs/compression-codecs.registry';
 export { UNDECODABLE_BATCH_HEADER } from './codecs/undecodable-batch.records';
+export { produceRequestEncodings, type ProduceArgs, type ProducedMessage, type ProduceProtocol } from './produce-encoding/produce-request.patch';

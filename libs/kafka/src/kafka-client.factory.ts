@@ -2,12 +2,14 @@ import { Kafka, logLevel, type KafkaConfig as KafkajsConfig, type LogEntry } fro
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { registerCompressionCodecs } from './codecs/compression-codecs.registry';
 import { patchKafkajsCrc32c } from './crc32c.patch';
+import { patchKafkajsProduceEncoding } from './produce-encoding/produce-request.patch';
 import { patchKafkajsRequestQueue } from './request-queue.patch';
 
 // Every Kafka client of the project is made here, so the patches apply before any connection opens
 // and before any produce.
 patchKafkajsRequestQueue();
 patchKafkajsCrc32c();
+patchKafkajsProduceEncoding();
 
 export interface KafkaClientOptions {
   brokers: string[];
