@@ -4,6 +4,7 @@ export { IngestConfig } from './ingest.config';
 export { INGEST_BATCH_PATTERN, KafkaBatchTransport, type KafkaBatchTransportDiagnostics, type KafkaBatchTransportOptions, type KafkaBatchTransportStats, type PartitionBatch } from './transport/kafka-batch.transport';
 export { AuditBatchIngester, type IngestOutcome } from './ingester/audit-batch.ingester';
 export { encodeBlock, packValues, type EncodedBlock, type EncodeRequest } from './encoding/block.encode';
+export { StoredEventsPublisher, type StoredPiece } from './projection/stored-events.publisher';
 export { DeadLetterPublisher, reasonOf, type DeadLetter, type DeadLetterReason } from './dead-letters/dead-letter.publisher';
 export { isRetryableInsertError, insertErrorCode } from './ingester/insert-error.classifier';
 export { deduplicationToken, parsePendingMetadata, pendingMetadata, type OffsetRange } from './transport/offset-range';
