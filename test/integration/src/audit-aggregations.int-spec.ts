@@ -160,8 +160,8 @@ describe('aggregations against the real engine', () => {
     });
 
     it('should stop a histogram of many slices at the time limit of one read, as a read that ran too long', async () => {
-      // One row a slice: hundreds of thousands of queries, each within its own limit; together far beyond a second.
-      const slow = new AuditAggregationsRepository(clickhouse.handle.client, clickhouse.database, { ...limits, maxExecutionTimeSeconds: 1 }, { countedRowsPerQuery: 1 });
+      // A hundred rows a slice: about 10,000 queries, each within its own limit; together far beyond a second.
+      const slow = new AuditAggregationsRepository(clickhouse.handle.client, clickhouse.database, { ...limits, maxExecutionTimeSeconds: 1 }, { countedRowsPerQuery: 100 });
       const started = Date.now();
       await expect(slow.histogram({ organizationId: org }, { from: FROM, to: TO }, 86_400)).rejects.toMatchObject({ type: 'TIMEOUT_EXCEEDED' });
       expect(Date.now() - started).toBeLessThan(5_000);
