@@ -1,4 +1,4 @@
-import { AuditAggregationsRepository, AuditEventsWriteRepository, toAuditEventRow } from '@audit/clickhouse';
+import { AuditAggregationsRepository, AuditEventsWriteRepository, DEFAULT_READ_LIMITS, toAuditEventRow } from '@audit/clickhouse';
 import { makeAuditEvent, parseAuditSearch, toSearchFilter, type AuditEvent } from '@audit/contract';
 import { openTestClickHouse, uniqueName, type TestClickHouse } from '@audit/testing';
 
@@ -194,6 +194,16 @@ describe('aggregations against the real engine', () => {
       // Actors and resources too, when the candidates' rows are more than a count may hold.
       const sliced = new AuditAggregationsRepository(clickhouse.handle.client, clickhouse.database, limits, { countedRowsPerQuery: 5_000 });
       for (const by of ['actor', 'resource', 'ip'] as const) expect(await sliced.top(scope, filter, by, 4)).toEqual(await aggregations.top(scope, filter, by, 4));
+    });
+
+    it('should count every value instead when the widened candidates would pass the rows a read may return', async () => {
+      // 20 result rows: the second round's 24 candidates would not fit, so every actor is counted and the first 3 kept.
+      const narrow = new AuditAggregationsRepository(clickhouse.handle.client, clickhouse.database, { ...DEFAULT_READ_LIMITS, maxResultRows: 20 });
+      expect((await narrow.top({ organizationId: org }, { from: FROM, to: TO }, 'actor', 3)).map(({ value, count }) => [value, count])).toEqual([
+        ['actor_1', 1_300],
+        ['actor_161', 1_300],
+        ['actor_241', 1_300],
+      ]);
     });
 
     it('should give the same top lists when values share a hash (each counted by its value, never one for another)', async () => {

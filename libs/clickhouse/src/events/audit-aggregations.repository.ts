@@ -217,6 +217,8 @@ export class AuditAggregationsRepository {
     const conditions = { sql: [...where.sql, ...(dimension.having ? [dimension.having] : [])], params: where.params };
     let groupBy = this.valueHash(dimension.tuple);
     for (let candidates = 2 * limit; ; candidates *= 4) {
+      // Candidates are rows of the answer and values in the query: past the read's result rows, every value is counted instead.
+      if (candidates >= this.limits.maxResultRows) return toTop(await this.countValues(conditions, dimension, filter, undefined, deadline, signal, limit), limit);
       // [organization, key, label, rows]: the group's value (one of them, should two share a hash) and its rows.
       const groups = await this.rows<[string, string, string, number | string]>(
         `SELECT any(${dimension.organization}), any(${dimension.key}), ${dimension.labelIsKey ? `any(${dimension.label})` : "''"}, count() AS count
@@ -236,7 +238,7 @@ export class AuditAggregationsRepository {
         candidates /= 4;
         continue;
       }
-      const top = counted.slice(0, limit).map(({ key, label, events, actors, organization }) => ({ value: key, label, count: events, actors, organizationId: organization }));
+      const top = toTop(counted, limit);
       // Every value left out has at most the rows of the first group left out, and no more events than rows.
       const beyond = Number(groups[candidates]?.[3] ?? 0);
       if (groups.length <= candidates || (top.length === limit && top[limit - 1].count > beyond)) return top;
@@ -244,51 +246,59 @@ export class AuditAggregationsRepository {
   }
 
   /**
-   * Events, distinct actors and rows of each candidate value, most events first (ties by value,
-   * then organization). One query when the candidates' rows fit one count; else their events are
-   * counted in time slices and added up, and their distinct actors by one query that holds no digest.
+   * Events, distinct actors and rows of each candidate value (`among`; every value when undefined),
+   * most events first (ties by value, then organization). One query when the candidates' rows fit
+   * one count (every value's: the first `limit`); else their events are counted in time slices and
+   * added up, and their distinct actors by one query that holds no digest.
    */
   private async countValues(
     conditions: Condition,
     dimension: ReturnType<typeof topKey>,
     filter: AuditEventsFilter,
-    among: ReadonlyArray<[string, string, string, number | string]>,
+    among: ReadonlyArray<[string, string, string, number | string]> | undefined,
     deadline: number,
     signal?: AbortSignal,
+    limit?: number,
   ): Promise<CountedValue[]> {
     const arrays = `arrayZip({amongOrganizations:Array(String)}, {amongValues:Array(String)}${dimension.labelIsKey ? ', {amongLabels:Array(String)}' : ''})`;
-    const where = {
-      sql: [...conditions.sql, `${dimension.tuple} IN (SELECT arrayJoin(${arrays}))`],
-      params: {
-        ...conditions.params,
-        amongOrganizations: among.map(([organization]) => organization),
-        amongValues: among.map(([, key]) => key),
-        ...(dimension.labelIsKey && { amongLabels: among.map(([, , label]) => label) }),
-      },
-    };
+    const where = among
+      ? {
+          sql: [...conditions.sql, `${dimension.tuple} IN (SELECT arrayJoin(${arrays}))`],
+          params: {
+            ...conditions.params,
+            amongOrganizations: among.map(([organization]) => organization),
+            amongValues: among.map(([, key]) => key),
+            ...(dimension.labelIsKey && { amongLabels: among.map(([, , label]) => label) }),
+          },
+        }
+      : conditions;
     const label = dimension.labelIsKey ? dimension.label : `any(${dimension.label})`;
     const groupBy = `organization, key${dimension.labelIsKey ? `, ${dimension.label}` : ''}`;
-    const count = (slice: Slice | undefined, columns: string) => {
+    const count = (slice: Slice | undefined, columns: string, first?: number) => {
       const bounded = sliceCondition(where, slice);
       return this.rows<[string, string, string, number | string, number | string]>(
         `SELECT ${dimension.organization} AS organization, ${dimension.key} AS key, ${label}, ${columns}
-         FROM ${this.database}.audit_events WHERE ${bounded.sql.join(' AND ')} GROUP BY ${groupBy}`,
-        bounded.params,
+         FROM ${this.database}.audit_events WHERE ${bounded.sql.join(' AND ')} GROUP BY ${groupBy}
+         ${first === undefined ? '' : 'ORDER BY events DESC, key, organization LIMIT {first:UInt32}'}`,
+        { ...bounded.params, ...(first !== undefined && { first }) },
         deadline,
         signal,
       );
     };
     const values = new Map<string, CountedValue>();
     const identify = (organization: string, key: string, labelText: string) => valueId(organization, key, dimension.labelIsKey ? labelText : '');
-    const candidateRows = among.reduce((sum, [, , , rows]) => sum + Number(rows), 0);
-    if (candidateRows <= this.countedRowsPerQuery) {
-      for (const [organization, key, labelText, events, rows, actors] of (await count(undefined, `${EVENTS}, count(), uniqExact(actor_id)`)) as unknown as Array<[string, string, string, string, string, string]>) {
+    // The candidates' rows are known from the first pass; every value's are counted by `slices`.
+    const fits = among !== undefined && among.reduce((sum, [, , , rows]) => sum + Number(rows), 0) <= this.countedRowsPerQuery;
+    const slices = fits ? [undefined] : await this.slices(where, filter, 3_600, deadline, signal);
+    if (slices.length === 1 && slices[0] === undefined) {
+      const counted = await count(undefined, `${EVENTS} AS events, count(), uniqExact(actor_id)`, among ? undefined : limit);
+      for (const [organization, key, labelText, events, rows, actors] of counted as unknown as Array<[string, string, string, string, string, string]>) {
         const id = identify(organization, key, labelText);
         values.set(id, { id, organization, key, label: labelText, events: Number(events), rows: Number(rows), actors: Number(actors) });
       }
     } else {
       // Copies share their instant, so the events of time slices add up; distinct actors do not, and are counted apart.
-      for (const slice of await this.slices(where, filter, 3_600, deadline, signal)) {
+      for (const slice of slices) {
         for (const [organization, key, labelText, events, rows] of await count(slice, `${EVENTS}, count()`)) {
           const id = identify(organization, key, labelText);
           const value = values.get(id) ?? { id, organization, key, label: labelText, events: 0, rows: 0, actors: 0 };
@@ -321,6 +331,11 @@ export class AuditAggregationsRepository {
     });
     return result.json<T>();
   }
+}
+
+/** The first `limit` counted values as the API gives them. */
+function toTop(counted: CountedValue[], limit: number): TopValue[] {
+  return counted.slice(0, limit).map(({ key, label, events, actors, organization }) => ({ value: key, label, count: events, actors, organizationId: organization }));
 }
 
 /** The SQL of a top list's dimension: its key, label and organization, and the value as one tuple. */
