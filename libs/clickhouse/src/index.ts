@@ -10,7 +10,7 @@ export { DEFAULT_READ_LIMITS, readSettingsClause, type ReadLimits } from './even
 export { keyOf, type EventKey } from './events/event.key';
 export { type TextBatch } from './export/text-batch.reader';
 export { AuditEventsTailRepository, type PartitionRows, type TailPosition, type TailRow } from './events/audit-events-tail.repository';
-export { AuditAggregationsRepository, TOP_DIMENSIONS, type HistogramBucket, type TopDimension, type TopValue } from './events/audit-aggregations.repository';
+export { AuditAggregationsRepository, type HistogramBucket } from './events/audit-aggregations.repository';
 export { ClickHouseModule, CLICKHOUSE } from './clickhouse.module';
 export { AuditChainHeadsReader, type ChainHeadRecord } from './chain/audit-chain-heads.reader';
 export { AuditChainRepository, chainTimeText, type AuditChainRepositoryOptions, type OrganizationHead, type RetainedLink } from './chain/audit-chain.repository';

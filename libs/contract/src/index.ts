@@ -1,4 +1,5 @@
 export * from './limits';
+export { TOP_DIMENSIONS, type TopDimension, type TopValue } from './aggregations.wire';
 export * from './topics';
 export { uuidv7 } from './uuid-v7';
 export { AuditActorDto, AuditChangeDto, AuditEventDto, AuditResourceDto, NoControlCharacters, parseOccurredAt } from './audit-event.dto';

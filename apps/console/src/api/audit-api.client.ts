@@ -1,4 +1,6 @@
-import type { AuditEvent } from '@audit/contract';
+import type { AuditEvent, TopDimension, TopValue } from '@audit/contract';
+
+export type { TopDimension, TopValue } from '@audit/contract';
 import { apiFilterParams, PAGE_SIZE, type AuditFilters, type ViewWindow } from '../filters/audit-filters';
 
 /** An event as the list shows it: `idConflict` when its organization stored other content under the same id and time. */
@@ -28,15 +30,6 @@ export interface AuditHistogram {
   buckets: Array<{ start: string; count: number }>;
 }
 
-export type TopDimension = 'actor' | 'resource' | 'ip' | 'action';
-
-export interface TopValue {
-  value: string;
-  label: string;
-  count: number;
-  actors: number;
-  organizationId: string;
-}
 
 export type ExportFormat = 'csv' | 'ndjson';
 

@@ -1,4 +1,4 @@
-import { TOP_DIMENSIONS, type TopDimension } from '@audit/clickhouse';
+import { TOP_DIMENSIONS, type TopDimension } from '@audit/contract';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, Max, Min } from 'class-validator';

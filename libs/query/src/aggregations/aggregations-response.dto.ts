@@ -1,4 +1,4 @@
-import { TOP_DIMENSIONS } from '@audit/clickhouse';
+import { TOP_DIMENSIONS } from '@audit/contract';
 import { ApiProperty } from '@nestjs/swagger';
 import { HISTOGRAM_INTERVALS } from './histogram.interval';
 
