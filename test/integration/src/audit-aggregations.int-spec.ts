@@ -196,6 +196,15 @@ describe('aggregations against the real engine', () => {
       for (const by of ['actor', 'resource', 'ip'] as const) expect(await sliced.top(scope, filter, by, 4)).toEqual(await aggregations.top(scope, filter, by, 4));
     });
 
+    it('should cut a long window into slices by row counts the read may return, whatever the window holds', async () => {
+      // 100 result rows, 5,000 rows a count: the 144 hours holding rows are more buckets than one read may return.
+      const few = new AuditAggregationsRepository(clickhouse.handle.client, clickhouse.database, { ...limits, maxResultRows: 100 }, { countedRowsPerQuery: 5_000 });
+      const scope = { organizationId: org };
+      const filter = { from: FROM, to: TO };
+      expect(await few.top(scope, filter, 'actor', 4)).toEqual(await aggregations.top(scope, filter, 'actor', 4));
+      expect(await few.histogram(scope, filter, 86_400)).toEqual(expectedDays);
+    });
+
     it('should count every value instead when the widened candidates would pass the rows a read may return', async () => {
       // 20 result rows: the second round's 24 candidates would not fit, so every actor is counted and the first 3 kept.
       const narrow = new AuditAggregationsRepository(clickhouse.handle.client, clickhouse.database, { ...DEFAULT_READ_LIMITS, maxResultRows: 20 });

@@ -66,17 +66,20 @@ export class AggregationRead {
   /**
    * The window cut where needed so that no slice reads more than {@link countedRowsPerQuery} rows:
    * one slice when the whole window fits (a `count()` first: a fraction of the counting's cost);
-   * else consecutive buckets grouped by their row counts, and a bucket too large alone cut into
+   * else the rows of the window in as many equal buckets as a read may return, consecutive buckets
+   * grouped by their row counts, and a bucket too large alone cut into
    * equal spans of time. The slices cover the window with no gap.
    */
-  async slices(where: Condition, filter: AuditEventsFilter, intervalSeconds: number): Promise<Array<Slice | undefined>> {
+  async slices(where: Condition, filter: AuditEventsFilter): Promise<Array<Slice | undefined>> {
     const [[total]] = await this.rows<[number | string]>(`SELECT count() FROM ${this.table} WHERE ${where.sql.join(' AND ')}`, where.params);
     if (Number(total) <= this.countedRowsPerQuery) return [undefined];
+    // Buckets of the window as many as one read may return; any cut adds up, so they need not be the caller's.
+    const [from, to] = [Date.parse(filter.from), Date.parse(filter.to)];
+    const intervalSeconds = Math.max(1, Math.ceil((to - from) / 1000 / Math.max(1, this.limits.maxResultRows - 1)));
     const buckets = await this.rows<[number | string, number | string]>(
       `SELECT ${BUCKET} AS bucket, count() FROM ${this.table} WHERE ${where.sql.join(' AND ')} GROUP BY bucket ORDER BY bucket`,
       { ...where.params, interval: intervalSeconds },
     );
-    const [from, to] = [Date.parse(filter.from), Date.parse(filter.to)];
     const slices: Slice[] = [];
     let open: { from: number; to: number; rows: number } | undefined;
     const close = () => {

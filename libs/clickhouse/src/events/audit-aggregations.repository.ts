@@ -72,7 +72,7 @@ export class AuditAggregationsRepository {
     const read = this.read(signal);
     const where = this.condition(scope, filter);
     const counts = new Map<number, number>();
-    for (const slice of await read.slices(where, filter, intervalSeconds)) {
+    for (const slice of await read.slices(where, filter)) {
       const bounded = sliceCondition(where, slice);
       for (const [start, count] of await read.rows<[number | string, number | string]>(
         `SELECT ${BUCKET} AS bucket, ${EVENTS} FROM ${read.table} WHERE ${bounded.sql.join(' AND ')} GROUP BY bucket`,

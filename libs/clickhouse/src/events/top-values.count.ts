@@ -121,7 +121,7 @@ conditions: Condition,
   const identify = (organization: string, key: string, labelText: string) => valueId(organization, key, dimension.labelIsKey ? labelText : '');
   // The candidates' rows are known from the first pass; every value's are counted by `slices`.
   const fits = among !== undefined && among.reduce((sum, [, , , rows]) => sum + Number(rows), 0) <= read.countedRowsPerQuery;
-  const slices = fits ? [undefined] : await read.slices(where, filter, 3_600);
+  const slices = fits ? [undefined] : await read.slices(where, filter);
   if (slices.length === 1 && slices[0] === undefined) {
     const counted = await count(undefined, `${EVENTS} AS events, count(), uniqExact(actor_id)`, among ? undefined : limit);
     for (const [organization, key, labelText, events, rows, actors] of counted as unknown as Array<[string, string, string, string, string, string]>) {
