@@ -167,6 +167,24 @@ describe('WorkerPool', () => {
     expect(lost).toEqual([{ message: 'a test thread exited (code 3)', threadsLeft: 0 }]);
   });
 
+  it('should run a job that killed its thread again on the caller, never on another thread it could kill too', async () => {
+    const workers = new WorkerPool<Jobs>({
+      file: entry,
+      threads: 2,
+      local: () => ({ local: true }),
+      failed: 'the test job failed',
+      thread: 'a test thread',
+      rerunLost: true,
+      onThreadLost: (error, threadsLeft) => lost.push({ message: error.message, threadsLeft }),
+    });
+    pools.push(workers);
+
+    expect(await workers.run({ op: 'exit', ms: 10 })).toEqual({ local: true });
+
+    expect(lost).toEqual([{ message: 'a test thread exited (code 3)', threadsLeft: 1 }]);
+    expect(workers.threaded).toBe(true);
+  });
+
   it('should close after its jobs are answered without failing any, and fail a job still waiting at close', async () => {
     const workers = pool(2);
     const answered = await Promise.all([workers.run({ op: 'echo', value: 1 }), workers.run({ op: 'echo', value: 2 })]);

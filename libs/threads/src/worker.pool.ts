@@ -15,8 +15,9 @@ export interface WorkerPoolOptions<T extends ThreadJobs> {
   /** A thread died or failed to load: told once per thread, with how many threads are left. */
   onThreadLost?: (error: Error, threadsLeft: number) => void;
   /**
-   * A lost thread's jobs run again (on the threads left, else the calling thread) instead of
-   * failing: for work whose result is the same wherever it runs and that a caller must not lose.
+   * A lost thread's jobs run again on the calling thread instead of failing (never on another
+   * thread, which the job that killed this one could kill too): for work whose result is the same
+   * wherever it runs and that a caller must not lose.
    */
   rerunLost?: boolean;
   /**
@@ -37,7 +38,7 @@ interface PoolThread<T extends ThreadJobs> {
  * jobs waiting; a thread answers its jobs in the order sent.
  *
  * A thread that dies (an uncaught error, an exit, or an entry that fails to load) fails only the
- * jobs it held (or, with `rerunLost`, runs them again), and leaves the pool: the next jobs go to the threads left, and once none is left,
+ * jobs it held (or, with `rerunLost`, runs them again on the calling thread), and leaves the pool: the next jobs go to the threads left, and once none is left,
  * to the calling thread. It is not restarted, so an entry that cannot load never loops.
  * `close` terminates the threads; a job still waiting on one then fails (with `rerunLost`, runs
  * on the calling thread).
@@ -100,7 +101,8 @@ export class WorkerPool<T extends ThreadJobs> {
     const pending = [...thread.pending.values()];
     thread.pending.clear();
     for (const { job, resolve, reject } of pending) {
-      if (this.options.rerunLost) this.run(job).then(resolve, reject);
+      // On the caller, not another thread: the job may be what killed this one.
+      if (this.options.rerunLost) Promise.resolve().then(() => this.options.local(job)).then(resolve, reject);
       else reject(error);
     }
   }
