@@ -205,6 +205,18 @@ describe('produce requests encoded into one buffer (patched into kafkajs by the 
     expect([first.subarray(4).equals(bytes), second.subarray(4).equals(bytes), body.buffer.equals(bytes)]).toEqual([true, true, true]);
   });
 
+  it('should frame one request again on a retry with the same bytes, the first framing left as it was', async () => {
+    // kafkajs's connection encodes a request anew on every attempt (sendRequest → createRequest → encode).
+    const args = caseNamed('the projection')(CompressionTypes.None);
+    const { request } = singleBuffer({ version: 7 })(args);
+    const first = (await createRequest({ correlationId: 41, clientId: CLIENT_ID, request })).buffer;
+    const kept = Buffer.from(first);
+    const retry = (await createRequest({ correlationId: 41, clientId: CLIENT_ID, request })).buffer;
+    const expected = await encoded(kafkajs, 7, args);
+    expect(comparison(expected, retry)).toEqual(comparison(expected, expected));
+    expect(first.equals(kept)).toBe(true);
+  });
+
   it('should be the encoding kafkajs\'s brokers look up once the client factory is loaded, and patching again changes nothing', async () => {
     await jest.isolateModulesAsync(async () => {
       const fresh = createRequire(__filename);
