@@ -1,3 +1,4 @@
+import { ByteWriter, varintBytesSize, varintSize } from '../produce-encoding/byte.writer';
 /**
  * The header kafkajs hands the consumer on each record of a batch that could not be decompressed
  * (past the limit, or bytes no decoder accepts): the record has no key and no value, only this
@@ -34,36 +35,25 @@ export function undecodableBatchRecords(compressed: Buffer, reason: string): Buf
   if (!wellFormed || count < 1 || count > lastOffsetDelta + 1 || count > MAX_UNDECODABLE_RECORDS) return undefined;
   const name = Buffer.from(UNDECODABLE_BATCH_HEADER);
   const value = Buffer.from(reason.slice(0, 200));
-  const records: Buffer[] = [];
+  // Offsets 0…count-2, and the batch's last offset for the last record, so the consumer's
+  // position ends where the batch ends even if the producer's offsets had gaps.
+  const offsetDeltaOf = (index: number) => (index === count - 1 ? lastOffsetDelta : index);
+  // A record: attributes, timestamp delta 0, its offset delta, no key, no value, one header.
+  const bodySize = (offsetDelta: number) => 1 + varintSize(0) + varintSize(offsetDelta) + 2 * varintBytesSize(null) + varintSize(1) + varintBytesSize(name) + varintBytesSize(value);
+  let size = 0;
+  for (let index = 0; index < count; index += 1) size += varintSize(bodySize(offsetDeltaOf(index))) + bodySize(offsetDeltaOf(index));
+  const writer = new ByteWriter(Buffer.allocUnsafe(size));
   for (let index = 0; index < count; index += 1) {
-    // Offsets 0…count-2, and the batch's last offset for the last record, so the consumer's
-    // position ends where the batch ends even if the producer's offsets had gaps.
-    const offsetDelta = index === count - 1 ? lastOffsetDelta : index;
-    const body = Buffer.concat([
-      Buffer.from([0]), // attributes
-      varint(0), // timestamp delta
-      varint(offsetDelta),
-      varint(-1), // no key
-      varint(-1), // no value
-      varint(1), // one header
-      varint(name.length),
-      name,
-      varint(value.length),
-      value,
-    ]);
-    records.push(varint(body.length), body);
+    const offsetDelta = offsetDeltaOf(index);
+    writer.varint(bodySize(offsetDelta));
+    writer.int8(0);
+    writer.varint(0);
+    writer.varint(offsetDelta);
+    writer.varintBytes(null);
+    writer.varintBytes(null);
+    writer.varint(1);
+    writer.varintBytes(name);
+    writer.varintBytes(value);
   }
-  return Buffer.concat(records);
-}
-
-/** Kafka's varint: zig-zag, then seven bits a byte, least significant first. */
-function varint(value: number): Buffer {
-  let zigzag = ((value << 1) ^ (value >> 31)) >>> 0;
-  const bytes: number[] = [];
-  while (zigzag >= 0x80) {
-    bytes.push((zigzag & 0x7f) | 0x80);
-    zigzag >>>= 7;
-  }
-  bytes.push(zigzag);
-  return Buffer.from(bytes);
+  return writer.buffer;
 }
